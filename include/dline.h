@@ -1,0 +1,88 @@
+/* dline: render static maps from shapefiles and a YAML style to PNG, SVG and PDF.
+ * This is the whole public API; everything else is internal. */
+#ifndef DLINE_H
+#define DLINE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DLINE_VERSION_MAJOR 0
+#define DLINE_VERSION_MINOR 1
+#define DLINE_VERSION_PATCH 0
+#define DLINE_VERSION_STRING "0.1.0"
+
+/* Every call that can fail returns one of these; details are in the context. */
+typedef enum {
+    DLINE_OK = 0,
+    DLINE_ENOMEM,   /* allocation failed or a size limit would be exceeded */
+    DLINE_EIO,      /* a file could not be opened, read or written */
+    DLINE_EDATA,    /* an input data file (shapefile, dbf, prj) is malformed */
+    DLINE_ESTYLE,   /* the style file is malformed or holds a bad value */
+    DLINE_EPROJ,    /* a CRS is unknown or a transformation failed */
+    DLINE_ERENDER,  /* Cairo/Pango reported an error */
+    DLINE_EUSAGE    /* a caller passed a bad argument */
+} dline_status;
+
+/* Returns a static string naming the status ("style error", ...). */
+const char *dline_status_string(dline_status status);
+
+/* A context holds the first error that happened and the warning callback.
+ * One context per thread; objects created with a context are used with it.
+ * Free with dline_ctx_free(). */
+typedef struct dline_ctx dline_ctx;
+
+dline_ctx *dline_ctx_new(void);
+void dline_ctx_free(dline_ctx *ctx);
+/* The first error since the last dline_ctx_clear(), or DLINE_OK. */
+dline_status dline_ctx_status(const dline_ctx *ctx);
+/* One line, e.g. "styles/a.yaml:12:7: unknown property 'line-colour' (did you
+ * mean 'line-color'?)" or "data/x.shp: record 3 lies past the end of the file".
+ * Owned by the context; empty when there is no error. */
+const char *dline_ctx_message(const dline_ctx *ctx);
+void dline_ctx_clear(dline_ctx *ctx);
+/* Warnings (a message in the same one-line form) go to this callback;
+ * by default they are dropped. */
+typedef void (*dline_warning_fn)(const char *message, void *user);
+void dline_ctx_set_warning_handler(dline_ctx *ctx, dline_warning_fn fn, void *user);
+
+typedef enum {
+    DLINE_FORMAT_AUTO = 0, /* from the output path's extension */
+    DLINE_FORMAT_PNG,
+    DLINE_FORMAT_SVG,
+    DLINE_FORMAT_PDF
+} dline_format;
+
+/* A map: a loaded style plus overrides. Free with dline_map_free(). */
+typedef struct dline_map dline_map;
+
+/* Loads and checks the style at style_path. On success *out owns a new map. */
+dline_status dline_map_load(dline_ctx *ctx, const char *style_path, dline_map **out);
+void dline_map_free(dline_map *map);
+
+/* Overrides of the style's values, as the CLI's --size, --dpi, --extent, --crs. */
+dline_status dline_map_set_size(dline_ctx *ctx, dline_map *map, int width, int height);
+dline_status dline_map_set_dpi(dline_ctx *ctx, dline_map *map, double dpi);
+dline_status dline_map_set_extent(dline_ctx *ctx, dline_map *map, double minlon, double minlat,
+                                  double maxlon, double maxlat);
+dline_status dline_map_set_crs(dline_ctx *ctx, dline_map *map, const char *crs);
+
+/* Renders to path ("-" is standard output). The file is written under a
+ * temporary name in the same folder and renamed when complete, so a failed
+ * render leaves nothing behind and never clobbers an existing file. */
+dline_status dline_map_render_file(dline_ctx *ctx, dline_map *map, const char *path,
+                                   dline_format format);
+
+/* Writes an ogrinfo -so style summary of a shapefile to out. */
+dline_status dline_info(dline_ctx *ctx, const char *shp_path, FILE *out);
+
+/* Parses "png", "svg" or "pdf" (case-insensitive); DLINE_FORMAT_AUTO if unknown. */
+dline_format dline_format_from_name(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

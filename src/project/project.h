@@ -1,0 +1,41 @@
+/* Coordinate transformation through PROJ. One dl_proj (one PJ_CONTEXT) per
+ * render; nothing outside src/project/ sees PROJ types. */
+#ifndef DL_PROJECT_H
+#define DL_PROJECT_H
+
+#include "error.h"
+#include "geom.h"
+
+typedef struct dl_proj dl_proj;
+typedef struct dl_transform dl_transform;
+
+/* A new PROJ context with its own error and log handling (PROJ's log goes
+ * nowhere; failures come back as dline errors). Free with dl_proj_free(). */
+dline_status dl_proj_new(dline_ctx *ctx, dl_proj **out);
+void dl_proj_free(dl_proj *p);
+
+/* Checks that def names a CRS PROJ knows ("EPSG:4326", a PROJ string, WKT or
+ * ESRI WKT). On success and when name is not NULL, writes the CRS's name. */
+dline_status dl_proj_check_crs(dline_ctx *ctx, dl_proj *p, const char *def, char *name,
+                               size_t name_size);
+
+/* A transformation from src_def to dst_def, normalised for visualisation
+ * (longitude/easting first). `what` names the CRS's origin in errors, e.g. the
+ * .prj path. Free with dl_transform_free(). */
+dline_status dl_transform_new(dline_ctx *ctx, dl_proj *p, const char *src_def,
+                              const char *dst_def, const char *what, dl_transform **out);
+void dl_transform_free(dl_transform *t);
+/* 1 when source and destination are the same CRS (no work to do). */
+int dl_transform_is_noop(const dl_transform *t);
+
+/* Transforms n interleaved x,y pairs in place with one proj_trans_generic
+ * call. Points PROJ cannot transform become HUGE_VAL; returns how many did. */
+size_t dl_transform_points(dl_transform *t, double *xy, size_t n);
+/* Inverse direction (destination to source), same contract. */
+size_t dl_transform_points_inv(dl_transform *t, double *xy, size_t n);
+
+/* Transforms a box, densifying its edges (21 points a side), to the
+ * destination CRS. */
+dline_status dl_transform_bbox(dline_ctx *ctx, dl_transform *t, dl_bbox in, dl_bbox *out);
+
+#endif

@@ -1,0 +1,165 @@
+/* The style: a YAML file read through libyaml into typed, checked values.
+ * Every value keeps the line:column it came from so errors can point at it.
+ * Nothing outside src/style/ sees libyaml types. */
+#ifndef DL_STYLE_H
+#define DL_STYLE_H
+
+#include "error.h"
+#include "geom.h"
+
+#define DL_MAX_SIZE_PX 20000 /* a side of the map, in px */
+#define DL_MAX_DASHES 16
+
+typedef struct {
+    double r, g, b, a; /* 0..1, not premultiplied */
+} dl_color;
+
+/* Parses "#rgb", "#rrggbb", "#rrggbbaa", "rgb(r,g,b)", "rgba(r,g,b,a)" and the
+ * CSS named colours (case-insensitive) plus "transparent". 0 on success, -1
+ * when s is not a colour. */
+int dl_color_parse(const char *s, dl_color *out);
+
+typedef enum {
+    DL_LAYER_BACKGROUND,
+    DL_LAYER_FILL,
+    DL_LAYER_LINE,
+    DL_LAYER_CIRCLE,
+    DL_LAYER_SYMBOL
+} dl_layer_type;
+
+typedef enum { DL_CAP_BUTT, DL_CAP_ROUND, DL_CAP_SQUARE } dl_line_cap;
+typedef enum { DL_JOIN_MITER, DL_JOIN_ROUND, DL_JOIN_BEVEL } dl_line_join;
+
+/* MapLibre text-anchor: the part of the label placed at the anchor point. */
+typedef enum {
+    DL_ANCHOR_CENTER, DL_ANCHOR_LEFT, DL_ANCHOR_RIGHT, DL_ANCHOR_TOP, DL_ANCHOR_BOTTOM,
+    DL_ANCHOR_TOP_LEFT, DL_ANCHOR_TOP_RIGHT, DL_ANCHOR_BOTTOM_LEFT, DL_ANCHOR_BOTTOM_RIGHT
+} dl_anchor;
+
+/* A layer filter, a small subset of MapLibre's (full expressions come later):
+ *   ["==", FIELD, VALUE]  ["!=", FIELD, VALUE]  ["<"|"<="|">"|">=", FIELD, NUMBER]
+ *   ["in", FIELD, V1, V2, ...]  ["!in", FIELD, ...]  ["has", FIELD]  ["!has", FIELD]
+ *   ["all", F...]  ["any", F...]  ["!", F]
+ * where FIELD is a string or ["get", "name"]. VALUE is a string, number or bool. */
+typedef enum {
+    DL_FILTER_EQ, DL_FILTER_NE, DL_FILTER_LT, DL_FILTER_LE, DL_FILTER_GT, DL_FILTER_GE,
+    DL_FILTER_IN, DL_FILTER_NOT_IN, DL_FILTER_HAS, DL_FILTER_NOT_HAS,
+    DL_FILTER_ALL, DL_FILTER_ANY, DL_FILTER_NOT
+} dl_filter_op;
+
+typedef struct dl_filter dl_filter;
+struct dl_filter {
+    dl_filter_op op;
+    char *field;         /* for comparisons, in, has */
+    size_t nvalues;
+    dl_value *values;    /* literal values (strings owned by the filter) */
+    size_t nchildren;
+    dl_filter **children; /* all, any, ! */
+    int line, col;
+};
+
+/* Evaluates f against a feature whose values follow the given fields.
+ * A NULL filter matches everything. Numbers compare numerically (int and
+ * double alike), strings byte-wise; a missing field compares unequal. */
+int dl_filter_match(const dl_filter *f, const dl_field *fields, size_t nfields,
+                    const dl_value *values);
+
+typedef struct {
+    char *name;
+    char *path;     /* resolved against the style file's folder */
+    char *crs;      /* NULL unless given; used only when the data has no .prj */
+    char *encoding; /* NULL unless given; overrides .cpg and the DBF byte */
+    int line, col;  /* where the source is declared */
+} dl_style_source;
+
+typedef struct {
+    char *id;
+    dl_layer_type type;
+    long source; /* index into dl_style.sources, -1 for background */
+    dl_filter *filter;
+    double minzoom, maxzoom; /* reserved; 0 and 24 */
+
+    /* connect-by: a line layer over a point source joins the points in
+     * ascending order of this attribute (features where it is NULL are left
+     * out); connect-smooth turns the polyline into a curve through them. */
+    char *connect_by;
+    int connect_smooth;
+
+    /* paint, all sizes in px at 96 dpi */
+    dl_color background_color; double background_opacity;
+    dl_color fill_color; double fill_opacity;
+    dl_color fill_outline_color; int has_fill_outline;
+    dl_color line_color; double line_width; double line_opacity;
+    double line_dasharray[DL_MAX_DASHES]; int line_ndash; /* in line widths */
+    dl_line_cap line_cap; dl_line_join line_join;
+    double circle_radius; dl_color circle_color; double circle_opacity;
+    dl_color circle_stroke_color; double circle_stroke_width;
+    dl_color text_color; dl_color text_halo_color; double text_halo_width;
+    double text_opacity;
+
+    /* layout (symbol) */
+    char *text_field;  /* template: "{name_zh}\n{name_en}" */
+    char *text_font;   /* Pango family list, e.g. "Noto Sans CJK SC, DejaVu Sans" */
+    char *text_weight; /* "normal" or "bold"; from a trailing Bold in text-font too */
+    double text_size;
+    double text_offset[2]; /* in ems, as MapLibre */
+    dl_anchor text_anchor;
+    int text_anchor_auto;  /* text-anchor not given: try the 8 positions around the point */
+    double text_line_height; /* ems */
+    double text_max_width;   /* ems, 0 = no wrapping */
+    int text_allow_overlap;
+
+    int line, col;
+} dl_style_layer;
+
+/* A block of text on the map: title, subtitle, attribution. */
+typedef struct {
+    char *text;      /* NULL when absent */
+    char *font;
+    double size;     /* px */
+    dl_color color;
+    dl_color halo_color;
+    double halo_width;
+    dl_anchor position; /* corner of the map; title defaults to top-left */
+    double offset[2];   /* px from that corner */
+} dl_style_text;
+
+typedef struct {
+    char *path; /* the style file as given */
+    char *dir;  /* its folder, for resolving relative paths */
+    int width, height; /* px at 96 dpi */
+    double dpi;        /* output resolution: PNG pixels = size * dpi / 96 */
+    char *crs;         /* map CRS definition; default "EPSG:3857" */
+    int has_extent;
+    double extent[4];  /* minlon, minlat, maxlon, maxlat (WGS84) */
+    char **fit_layers; size_t nfit; /* layer ids; all layers with a source when 0 */
+    double fit_padding; /* px */
+    dl_color background;
+    dl_style_text title, subtitle, attribution;
+    dl_style_source *sources; size_t nsources;
+    dl_style_layer *layers; size_t nlayers;
+} dl_style;
+
+/* Reads and checks the style at path. Errors: "PATH:LINE:COL: message" with
+ * DLINE_ESTYLE (DLINE_EIO when the file cannot be read). Checks syntax, keys
+ * (with the nearest valid key suggested), types, colours, ranges (negative
+ * widths, sizes over DL_MAX_SIZE_PX), layer types and source references. It
+ * does not open the data files. On success *out owns the style; free with
+ * dl_style_free(). */
+dline_status dl_style_load(dline_ctx *ctx, const char *path, dl_style **out);
+void dl_style_free(dl_style *style);
+
+/* Finds a layer or source by id/name; -1 when absent. */
+long dl_style_layer_index(const dl_style *style, const char *id);
+long dl_style_source_index(const dl_style *style, const char *name);
+
+
+
+/* Expands a text-field template: "{name}" is replaced by the value of field
+ * `name` (formatted with dl_value_format; a missing field or NULL value gives
+ * ""), "\n" in the YAML string is a line break. Lines left empty by missing
+ * values are dropped. Writes at most size bytes including the NUL; returns
+ * the length written. */
+size_t dl_style_expand_text(const char *tmpl, const dl_field *fields, size_t nfields,
+                            const dl_value *values, char *buf, size_t size);
+#endif
