@@ -1,1 +1,666 @@
-/* placeholder: being written */
+/* Public entry points: load a style, apply overrides, and run the stages in
+ * order (source -> project -> render -> output) for one map. */
+#include "dline.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "geom.h"
+#include "output/output.h"
+#include "project/project.h"
+#include "render/render.h"
+#include "source/source.h"
+#include "style/style.h"
+
+#define LABEL_MAX 2048
+
+struct dline_map {
+    dl_style *style;
+};
+
+dline_status dline_map_load(dline_ctx *ctx, const char *style_path, dline_map **out)
+{
+    *out = NULL;
+    dline_map *map = calloc(1, sizeof *map);
+    if (!map)
+        return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+    dline_status st = dl_style_load(ctx, style_path, &map->style);
+    if (st != DLINE_OK) {
+        free(map);
+        return st;
+    }
+    *out = map;
+    return DLINE_OK;
+}
+
+void dline_map_free(dline_map *map)
+{
+    if (!map)
+        return;
+    dl_style_free(map->style);
+    free(map);
+}
+
+dline_status dline_map_set_size(dline_ctx *ctx, dline_map *map, int width, int height)
+{
+    if (width <= 0 || height <= 0 || width > DL_MAX_SIZE_PX || height > DL_MAX_SIZE_PX)
+        return dl_error(ctx, DLINE_EUSAGE, NULL, 0, 0,
+                        "size %dx%d is out of range (1 to %d px a side)", width, height,
+                        DL_MAX_SIZE_PX);
+    map->style->width = width;
+    map->style->height = height;
+    return DLINE_OK;
+}
+
+dline_status dline_map_set_dpi(dline_ctx *ctx, dline_map *map, double dpi)
+{
+    if (!(dpi > 0 && dpi <= 2400))
+        return dl_error(ctx, DLINE_EUSAGE, NULL, 0, 0, "dpi %g is out of range (above 0, at most 2400)",
+                        dpi);
+    map->style->dpi = dpi;
+    return DLINE_OK;
+}
+
+dline_status dline_map_set_extent(dline_ctx *ctx, dline_map *map, double minlon, double minlat,
+                                  double maxlon, double maxlat)
+{
+    if (!(minlon >= -180 && maxlon <= 180 && minlat >= -90 && maxlat <= 90 && minlon < maxlon &&
+          minlat < maxlat))
+        return dl_error(ctx, DLINE_EUSAGE, NULL, 0, 0,
+                        "extent %g,%g,%g,%g is not a longitude/latitude box "
+                        "(minlon,minlat,maxlon,maxlat)",
+                        minlon, minlat, maxlon, maxlat);
+    dl_style *s = map->style;
+    s->has_extent = 1;
+    s->extent[0] = minlon;
+    s->extent[1] = minlat;
+    s->extent[2] = maxlon;
+    s->extent[3] = maxlat;
+    return DLINE_OK;
+}
+
+dline_status dline_map_set_crs(dline_ctx *ctx, dline_map *map, const char *crs)
+{
+    char *copy = dl_strdup(crs);
+    if (!copy)
+        return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+    free(map->style->crs);
+    map->style->crs = copy;
+    return DLINE_OK;
+}
+
+dline_format dline_format_from_name(const char *name)
+{
+    char low[8];
+    size_t n = strlen(name);
+    if (n >= sizeof low)
+        return DLINE_FORMAT_AUTO;
+    for (size_t i = 0; i <= n; i++)
+        low[i] = (char)tolower((unsigned char)name[i]);
+    if (!strcmp(low, "png"))
+        return DLINE_FORMAT_PNG;
+    if (!strcmp(low, "svg"))
+        return DLINE_FORMAT_SVG;
+    if (!strcmp(low, "pdf"))
+        return DLINE_FORMAT_PDF;
+    return DLINE_FORMAT_AUTO;
+}
+
+/* Everything one render owns; released by run_free whatever happened. */
+typedef struct {
+    dl_source *src;
+    dl_transform *fwd;  /* source CRS -> map CRS */
+    dl_bbox view;       /* the map extent in the source CRS (with margin) */
+    int has_view;
+} run_source;
+
+typedef struct {
+    const dl_style *style;
+    dl_proj *proj;
+    run_source *sources;
+    dl_output *out;
+    dl_render *render;
+    /* map CRS box shown, and map units per px */
+    double minx, maxy, res;
+    double width, height;
+    dl_geom work; /* reused projected copy of the current feature */
+} run;
+
+static void run_free(run *r)
+{
+    if (r->sources) {
+        for (size_t i = 0; i < r->style->nsources; i++) {
+            dl_transform_free(r->sources[i].fwd);
+            dl_source_free(r->sources[i].src);
+        }
+        free(r->sources);
+    }
+    dl_render_free(r->render);
+    dl_output_abort(r->out);
+    dl_proj_free(r->proj);
+    dl_geom_clear(&r->work);
+}
+
+static int layer_uses_source(const dl_style_layer *l)
+{
+    return l->type != DL_LAYER_BACKGROUND && l->source >= 0;
+}
+
+/* Opens a source once and works out its CRS: the .prj when there is one,
+ * else the style's `crs` for the source, else an error. */
+static dline_status open_source(dline_ctx *ctx, run *r, size_t i)
+{
+    run_source *rs = &r->sources[i];
+    if (rs->src)
+        return DLINE_OK;
+    const dl_style_source *ss = &r->style->sources[i];
+    dline_status st = dl_source_open(ctx, ss->path, ss->encoding, &rs->src);
+    if (st != DLINE_OK)
+        return st;
+    const char *crs = dl_source_prj(rs->src);
+    const char *what = ss->path;
+    if (!crs || !*crs) {
+        crs = ss->crs;
+        what = r->style->path;
+    }
+    if (!crs)
+        return dl_error(ctx, DLINE_EDATA, ss->path, 0, 0,
+                        "no .prj file and no 'crs' for source '%s' in the style", ss->name);
+    const char *map_crs = r->style->crs ? r->style->crs : "EPSG:3857";
+    if (what == r->style->path) {
+        /* The CRS came from the style: errors point at the source's line. */
+        dl_transform *t = NULL;
+        dline_ctx tmp = {0};
+        if (dl_transform_new(&tmp, r->proj, crs, map_crs, NULL, &t) != DLINE_OK) {
+            if (dl_proj_check_crs(&tmp, r->proj, crs, NULL, 0) != DLINE_OK)
+                return dl_error(ctx, DLINE_ESTYLE, r->style->path, ss->line, ss->col,
+                                "source '%s': unknown CRS '%s'", ss->name, crs);
+            return dl_error(ctx, tmp.status, NULL, 0, 0, "%s", tmp.message);
+        }
+        rs->fwd = t;
+        return DLINE_OK;
+    }
+    return dl_transform_new(ctx, r->proj, crs, map_crs, what, &rs->fwd);
+}
+
+/* The map extent in map CRS units, from `extent` or by fitting layers. */
+static dline_status compute_extent(dline_ctx *ctx, run *r, dl_bbox *box)
+{
+    const dl_style *s = r->style;
+    const char *map_crs = s->crs ? s->crs : "EPSG:3857";
+    double pad = 0;
+    if (s->has_extent) {
+        dl_transform *t = NULL;
+        dline_status st = dl_transform_new(ctx, r->proj, "EPSG:4326", map_crs, NULL, &t);
+        if (st != DLINE_OK)
+            return st;
+        dl_bbox ll = {s->extent[0], s->extent[1], s->extent[2], s->extent[3]};
+        st = dl_transform_bbox(ctx, t, ll, box);
+        dl_transform_free(t);
+        if (st != DLINE_OK)
+            return st;
+    } else {
+        *box = dl_bbox_empty();
+        for (size_t i = 0; i < s->nlayers; i++) {
+            const dl_style_layer *l = &s->layers[i];
+            if (!layer_uses_source(l))
+                continue;
+            if (s->nfit) {
+                int chosen = 0;
+                for (size_t k = 0; k < s->nfit; k++)
+                    chosen |= !strcmp(s->fit_layers[k], l->id);
+                if (!chosen)
+                    continue;
+            }
+            dline_status st = open_source(ctx, r, (size_t)l->source);
+            if (st != DLINE_OK)
+                return st;
+            run_source *rs = &r->sources[l->source];
+            dl_bbox b = dl_source_bounds(rs->src), pb;
+            if (dl_source_record_count(rs->src) == 0 || dl_bbox_is_empty(b))
+                continue;
+            st = dl_transform_bbox(ctx, rs->fwd, b, &pb);
+            if (st != DLINE_OK)
+                return st;
+            dl_bbox_add(box, pb.xmin, pb.ymin);
+            dl_bbox_add(box, pb.xmax, pb.ymax);
+        }
+        if (dl_bbox_is_empty(*box))
+            return dl_error(ctx, DLINE_ESTYLE, s->path, 0, 0,
+                            "nothing to fit the map to: the layers are empty; give an 'extent'");
+        pad = s->fit_padding;
+    }
+    /* Preserve the aspect ratio: grow the shorter side of the box. */
+    double w = s->width - 2 * pad, h = s->height - 2 * pad;
+    if (w < 1)
+        w = 1;
+    if (h < 1)
+        h = 1;
+    double bw = box->xmax - box->xmin, bh = box->ymax - box->ymin;
+    if (bw <= 0 && bh <= 0)
+        bw = bh = 1000; /* a single point: show about a kilometre around it */
+    double res = fmax(bw / w, bh / h);
+    double cx = (box->xmin + box->xmax) / 2, cy = (box->ymin + box->ymax) / 2;
+    r->res = res;
+    r->width = s->width;
+    r->height = s->height;
+    r->minx = cx - res * s->width / 2;
+    r->maxy = cy + res * s->height / 2;
+    box->xmin = r->minx;
+    box->xmax = cx + res * s->width / 2;
+    box->ymin = cy - res * s->height / 2;
+    box->ymax = r->maxy;
+    return DLINE_OK;
+}
+
+/* The map box in each source's CRS, so features outside it are dropped
+ * before projection. Where the inverse cannot be computed every feature is
+ * projected and Cairo clips. */
+static void compute_views(dline_ctx *ctx, run *r, dl_bbox map_box)
+{
+    const char *map_crs = r->style->crs ? r->style->crs : "EPSG:3857";
+    double mx = (map_box.xmax - map_box.xmin) * 0.05, my = (map_box.ymax - map_box.ymin) * 0.05;
+    dl_bbox grown = {map_box.xmin - mx, map_box.ymin - my, map_box.xmax + mx, map_box.ymax + my};
+    for (size_t i = 0; i < r->style->nsources; i++) {
+        run_source *rs = &r->sources[i];
+        if (!rs->src)
+            continue;
+        dline_ctx quiet = {0};
+        const char *crs = dl_source_prj(rs->src);
+        if (!crs || !*crs)
+            crs = r->style->sources[i].crs;
+        dl_transform *inv = NULL;
+        if (dl_transform_new(&quiet, r->proj, map_crs, crs, NULL, &inv) == DLINE_OK &&
+            dl_transform_bbox(&quiet, inv, grown, &rs->view) == DLINE_OK)
+            rs->has_view = 1;
+        dl_transform_free(inv);
+    }
+    (void)ctx;
+}
+
+/* Projects the work geometry into map px (y down). 0 when every vertex
+ * transformed. */
+static int to_pixels(run *r, dl_transform *t)
+{
+    dl_geom *g = &r->work;
+    if (dl_transform_points(t, g->xy, g->npoints) != g->npoints)
+        return -1;
+    for (size_t i = 0; i < g->npoints; i++) {
+        g->xy[2 * i] = (g->xy[2 * i] - r->minx) / r->res;
+        g->xy[2 * i + 1] = (r->maxy - g->xy[2 * i + 1]) / r->res;
+    }
+    return 0;
+}
+
+static int feature_in_view(const run_source *rs, const dl_geom *g)
+{
+    if (!rs->has_view)
+        return 1;
+    return dl_bbox_intersects(dl_geom_bbox(g), rs->view);
+}
+
+/* A label anchor for a geometry already in px: points label every vertex
+ * (handled by the caller), lines at the vertex halfway along their length,
+ * polygons at the area centroid of their largest outer ring when it falls
+ * inside, else at the middle of that ring's box. */
+static void anchor_of(const dl_geom *g, double *x, double *y)
+{
+    *x = g->xy[0];
+    *y = g->xy[1];
+    if (g->type == DL_GEOM_LINE) {
+        double total = 0;
+        for (size_t i = 1; i < g->npoints; i++)
+            total += hypot(g->xy[2 * i] - g->xy[2 * i - 2], g->xy[2 * i + 1] - g->xy[2 * i - 1]);
+        double run_len = 0;
+        for (size_t i = 1; i < g->npoints; i++) {
+            double seg = hypot(g->xy[2 * i] - g->xy[2 * i - 2], g->xy[2 * i + 1] - g->xy[2 * i - 1]);
+            if (run_len + seg >= total / 2 && seg > 0) {
+                double f = (total / 2 - run_len) / seg;
+                *x = g->xy[2 * i - 2] + f * (g->xy[2 * i] - g->xy[2 * i - 2]);
+                *y = g->xy[2 * i - 1] + f * (g->xy[2 * i + 1] - g->xy[2 * i - 1]);
+                return;
+            }
+            run_len += seg;
+        }
+    } else if (g->type == DL_GEOM_POLYGON) {
+        size_t best = 0;
+        double best_area = -1;
+        for (size_t p = 0; p < g->nparts; p++) {
+            if (g->hole && g->hole[p])
+                continue;
+            double a = fabs(dl_geom_ring_area(g, p));
+            if (a > best_area) {
+                best_area = a;
+                best = p;
+            }
+        }
+        size_t s = g->part_start[best], e = g->part_start[best + 1];
+        double cx = 0, cy = 0, a2 = 0;
+        dl_bbox b = dl_bbox_empty();
+        for (size_t i = s; i < e; i++) {
+            size_t j = i + 1 < e ? i + 1 : s;
+            double cross = g->xy[2 * i] * g->xy[2 * j + 1] - g->xy[2 * j] * g->xy[2 * i + 1];
+            a2 += cross;
+            cx += (g->xy[2 * i] + g->xy[2 * j]) * cross;
+            cy += (g->xy[2 * i + 1] + g->xy[2 * j + 1]) * cross;
+            dl_bbox_add(&b, g->xy[2 * i], g->xy[2 * i + 1]);
+        }
+        if (fabs(a2) > 0) {
+            cx /= 3 * a2;
+            cy /= 3 * a2;
+            if (dl_geom_ring_contains(g, best, cx, cy)) {
+                *x = cx;
+                *y = cy;
+                return;
+            }
+        }
+        *x = (b.xmin + b.xmax) / 2;
+        *y = (b.ymin + b.ymax) / 2;
+    }
+}
+
+static dline_status check_field(dline_ctx *ctx, const run *r, const dl_style_layer *l,
+                                const dl_source *src, const char *name, const char *what)
+{
+    if (dl_source_field_index(src, name) >= 0)
+        return DLINE_OK;
+    size_t n = dl_source_field_count(src);
+    const char *names[256];
+    if (n > 256)
+        n = 256;
+    for (size_t i = 0; i < n; i++)
+        names[i] = dl_source_field(src, i)->name;
+    const char *near = dl_suggest(name, names, n);
+    if (near)
+        return dl_error(ctx, DLINE_ESTYLE, r->style->path, l->line, l->col,
+                        "layer '%s': %s: no field '%s' in %s (did you mean '%s'?)", l->id, what,
+                        name, dl_source_path(src), near);
+    return dl_error(ctx, DLINE_ESTYLE, r->style->path, l->line, l->col,
+                    "layer '%s': %s: no field '%s' in %s", l->id, what, name,
+                    dl_source_path(src));
+}
+
+/* Checks every {field} of a text-field template against the source. */
+static dline_status check_template(dline_ctx *ctx, const run *r, const dl_style_layer *l,
+                                   const dl_source *src)
+{
+    const char *p = l->text_field;
+    while (p && (p = strchr(p, '{'))) {
+        const char *e = strchr(p, '}');
+        if (!e)
+            break;
+        char name[64];
+        size_t n = (size_t)(e - p - 1);
+        if (n < sizeof name) {
+            memcpy(name, p + 1, n);
+            name[n] = '\0';
+            dline_status st = check_field(ctx, r, l, src, name, "text-field");
+            if (st != DLINE_OK)
+                return st;
+        }
+        p = e + 1;
+    }
+    return DLINE_OK;
+}
+
+typedef struct {
+    double x, y;
+    int is_num;
+    double num;
+    char *str;
+    long id;
+} connect_point;
+
+static int compare_connect(const void *a, const void *b)
+{
+    const connect_point *p = a, *q = b;
+    if (p->is_num && q->is_num) {
+        if (p->num != q->num)
+            return p->num < q->num ? -1 : 1;
+    } else if (p->is_num != q->is_num) {
+        return p->is_num ? -1 : 1;
+    } else {
+        int c = strcmp(p->str, q->str);
+        if (c)
+            return c;
+    }
+    return (p->id > q->id) - (p->id < q->id);
+}
+
+/* connect-by: joins a point source's features in ascending order of an
+ * attribute into one line, so moving a site in the data moves the line. */
+static dline_status draw_connected(dline_ctx *ctx, run *r, const dl_style_layer *l)
+{
+    run_source *rs = &r->sources[l->source];
+    dl_source *src = rs->src;
+    if (dl_source_geom_type(src) != DL_GEOM_POINT)
+        return dl_error(ctx, DLINE_ESTYLE, r->style->path, l->line, l->col,
+                        "layer '%s': connect-by needs a point source, but %s holds %s", l->id,
+                        dl_source_path(src), dl_source_shape_type_name(src));
+    dline_status st = check_field(ctx, r, l, src, l->connect_by, "connect-by");
+    if (st != DLINE_OK)
+        return st;
+    long field = dl_source_field_index(src, l->connect_by);
+    size_t n = 0, cap = 0;
+    connect_point *pts = NULL;
+    st = dl_source_rewind(ctx, src);
+    const dl_feature *f = NULL;
+    while (st == DLINE_OK && (st = dl_source_next(ctx, src, &f)) == DLINE_OK && f) {
+        const dl_value *v = &f->values[field];
+        if (v->type == DL_VAL_NULL || f->geom.npoints == 0)
+            continue;
+        if (!dl_filter_match(l->filter, dl_source_field(src, 0), dl_source_field_count(src),
+                             f->values))
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 16;
+            connect_point *np = dl_realloc_array(pts, cap, sizeof *pts);
+            if (!np) {
+                st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+                break;
+            }
+            pts = np;
+        }
+        connect_point *p = &pts[n];
+        memset(p, 0, sizeof *p);
+        p->x = f->geom.xy[0];
+        p->y = f->geom.xy[1];
+        p->id = f->id;
+        if (v->type == DL_VAL_INT || v->type == DL_VAL_DATE) {
+            p->is_num = 1;
+            p->num = (double)v->i;
+        } else if (v->type == DL_VAL_DOUBLE) {
+            p->is_num = 1;
+            p->num = v->d;
+        } else if (v->type == DL_VAL_BOOL) {
+            p->is_num = 1;
+            p->num = (double)v->i;
+        } else {
+            p->str = dl_strdup(v->s ? v->s : "");
+            if (!p->str) {
+                st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+                break;
+            }
+        }
+        n++;
+    }
+    if (st == DLINE_OK && n >= 2) {
+        qsort(pts, n, sizeof *pts, compare_connect);
+        dl_geom *g = &r->work;
+        if (dl_geom_reserve(g, n, 1) != 0) {
+            st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+        } else {
+            g->type = DL_GEOM_LINE;
+            g->npoints = n;
+            g->nparts = 1;
+            g->part_start[0] = 0;
+            g->part_start[1] = n;
+            for (size_t i = 0; i < n; i++) {
+                g->xy[2 * i] = pts[i].x;
+                g->xy[2 * i + 1] = pts[i].y;
+            }
+            if (to_pixels(r, rs->fwd) != 0)
+                dl_warn(ctx, r->style->path, l->line, l->col,
+                        "layer '%s': a point could not be projected; line not drawn", l->id);
+            else
+                st = dl_render_feature(ctx, r->render, l, g);
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        free(pts[i].str);
+    free(pts);
+    return st;
+}
+
+static dline_status draw_layer(dline_ctx *ctx, run *r, const dl_style_layer *l)
+{
+    if (l->type == DL_LAYER_BACKGROUND) {
+        dl_render_background(r->render, l->background_color, l->background_opacity);
+        return DLINE_OK;
+    }
+    dline_status st = open_source(ctx, r, (size_t)l->source);
+    if (st != DLINE_OK)
+        return st;
+    if (l->connect_by)
+        return draw_connected(ctx, r, l);
+    run_source *rs = &r->sources[l->source];
+    dl_source *src = rs->src;
+    if (l->type == DL_LAYER_SYMBOL) {
+        st = check_template(ctx, r, l, src);
+        if (st != DLINE_OK)
+            return st;
+    }
+    long skipped = 0;
+    st = dl_source_rewind(ctx, src);
+    const dl_feature *f = NULL;
+    char text[LABEL_MAX];
+    while (st == DLINE_OK && (st = dl_source_next(ctx, src, &f)) == DLINE_OK && f) {
+        if (!feature_in_view(rs, &f->geom))
+            continue;
+        if (!dl_filter_match(l->filter, dl_source_field(src, 0), dl_source_field_count(src),
+                             f->values))
+            continue;
+        if (dl_geom_copy(&r->work, &f->geom) != 0) {
+            st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+            break;
+        }
+        if (to_pixels(r, rs->fwd) != 0) {
+            skipped++;
+            continue;
+        }
+        if (l->type != DL_LAYER_SYMBOL) {
+            st = dl_render_feature(ctx, r->render, l, &r->work);
+            continue;
+        }
+        dl_style_expand_text(l->text_field, dl_source_field(src, 0), dl_source_field_count(src),
+                             f->values, text, sizeof text);
+        if (!text[0])
+            continue;
+        if (r->work.type == DL_GEOM_POINT) {
+            for (size_t i = 0; i < r->work.npoints && st == DLINE_OK; i++)
+                st = dl_render_queue_label(ctx, r->render, l, text, r->work.xy[2 * i],
+                                           r->work.xy[2 * i + 1]);
+        } else {
+            double x, y;
+            anchor_of(&r->work, &x, &y);
+            st = dl_render_queue_label(ctx, r->render, l, text, x, y);
+        }
+    }
+    if (skipped)
+        dl_warn(ctx, dl_source_path(src), 0, 0,
+                "layer '%s': %ld features could not be projected to the map CRS and were skipped",
+                l->id, skipped);
+    return st;
+}
+
+static int background_is_opaque(const dl_style *s)
+{
+    if (s->background.a >= 1.0)
+        return 1;
+    for (size_t i = 0; i < s->nlayers; i++)
+        if (s->layers[i].type == DL_LAYER_BACKGROUND && s->layers[i].background_color.a >= 1.0 &&
+            s->layers[i].background_opacity >= 1.0)
+            return 1;
+    return 0;
+}
+
+dline_status dline_map_render_file(dline_ctx *ctx, dline_map *map, const char *path,
+                                   dline_format format)
+{
+    const dl_style *s = map->style;
+    if (format == DLINE_FORMAT_AUTO) {
+        format = dl_output_format_from_path(path);
+        if (format == DLINE_FORMAT_AUTO) {
+            if (strcmp(path, "-") != 0)
+                return dl_error(ctx, DLINE_EUSAGE, path, 0, 0,
+                                "cannot tell the format from the extension; use .png, .svg or "
+                                ".pdf, or --format");
+            format = DLINE_FORMAT_PNG;
+        }
+    }
+    run r;
+    memset(&r, 0, sizeof r);
+    r.style = s;
+    dl_geom_init(&r.work);
+    dline_status st = dl_proj_new(ctx, &r.proj);
+    if (st == DLINE_OK) {
+        r.sources = dl_calloc_array(s->nsources, sizeof *r.sources);
+        if (!r.sources)
+            st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    if (st == DLINE_OK) {
+        const char *map_crs = s->crs ? s->crs : "EPSG:3857";
+        st = dl_proj_check_crs(ctx, r.proj, map_crs, NULL, 0);
+    }
+    /* Open every source first: a bad input file fails before any output
+     * file is created. */
+    for (size_t i = 0; st == DLINE_OK && i < s->nlayers; i++)
+        if (layer_uses_source(&s->layers[i]))
+            st = open_source(ctx, &r, (size_t)s->layers[i].source);
+    dl_bbox box;
+    if (st == DLINE_OK)
+        st = compute_extent(ctx, &r, &box);
+    if (st == DLINE_OK) {
+        compute_views(ctx, &r, box);
+        dl_output_options opt = {
+            .format = format,
+            .width = s->width,
+            .height = s->height,
+            .dpi = s->dpi,
+            .opaque = background_is_opaque(s),
+            .title = s->title.text,
+        };
+        st = dl_output_open(ctx, path, &opt, &r.out);
+    }
+    if (st == DLINE_OK)
+        st = dl_render_new(ctx, dl_output_cairo(r.out), s->width, s->height, &r.render);
+    if (st == DLINE_OK)
+        dl_render_background(r.render, s->background, 1.0);
+    for (size_t i = 0; st == DLINE_OK && i < s->nlayers; i++)
+        st = draw_layer(ctx, &r, &s->layers[i]);
+    /* Furniture before labels so labels keep clear of it; blocks at the
+     * same corner stack (title, then subtitle below it). */
+    double stack[DL_ANCHOR_BOTTOM_RIGHT + 1] = {0};
+    const dl_style_text *blocks[] = {&s->title, &s->subtitle, &s->attribution};
+    for (size_t i = 0; st == DLINE_OK && i < sizeof blocks / sizeof blocks[0]; i++) {
+        double used = 0;
+        if (!blocks[i]->text)
+            continue;
+        st = dl_render_text_block(ctx, r.render, blocks[i], stack[blocks[i]->position], &used);
+        stack[blocks[i]->position] += used;
+    }
+    if (st == DLINE_OK)
+        st = dl_render_labels(ctx, r.render);
+    if (st == DLINE_OK) {
+        dl_render_free(r.render);
+        r.render = NULL;
+        dl_output *o = r.out;
+        r.out = NULL;
+        st = dl_output_commit(ctx, o);
+    }
+    run_free(&r);
+    return st;
+}

@@ -152,7 +152,8 @@ void *dl_realloc_array(void *p, size_t n, size_t size)
 {
     if (size && n > SIZE_MAX / size)
         return NULL;
-    return realloc(p, n * size ? n * size : 1);
+    size_t bytes = n * size;
+    return realloc(p, bytes ? bytes : 1);
 }
 
 char *dl_strdup(const char *s)

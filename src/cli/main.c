@@ -1,1 +1,270 @@
-int main(void) { return 0; }
+/* The dline command: a thin shell over include/dline.h. The only place that
+ * prints to the terminal or decides the exit status (0 ok, 1 input or style
+ * error, 2 usage error). */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dline.h"
+
+enum { EXIT_INPUT = 1, EXIT_USAGE = 2 };
+
+static const char usage_text[] =
+    "Usage: dline render STYLE [-o OUT] [options]\n"
+    "       dline info FILE.shp\n"
+    "       dline --help | --version\n"
+    "\n"
+    "Render a map from a YAML style to PNG, SVG or PDF.\n"
+    "\n"
+    "Options for render:\n"
+    "  -o, --output OUT       output file (.png, .svg, .pdf) or - for standard output;\n"
+    "                         default: the style's name with the format's extension\n"
+    "  --format png|svg|pdf   output format (default: from the extension of OUT, else png)\n"
+    "  --size WxH             map size in px at 96 dpi (overrides the style's size)\n"
+    "  --dpi N                output resolution; a PNG has size*N/96 pixels (default 96)\n"
+    "  --extent MINLON,MINLAT,MAXLON,MAXLAT\n"
+    "                         longitude/latitude box to show (overrides extent/fit)\n"
+    "  --crs CRS              map CRS: EPSG:nnnn, a PROJ string or WKT (default EPSG:3857)\n"
+    "\n"
+    "info prints a shapefile's geometry type, feature count, extent, CRS, encoding\n"
+    "and fields.\n"
+    "\n"
+    "Exit status: 0 success, 1 input or style error, 2 usage error.\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fputs("dline: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputs(" (try 'dline --help')\n", stderr);
+    return EXIT_USAGE;
+}
+
+static void print_warning(const char *message, void *user)
+{
+    (void)user;
+    fprintf(stderr, "dline: warning: %s\n", message);
+}
+
+static int fail(dline_ctx *ctx)
+{
+    fprintf(stderr, "dline: %s\n", dline_ctx_message(ctx));
+    return dline_ctx_status(ctx) == DLINE_EUSAGE ? EXIT_USAGE : EXIT_INPUT;
+}
+
+static int parse_size(const char *s, int *w, int *h)
+{
+    char *end;
+    errno = 0;
+    long a = strtol(s, &end, 10);
+    if (end == s || (*end != 'x' && *end != 'X') || errno)
+        return -1;
+    const char *t = end + 1;
+    long b = strtol(t, &end, 10);
+    if (end == t || *end || errno || a <= 0 || b <= 0 || a > INT_MAX || b > INT_MAX)
+        return -1;
+    *w = (int)a;
+    *h = (int)b;
+    return 0;
+}
+
+static int parse_number(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || errno)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_extent(const char *s, double v[4])
+{
+    const char *p = s;
+    for (int i = 0; i < 4; i++) {
+        char *end;
+        errno = 0;
+        v[i] = strtod(p, &end);
+        if (end == p || errno)
+            return -1;
+        if (i < 3) {
+            if (*end != ',')
+                return -1;
+            p = end + 1;
+        } else if (*end) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Default output: the style's base name with the format's extension, in the
+ * current folder. */
+static char *default_output(const char *style, dline_format fmt)
+{
+    const char *base = strrchr(style, '/');
+    base = base ? base + 1 : style;
+    const char *dot = strrchr(base, '.');
+    size_t n = dot ? (size_t)(dot - base) : strlen(base);
+    const char *ext = fmt == DLINE_FORMAT_SVG ? "svg" : fmt == DLINE_FORMAT_PDF ? "pdf" : "png";
+    char *out = malloc(n + 5);
+    if (out)
+        snprintf(out, n + 5, "%.*s.%s", (int)n, base, ext);
+    return out;
+}
+
+static const char *const render_options[] = {"--output", "--format", "--size", "--dpi",
+                                             "--extent", "--crs",    "--help"};
+
+static const char *nearest_option(const char *arg)
+{
+    /* A cheap nearest-option hint: same prefix of three characters. */
+    for (size_t i = 0; i < sizeof render_options / sizeof render_options[0]; i++)
+        if (strlen(arg) > 4 && !strncmp(arg, render_options[i], 4))
+            return render_options[i];
+    return NULL;
+}
+
+static int cmd_render(int argc, char **argv)
+{
+    const char *style = NULL, *out = NULL, *crs = NULL;
+    dline_format fmt = DLINE_FORMAT_AUTO;
+    int w = 0, h = 0, have_size = 0, have_extent = 0;
+    double dpi = 0, extent[4];
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(usage_text, stdout);
+            return 0;
+        }
+        if (a[0] == '-' && a[1] != '\0') {
+            int takes = !strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--format") ||
+                        !strcmp(a, "--size") || !strcmp(a, "--dpi") || !strcmp(a, "--extent") ||
+                        !strcmp(a, "--crs");
+            if (!takes) {
+                const char *near = nearest_option(a);
+                if (near) {
+                    fprintf(stderr, "dline: unknown option '%s' (did you mean '%s'?)\n", a, near);
+                    return EXIT_USAGE;
+                }
+                return usage_error("unknown option '%s'", a);
+            }
+            if (!val)
+                return usage_error("option '%s' needs a value", a);
+            i++;
+            if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+                out = val;
+            } else if (!strcmp(a, "--format")) {
+                fmt = dline_format_from_name(val);
+                if (fmt == DLINE_FORMAT_AUTO)
+                    return usage_error("unknown format '%s': use png, svg or pdf", val);
+            } else if (!strcmp(a, "--size")) {
+                if (parse_size(val, &w, &h) != 0)
+                    return usage_error("--size '%s' is not WIDTHxHEIGHT in px", val);
+                have_size = 1;
+            } else if (!strcmp(a, "--dpi")) {
+                if (parse_number(val, &dpi) != 0)
+                    return usage_error("--dpi '%s' is not a number", val);
+            } else if (!strcmp(a, "--extent")) {
+                if (parse_extent(val, extent) != 0)
+                    return usage_error("--extent '%s' is not MINLON,MINLAT,MAXLON,MAXLAT", val);
+                have_extent = 1;
+            } else {
+                crs = val;
+            }
+            continue;
+        }
+        if (style)
+            return usage_error("unexpected argument '%s'", a);
+        style = a;
+    }
+    if (!style)
+        return usage_error("%s", "render needs a STYLE file");
+
+    dline_ctx *ctx = dline_ctx_new();
+    if (!ctx) {
+        fputs("dline: out of memory\n", stderr);
+        return EXIT_INPUT;
+    }
+    dline_ctx_set_warning_handler(ctx, print_warning, NULL);
+    dline_map *map = NULL;
+    char *def_out = NULL;
+    int rc = 0;
+    dline_status st = dline_map_load(ctx, style, &map);
+    if (st == DLINE_OK && have_size)
+        st = dline_map_set_size(ctx, map, w, h);
+    if (st == DLINE_OK && dpi != 0)
+        st = dline_map_set_dpi(ctx, map, dpi);
+    if (st == DLINE_OK && have_extent)
+        st = dline_map_set_extent(ctx, map, extent[0], extent[1], extent[2], extent[3]);
+    if (st == DLINE_OK && crs)
+        st = dline_map_set_crs(ctx, map, crs);
+    if (st == DLINE_OK && !out) {
+        out = def_out = default_output(style, fmt);
+        if (!out) {
+            fputs("dline: out of memory\n", stderr);
+            rc = EXIT_INPUT;
+        }
+    }
+    if (st == DLINE_OK && out)
+        st = dline_map_render_file(ctx, map, out, fmt);
+    if (st != DLINE_OK)
+        rc = fail(ctx);
+    free(def_out);
+    dline_map_free(map);
+    dline_ctx_free(ctx);
+    return rc;
+}
+
+static int cmd_info(int argc, char **argv)
+{
+    if (argc == 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (argc != 1)
+        return usage_error("%s", "info needs exactly one FILE.shp");
+    if (argv[0][0] == '-')
+        return usage_error("unknown option '%s'", argv[0]);
+    dline_ctx *ctx = dline_ctx_new();
+    if (!ctx) {
+        fputs("dline: out of memory\n", stderr);
+        return EXIT_INPUT;
+    }
+    dline_ctx_set_warning_handler(ctx, print_warning, NULL);
+    int rc = 0;
+    if (dline_info(ctx, argv[0], stdout) != DLINE_OK)
+        rc = fail(ctx);
+    dline_ctx_free(ctx);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage_error("%s", "missing command: render or info");
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+        printf("dline %s\n", DLINE_VERSION_STRING);
+        return 0;
+    }
+    int rc;
+    if (!strcmp(cmd, "render"))
+        rc = cmd_render(argc - 2, argv + 2);
+    else if (!strcmp(cmd, "info"))
+        rc = cmd_info(argc - 2, argv + 2);
+    else
+        rc = usage_error("unknown command '%s': use render or info", cmd);
+    if (fflush(stdout) != 0 && rc == 0) {
+        fprintf(stderr, "dline: cannot write to standard output: %s\n", strerror(errno));
+        rc = EXIT_INPUT;
+    }
+    return rc;
+}
