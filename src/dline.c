@@ -19,6 +19,7 @@
 
 struct dline_map {
     dl_style *style;
+    int crs_from_caller; /* set by dline_map_set_crs: errors name --crs, not the style */
 };
 
 dline_status dline_map_load(dline_ctx *ctx, const char *style_path, dline_map **out)
@@ -89,6 +90,7 @@ dline_status dline_map_set_crs(dline_ctx *ctx, dline_map *map, const char *crs)
         return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
     free(map->style->crs);
     map->style->crs = copy;
+    map->crs_from_caller = 1;
     return DLINE_OK;
 }
 
@@ -613,7 +615,13 @@ dline_status dline_map_render_file(dline_ctx *ctx, dline_map *map, const char *p
     }
     if (st == DLINE_OK) {
         const char *map_crs = s->crs ? s->crs : "EPSG:3857";
-        st = dl_proj_check_crs(ctx, r.proj, map_crs, NULL, 0);
+        dline_ctx quiet = {0};
+        if (dl_proj_check_crs(&quiet, r.proj, map_crs, NULL, 0) != DLINE_OK) {
+            if (map->crs_from_caller)
+                st = dl_error(ctx, DLINE_EUSAGE, NULL, 0, 0, "--crs: %s", quiet.message);
+            else
+                st = dl_error(ctx, DLINE_ESTYLE, s->path, 0, 0, "map crs: %s", quiet.message);
+        }
     }
     /* Open every source first: a bad input file fails before any output
      * file is created. */
