@@ -1,1 +1,384 @@
-/* placeholder: being written */
+/* Output files: a temporary file next to the target, a Cairo surface for the
+ * format, and a rename once everything is written, so a failed render never
+ * leaves a partial file or clobbers an existing one. */
+#define _POSIX_C_SOURCE 200809L
+
+#include "output/output.h"
+
+#include <cairo-pdf.h>
+#include <cairo-svg.h>
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Limits on a PNG before its pixels are allocated: 4 bytes a pixel, so the
+ * total is 1.6 GB at most. Cairo's image surfaces stop at 32767 a side. */
+#define MAX_PIXELS 400000000.0
+#define MAX_SIDE 32767.0
+
+#define CREATOR "dline " DLINE_VERSION_STRING
+
+struct dl_output {
+    dline_format format;
+    char *path;
+    char *tmp;   /* NULL when writing to standard output */
+    FILE *fp;    /* the temporary file, or stdout */
+    cairo_surface_t *surface;
+    cairo_t *cr;
+    double dpi;
+    int opaque;
+    char *title;
+    /* Vector output to stdout is kept in memory until commit, so a failed
+     * render writes nothing. */
+    unsigned char *buf;
+    size_t len, cap;
+    int write_errno; /* first failed write of the stream, 0 if none */
+};
+
+dline_format dl_output_format_from_path(const char *path)
+{
+    const char *dot = path ? strrchr(path, '.') : NULL;
+    if (!dot || strchr(dot, '/'))
+        return DLINE_FORMAT_AUTO;
+    if (strcasecmp(dot, ".png") == 0)
+        return DLINE_FORMAT_PNG;
+    if (strcasecmp(dot, ".svg") == 0)
+        return DLINE_FORMAT_SVG;
+    if (strcasecmp(dot, ".pdf") == 0)
+        return DLINE_FORMAT_PDF;
+    return DLINE_FORMAT_AUTO;
+}
+
+static cairo_status_t write_file(void *closure, const unsigned char *data, unsigned int length)
+{
+    dl_output *o = closure;
+    if (fwrite(data, 1, length, o->fp) != length) {
+        if (!o->write_errno)
+            o->write_errno = errno ? errno : EIO;
+        return CAIRO_STATUS_WRITE_ERROR;
+    }
+    return CAIRO_STATUS_SUCCESS;
+}
+
+static cairo_status_t write_memory(void *closure, const unsigned char *data, unsigned int length)
+{
+    dl_output *o = closure;
+    if (length > o->cap - o->len) {
+        size_t cap = o->cap ? o->cap : 65536;
+        while (cap - o->len < length) {
+            if (cap > SIZE_MAX / 2) {
+                o->write_errno = ENOMEM;
+                return CAIRO_STATUS_NO_MEMORY;
+            }
+            cap *= 2;
+        }
+        unsigned char *p = realloc(o->buf, cap);
+        if (!p) {
+            o->write_errno = ENOMEM;
+            return CAIRO_STATUS_NO_MEMORY;
+        }
+        o->buf = p;
+        o->cap = cap;
+    }
+    memcpy(o->buf + o->len, data, length);
+    o->len += length;
+    return CAIRO_STATUS_SUCCESS;
+}
+
+static void output_free(dl_output *o)
+{
+    if (o->cr)
+        cairo_destroy(o->cr);
+    if (o->surface)
+        cairo_surface_destroy(o->surface);
+    if (o->fp && o->fp != stdout)
+        fclose(o->fp);
+    if (o->tmp)
+        unlink(o->tmp);
+    free(o->tmp);
+    free(o->path);
+    free(o->title);
+    free(o->buf);
+    free(o);
+}
+
+/* "DIR/.NAME.XXXXXX" for path "DIR/NAME"; NULL when out of memory. */
+static char *temp_template(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+    const char *name = slash ? slash + 1 : path;
+    size_t n = dirlen + 1 + strlen(name) + 8;
+    char *t = malloc(n);
+    if (t)
+        snprintf(t, n, "%.*s.%s.XXXXXX", (int)dirlen, path, name);
+    return t;
+}
+
+static mode_t current_umask(void)
+{
+    /* umask() can only be read by setting it, which races with other
+     * threads creating files; Linux shows it in /proc. */
+    FILE *f = fopen("/proc/self/status", "r");
+    if (f) {
+        char line[256];
+        unsigned int mask;
+        while (fgets(line, sizeof line, f)) {
+            if (sscanf(line, "Umask: %o", &mask) == 1) {
+                fclose(f);
+                return (mode_t)mask;
+            }
+        }
+        fclose(f);
+    }
+    mode_t m = umask(022);
+    umask(m);
+    return m;
+}
+
+/* The PNG's size in pixels, checked against the limits before anything is
+ * allocated or created. */
+static dline_status png_size(dline_ctx *ctx, const char *path, const dl_output_options *opt,
+                             double *pw, double *ph)
+{
+    double scale = opt->dpi / 96.0;
+    *pw = fmax(1, round(opt->width * scale));
+    *ph = fmax(1, round(opt->height * scale));
+    if (*pw > MAX_SIDE || *ph > MAX_SIDE)
+        return dl_error(ctx, DLINE_ENOMEM, path, 0, 0,
+                        "output of %.0fx%.0f pixels is over the limit of %.0f pixels a side", *pw,
+                        *ph, MAX_SIDE);
+    if (*pw * *ph > MAX_PIXELS)
+        return dl_error(ctx, DLINE_ENOMEM, path, 0, 0,
+                        "output of %.0fx%.0f pixels is over the limit of %.0f pixels", *pw, *ph,
+                        MAX_PIXELS);
+    return DLINE_OK;
+}
+
+static dline_status create_surface(dline_ctx *ctx, dl_output *o, const dl_output_options *opt)
+{
+    const char *what = o->path;
+    if (o->format == DLINE_FORMAT_PNG) {
+        double pw, ph;
+        dline_status st = png_size(ctx, what, opt, &pw, &ph);
+        if (st != DLINE_OK)
+            return st;
+        o->surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, (int)pw, (int)ph);
+        if (cairo_surface_status(o->surface) != CAIRO_STATUS_SUCCESS)
+            return dl_error(ctx, DLINE_ENOMEM, what, 0, 0, "cannot create a %.0fx%.0f image: %s",
+                            pw, ph, cairo_status_to_string(cairo_surface_status(o->surface)));
+        o->cr = cairo_create(o->surface);
+        /* One scale for both axes, so circles stay round; a pixel row or
+         * column left partly outside the map by rounding is covered by the
+         * background, which paints the whole surface. */
+        cairo_scale(o->cr, opt->dpi / 96.0, opt->dpi / 96.0);
+    } else {
+        cairo_write_func_t fn = o->tmp ? write_file : write_memory;
+        double wpt = opt->width * 0.75, hpt = opt->height * 0.75;
+        if (o->format == DLINE_FORMAT_SVG) {
+            o->surface = cairo_svg_surface_create_for_stream(fn, o, wpt, hpt);
+        } else {
+            o->surface = cairo_pdf_surface_create_for_stream(fn, o, wpt, hpt);
+            if (cairo_surface_status(o->surface) == CAIRO_STATUS_SUCCESS) {
+                if (o->title)
+                    cairo_pdf_surface_set_metadata(o->surface, CAIRO_PDF_METADATA_TITLE,
+                                                   o->title);
+                cairo_pdf_surface_set_metadata(o->surface, CAIRO_PDF_METADATA_CREATOR, CREATOR);
+            }
+        }
+        if (cairo_surface_status(o->surface) != CAIRO_STATUS_SUCCESS)
+            return dl_error(ctx, DLINE_ERENDER, what, 0, 0, "cannot create the %s surface: %s",
+                            o->format == DLINE_FORMAT_SVG ? "SVG" : "PDF",
+                            cairo_status_to_string(cairo_surface_status(o->surface)));
+        o->cr = cairo_create(o->surface);
+        cairo_scale(o->cr, 0.75, 0.75);
+    }
+    if (cairo_status(o->cr) != CAIRO_STATUS_SUCCESS)
+        return dl_error(ctx, DLINE_ERENDER, what, 0, 0, "cannot draw: %s",
+                        cairo_status_to_string(cairo_status(o->cr)));
+    return DLINE_OK;
+}
+
+dline_status dl_output_open(dline_ctx *ctx, const char *path, const dl_output_options *opt,
+                            dl_output **out)
+{
+    *out = NULL;
+    if (!path || !*path)
+        return dl_error(ctx, DLINE_EUSAGE, NULL, 0, 0, "no output path");
+    if (opt->format != DLINE_FORMAT_PNG && opt->format != DLINE_FORMAT_SVG &&
+        opt->format != DLINE_FORMAT_PDF)
+        return dl_error(ctx, DLINE_EUSAGE, path, 0, 0,
+                        "unknown output format (use .png, .svg or .pdf)");
+    if (!(opt->width > 0) || !(opt->height > 0) || !isfinite(opt->width) ||
+        !isfinite(opt->height))
+        return dl_error(ctx, DLINE_EUSAGE, path, 0, 0, "map size %gx%g is not positive",
+                        opt->width, opt->height);
+    if (opt->format == DLINE_FORMAT_PNG && (!(opt->dpi > 0) || !isfinite(opt->dpi)))
+        return dl_error(ctx, DLINE_EUSAGE, path, 0, 0, "resolution %g dpi is not positive",
+                        opt->dpi);
+
+    if (opt->format == DLINE_FORMAT_PNG) {
+        /* Before any file exists. */
+        double pw, ph;
+        dline_status st = png_size(ctx, path, opt, &pw, &ph);
+        if (st != DLINE_OK)
+            return st;
+    }
+
+    int to_stdout = strcmp(path, "-") == 0;
+    if (!to_stdout) {
+        struct stat st;
+        size_t len = strlen(path);
+        if (path[len - 1] == '/' || (stat(path, &st) == 0 && S_ISDIR(st.st_mode)))
+            return dl_error(ctx, DLINE_EIO, path, 0, 0, "cannot create output: %s",
+                            strerror(EISDIR));
+    }
+
+    dl_output *o = calloc(1, sizeof *o);
+    if (!o)
+        return dl_error(ctx, DLINE_ENOMEM, path, 0, 0, "out of memory");
+    o->format = opt->format;
+    o->dpi = opt->dpi;
+    o->opaque = opt->opaque;
+    o->path = dl_strdup(path);
+    o->title = opt->title ? dl_strdup(opt->title) : NULL;
+    if (!o->path || (opt->title && !o->title)) {
+        output_free(o);
+        return dl_error(ctx, DLINE_ENOMEM, path, 0, 0, "out of memory");
+    }
+
+    if (to_stdout) {
+        o->fp = stdout;
+    } else {
+        char *tmp = temp_template(path);
+        if (!tmp) {
+            output_free(o);
+            return dl_error(ctx, DLINE_ENOMEM, path, 0, 0, "out of memory");
+        }
+        int fd = mkstemp(tmp);
+        if (fd < 0) {
+            int e = errno;
+            free(tmp);
+            output_free(o);
+            return dl_error(ctx, DLINE_EIO, path, 0, 0, "cannot create output: %s", strerror(e));
+        }
+        o->tmp = tmp;
+        o->fp = fdopen(fd, "wb");
+        if (!o->fp) {
+            int e = errno;
+            close(fd);
+            output_free(o);
+            return dl_error(ctx, DLINE_EIO, path, 0, 0, "cannot create output: %s", strerror(e));
+        }
+    }
+
+    dline_status st = create_surface(ctx, o, opt);
+    if (st != DLINE_OK) {
+        output_free(o);
+        return st;
+    }
+    *out = o;
+    return DLINE_OK;
+}
+
+cairo_t *dl_output_cairo(dl_output *o)
+{
+    return o->cr;
+}
+
+static dline_status write_error(dline_ctx *ctx, const dl_output *o, int e)
+{
+    return dl_error(ctx, DLINE_EIO, o->tmp ? o->path : "<stdout>", 0, 0,
+                    "cannot write output: %s", strerror(e ? e : EIO));
+}
+
+/* Flushes and closes the temporary file, gives it the permissions a new
+ * file would get and puts it in place. */
+static dline_status finish_file(dline_ctx *ctx, dl_output *o)
+{
+    FILE *fp = o->fp;
+    o->fp = NULL;
+    int e = 0;
+    errno = 0;
+    if (fflush(fp) != 0 || ferror(fp))
+        e = errno ? errno : EIO;
+    /* The rename must not land before the data: a crash would then leave
+     * an empty file where the old one was. */
+    if (!e && fsync(fileno(fp)) != 0 && errno != EINVAL && errno != EROFS)
+        e = errno;
+    if (!e && fchmod(fileno(fp), 0666 & ~current_umask()) != 0)
+        e = errno;
+    if (fclose(fp) != 0 && !e)
+        e = errno ? errno : EIO;
+    if (e)
+        return write_error(ctx, o, e);
+    if (rename(o->tmp, o->path) != 0)
+        return dl_error(ctx, DLINE_EIO, o->path, 0, 0, "cannot create output: %s",
+                        strerror(errno));
+    free(o->tmp);
+    o->tmp = NULL;
+    return DLINE_OK;
+}
+
+dline_status dl_output_commit(dline_ctx *ctx, dl_output *o)
+{
+    dline_status st = DLINE_OK;
+    const char *what = o->tmp ? o->path : "<stdout>";
+    cairo_status_t cs = cairo_status(o->cr);
+    cairo_destroy(o->cr);
+    o->cr = NULL;
+    if (cs != CAIRO_STATUS_SUCCESS) {
+        st = dl_error(ctx, DLINE_ERENDER, what, 0, 0, "rendering failed: %s",
+                      cairo_status_to_string(cs));
+        goto done;
+    }
+    if (o->format == DLINE_FORMAT_PNG) {
+        cairo_surface_flush(o->surface);
+        cs = cairo_surface_status(o->surface);
+        if (cs == CAIRO_STATUS_SUCCESS)
+            st = dl_png_write(ctx, o->fp, what, o->surface, o->dpi, o->opaque, o->title);
+    } else {
+        /* Vector surfaces write as they go and at finish: only now is it
+         * known whether the file was written. */
+        cairo_surface_finish(o->surface);
+        cs = cairo_surface_status(o->surface);
+        if (cs == CAIRO_STATUS_WRITE_ERROR || o->write_errno) {
+            st = write_error(ctx, o, o->write_errno);
+            goto done;
+        }
+    }
+    if (cs != CAIRO_STATUS_SUCCESS) {
+        st = dl_error(ctx, DLINE_ERENDER, what, 0, 0, "rendering failed: %s",
+                      cairo_status_to_string(cs));
+        goto done;
+    }
+    if (st != DLINE_OK)
+        goto done;
+    if (o->tmp) {
+        st = finish_file(ctx, o);
+    } else {
+        if (o->len && fwrite(o->buf, 1, o->len, stdout) != o->len)
+            st = write_error(ctx, o, errno);
+        else if (fflush(stdout) != 0 || ferror(stdout))
+            st = write_error(ctx, o, errno);
+    }
+done:
+    if (o->fp == stdout)
+        o->fp = NULL;
+    output_free(o);
+    return st;
+}
+
+void dl_output_abort(dl_output *o)
+{
+    if (!o)
+        return;
+    if (o->fp == stdout)
+        o->fp = NULL;
+    output_free(o);
+}
