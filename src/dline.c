@@ -304,11 +304,75 @@ static int feature_in_view(const run_source *rs, const dl_geom *g)
     return dl_bbox_intersects(dl_geom_bbox(g), rs->view);
 }
 
-/* A label anchor for a geometry already in px: points label every vertex
- * (handled by the caller), lines at the vertex halfway along their length,
- * polygons at the area centroid of their largest outer ring when it falls
- * inside, else at the middle of that ring's box. */
-static void anchor_of(const dl_geom *g, double *x, double *y)
+/* Clips a ring to the rectangle [x0,x1]x[y0,y1] (Sutherland-Hodgman; good
+ * enough for a label point). in holds n points; out and tmp hold cap points
+ * each. Every output point is a vertex or the crossing of one ring segment
+ * with one of the four clip lines, so cap = 5n + 8 is never reached. Returns
+ * the count in out. */
+static size_t clip_ring(const double *in, size_t n, double x0, double y0, double x1, double y1,
+                        double *out, double *tmp, size_t cap)
+{
+    const double *src = in;
+    size_t m = n;
+    for (int edge = 0; edge < 4 && m > 0; edge++) {
+        double *dst = (edge % 2 == 0) ? tmp : out;
+        size_t k = 0;
+        for (size_t i = 0; i < m; i++) {
+            const double *a = src + 2 * ((i + m - 1) % m), *b = src + 2 * i;
+            double da, db;
+            switch (edge) {
+            case 0: da = a[0] - x0; db = b[0] - x0; break;
+            case 1: da = x1 - a[0]; db = x1 - b[0]; break;
+            case 2: da = a[1] - y0; db = b[1] - y0; break;
+            default: da = y1 - a[1]; db = y1 - b[1]; break;
+            }
+            if (k + 2 > cap)
+                break;
+            if ((da >= 0) != (db >= 0)) {
+                double f = da / (da - db);
+                dst[2 * k] = a[0] + f * (b[0] - a[0]);
+                dst[2 * k + 1] = a[1] + f * (b[1] - a[1]);
+                k++;
+            }
+            if (db >= 0) {
+                dst[2 * k] = b[0];
+                dst[2 * k + 1] = b[1];
+                k++;
+            }
+        }
+        src = dst;
+        m = k;
+    }
+    return m;
+}
+
+/* Area centroid of a ring of n points; 0 when it has no area. */
+static int ring_centroid(const double *xy, size_t n, double *x, double *y, double *area)
+{
+    double cx = 0, cy = 0, a2 = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t j = i + 1 < n ? i + 1 : 0;
+        double cross = xy[2 * i] * xy[2 * j + 1] - xy[2 * j] * xy[2 * i + 1];
+        a2 += cross;
+        cx += (xy[2 * i] + xy[2 * j]) * cross;
+        cy += (xy[2 * i + 1] + xy[2 * j + 1]) * cross;
+    }
+    *area = fabs(a2) / 2;
+    if (a2 == 0)
+        return 0;
+    *x = cx / (3 * a2);
+    *y = cy / (3 * a2);
+    return 1;
+}
+
+/* A label anchor for a geometry already in px: lines at the point halfway
+ * along their length, polygons at the area centroid of the outer ring with
+ * the largest visible area, each ring clipped to the map first so a polygon
+ * that reaches out of the frame is labelled on its visible part. When the
+ * centroid falls outside the ring (a C-shaped polygon), the middle of the
+ * visible ring's box is used. Points are labelled at every vertex by the
+ * caller. Returns 0 when there is no visible anchor. */
+static int anchor_of(const run *r, const dl_geom *g, double *x, double *y)
 {
     *x = g->xy[0];
     *y = g->xy[1];
@@ -323,45 +387,50 @@ static void anchor_of(const dl_geom *g, double *x, double *y)
                 double f = (total / 2 - run_len) / seg;
                 *x = g->xy[2 * i - 2] + f * (g->xy[2 * i] - g->xy[2 * i - 2]);
                 *y = g->xy[2 * i - 1] + f * (g->xy[2 * i + 1] - g->xy[2 * i - 1]);
-                return;
+                return 1;
             }
             run_len += seg;
         }
-    } else if (g->type == DL_GEOM_POLYGON) {
-        size_t best = 0;
-        double best_area = -1;
-        for (size_t p = 0; p < g->nparts; p++) {
-            if (g->hole && g->hole[p])
-                continue;
-            double a = fabs(dl_geom_ring_area(g, p));
-            if (a > best_area) {
-                best_area = a;
-                best = p;
-            }
-        }
-        size_t s = g->part_start[best], e = g->part_start[best + 1];
-        double cx = 0, cy = 0, a2 = 0;
-        dl_bbox b = dl_bbox_empty();
-        for (size_t i = s; i < e; i++) {
-            size_t j = i + 1 < e ? i + 1 : s;
-            double cross = g->xy[2 * i] * g->xy[2 * j + 1] - g->xy[2 * j] * g->xy[2 * i + 1];
-            a2 += cross;
-            cx += (g->xy[2 * i] + g->xy[2 * j]) * cross;
-            cy += (g->xy[2 * i + 1] + g->xy[2 * j + 1]) * cross;
-            dl_bbox_add(&b, g->xy[2 * i], g->xy[2 * i + 1]);
-        }
-        if (fabs(a2) > 0) {
-            cx /= 3 * a2;
-            cy /= 3 * a2;
-            if (dl_geom_ring_contains(g, best, cx, cy)) {
-                *x = cx;
-                *y = cy;
-                return;
-            }
-        }
-        *x = (b.xmin + b.xmax) / 2;
-        *y = (b.ymin + b.ymax) / 2;
+        return 1;
     }
+    if (g->type != DL_GEOM_POLYGON)
+        return 1;
+    size_t longest = 0;
+    for (size_t p = 0; p < g->nparts; p++)
+        if (g->part_start[p + 1] - g->part_start[p] > longest)
+            longest = g->part_start[p + 1] - g->part_start[p];
+    size_t cap = 5 * longest + 8;
+    double *buf = dl_calloc_array(2 * cap, 2 * sizeof(double));
+    if (!buf)
+        return 0;
+    double *out = buf, *tmp = buf + 2 * cap;
+    double best_area = 0;
+    int found = 0;
+    for (size_t p = 0; p < g->nparts; p++) {
+        if (g->hole && g->hole[p])
+            continue;
+        size_t s = g->part_start[p], n = g->part_start[p + 1] - s;
+        size_t m = clip_ring(g->xy + 2 * s, n, 0, 0, r->width, r->height, out, tmp, cap);
+        double cx, cy, area;
+        if (m < 3 || !ring_centroid(out, m, &cx, &cy, &area) || area <= best_area)
+            continue;
+        best_area = area;
+        found = 1;
+        dl_geom ring = {.type = DL_GEOM_POLYGON, .npoints = m, .nparts = 1, .xy = out,
+                        .part_start = (size_t[]){0, m}};
+        if (dl_geom_ring_contains(&ring, 0, cx, cy)) {
+            *x = cx;
+            *y = cy;
+        } else {
+            dl_bbox b = dl_bbox_empty();
+            for (size_t i = 0; i < m; i++)
+                dl_bbox_add(&b, out[2 * i], out[2 * i + 1]);
+            *x = (b.xmin + b.xmax) / 2;
+            *y = (b.ymin + b.ymax) / 2;
+        }
+    }
+    free(buf);
+    return found;
 }
 
 static dline_status check_field(dline_ctx *ctx, const run *r, const dl_style_layer *l,
@@ -567,8 +636,8 @@ static dline_status draw_layer(dline_ctx *ctx, run *r, const dl_style_layer *l)
                                            r->work.xy[2 * i + 1]);
         } else {
             double x, y;
-            anchor_of(&r->work, &x, &y);
-            st = dl_render_queue_label(ctx, r->render, l, text, x, y);
+            if (anchor_of(r, &r->work, &x, &y))
+                st = dl_render_queue_label(ctx, r->render, l, text, x, y);
         }
     }
     if (skipped)

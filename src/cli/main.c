@@ -131,7 +131,7 @@ static int cmd_render(int argc, char **argv)
 {
     const char *style = NULL, *out = NULL, *crs = NULL;
     dline_format fmt = DLINE_FORMAT_AUTO;
-    int w = 0, h = 0, have_size = 0, have_extent = 0;
+    int w = 0, h = 0, have_size = 0, have_extent = 0, have_dpi = 0;
     double dpi = 0, extent[4];
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -168,6 +168,7 @@ static int cmd_render(int argc, char **argv)
             } else if (!strcmp(a, "--dpi")) {
                 if (parse_number(val, &dpi) != 0)
                     return usage_error("--dpi '%s' is not a number", val);
+                have_dpi = 1;
             } else if (!strcmp(a, "--extent")) {
                 if (parse_extent(val, extent) != 0)
                     return usage_error("--extent '%s' is not MINLON,MINLAT,MAXLON,MAXLAT", val);
@@ -196,7 +197,7 @@ static int cmd_render(int argc, char **argv)
     dline_status st = dline_map_load(ctx, style, &map);
     if (st == DLINE_OK && have_size)
         st = dline_map_set_size(ctx, map, w, h);
-    if (st == DLINE_OK && dpi != 0)
+    if (st == DLINE_OK && have_dpi)
         st = dline_map_set_dpi(ctx, map, dpi);
     if (st == DLINE_OK && have_extent)
         st = dline_map_set_extent(ctx, map, extent[0], extent[1], extent[2], extent[3]);

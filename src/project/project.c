@@ -51,11 +51,15 @@ void dl_proj_free(dl_proj *p)
     free(p);
 }
 
+/* PROJ's text for the last error, unless it is its generic "Unknown error
+ * (code N)", which tells a user nothing. */
 static const char *proj_reason(PJ_CONTEXT *pj)
 {
     int err = proj_context_errno(pj);
     const char *s = err ? proj_context_errno_string(pj, err) : NULL;
-    return s ? s : "not a CRS PROJ knows";
+    if (!s || !strncmp(s, "Unknown error", 13))
+        return "not an EPSG code, PROJ string or WKT that PROJ knows";
+    return s;
 }
 
 /* Creates a CRS object and refuses anything that is not a CRS (a PROJ string

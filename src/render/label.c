@@ -370,7 +370,7 @@ static int inside_frame(const dl_render *r, dl_box b)
 /* Finds a place for label l whose box (halo included) is w x h; 1 and *out
  * when one is free. */
 static int place_label(const dl_render *r, const grid *g, const dl_label *l, double w, double h,
-                       dl_box *out)
+                       dl_box *out, dl_anchor *anchor)
 {
     const dl_style_layer *layer = l->layer;
     double size = layer->text_size;
@@ -404,6 +404,7 @@ static int place_label(const dl_render *r, const grid *g, const dl_label *l, dou
         if (!layer->text_allow_overlap && collides(r, g, b, l->x, l->y))
             continue;
         *out = b;
+        *anchor = cands[i].anchor;
         return 1;
     }
     return 0;
@@ -446,7 +447,17 @@ dline_status dl_render_labels(dline_ctx *ctx, dl_render *r)
         double halo = layer->text_halo_width > 0 ? layer->text_halo_width : 0;
         double w = lb.x1 - lb.x0 + 2 * halo, h = lb.y1 - lb.y0 + 2 * halo;
         dl_box b;
-        if (w > 2 * halo && place_label(r, &g, l, w, h, &b)) {
+        dl_anchor anchor;
+        if (w > 2 * halo && place_label(r, &g, l, w, h, &b, &anchor)) {
+            /* MapLibre's text-justify "auto": lines line up on the side
+             * facing the point. The lines do not change, only where each
+             * starts, so the box stays the same. */
+            double fx, fy;
+            anchor_fraction(anchor, &fx, &fy);
+            pango_layout_set_alignment(layout, fx == 0   ? PANGO_ALIGN_LEFT
+                                               : fx == 1 ? PANGO_ALIGN_RIGHT
+                                                         : PANGO_ALIGN_CENTER);
+            lb = layout_box(layout);
             if (dl_render_push_box(r, b) != 0 || grid_add(&g, b, (r->nboxes - 1) * 2) != 0) {
                 g_object_unref(layout);
                 st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "labels: out of memory");
@@ -502,7 +513,7 @@ dline_status dl_render_text_block(dline_ctx *ctx, dl_render *r, const dl_style_t
     g_object_unref(layout);
     dl_render_add_obstacle(r, x - halo, y - halo, x + w + halo, y + h + halo);
     if (used)
-        *used = h;
+        *used = t->offset[1] + h;
     if (cairo_status(r->cr) != CAIRO_STATUS_SUCCESS)
         return dl_error(ctx, DLINE_ERENDER, NULL, 0, 0, "text block: %s",
                         cairo_status_to_string(cairo_status(r->cr)));

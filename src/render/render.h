@@ -39,8 +39,10 @@ dline_status dl_render_queue_label(dline_ctx *ctx, dl_render *r, const dl_style_
 void dl_render_add_obstacle(dl_render *r, double x0, double y0, double x1, double y1);
 
 /* Draws a text block (title, subtitle, attribution) at its corner of the map,
- * below/above `stack` px already used at that corner; returns the block's
- * height in *used (may be NULL). The block becomes a label obstacle. */
+ * below/above `stack` px already used at that corner; returns in *used (may
+ * be NULL) the px it takes from that corner, its vertical offset included, so
+ * the next block at the corner goes below it. The block becomes a label
+ * obstacle. */
 dline_status dl_render_text_block(dline_ctx *ctx, dl_render *r, const dl_style_text *t,
                                   double stack, double *used);
 

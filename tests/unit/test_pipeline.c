@@ -93,10 +93,10 @@ static void centroid(const image *im, double x, double y, int r, double *cx, dou
 
 static void check_at(double dpi)
 {
-    char path[] = "/tmp/dline-pipeline-XXXXXX.png";
-    int fd = mkstemps(path, 4);
-    assert_true(fd >= 0);
-    close(fd);
+    char dir[] = "/tmp/dline-pipeline-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[64];
+    snprintf(path, sizeof path, "%s/sites.png", dir);
     dline_ctx *ctx = dline_ctx_new();
     dline_map *map = NULL;
     assert_int_equal(dline_map_load(ctx, "pipeline/sites.yaml", &map), DLINE_OK);
@@ -119,6 +119,7 @@ static void check_at(double dpi)
     }
     free(im.rgba);
     unlink(path);
+    rmdir(dir);
     dline_map_free(map);
     dline_ctx_free(ctx);
 }
