@@ -1,1 +1,1467 @@
-/* placeholder: being written */
+/* Builds a checked dl_style from the YAML node tree: keys, types, defaults
+ * (MapLibre's where a property comes from it), ranges and references, each
+ * error pointing at the line and column of the value at fault. */
+#include "style/style.h"
+#include "style/yaml.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_FONT "Noto Sans CJK SC, DejaVu Sans"
+#define MAX_DPI 2400
+#define MAX_TEXT_PX 1000 /* a glyph this big is already a poster */
+#define MAX_EMS 100
+#define MAX_DASH 1000    /* in line widths */
+#define MAX_ZOOM 24
+#define SUBTITLE_GAP 6   /* px between the title and the subtitle */
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+typedef struct {
+    dline_ctx *ctx;
+    const char *path;
+    dl_style *style;
+} loader;
+
+static dline_status err(loader *L, const dl_yaml_node *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static dline_status err(loader *L, const dl_yaml_node *at, const char *fmt, ...)
+{
+    char msg[DL_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return dl_error(L->ctx, DLINE_ESTYLE, L->path, at ? at->line : 0, at ? at->col : 0, "%s",
+                    msg);
+}
+
+static dline_status no_memory(loader *L)
+{
+    return dl_error(L->ctx, DLINE_ENOMEM, L->path, 0, 0, "out of memory");
+}
+
+/* User text quoted in a message is cut to a readable length, at a UTF-8
+ * character boundary so the message stays valid text. */
+static const char *shown(const char *s, char *buf, size_t size)
+{
+    const size_t max = 60;
+    size_t len = strlen(s);
+    if (len <= max || size < max + 4)
+        return s;
+    size_t cut = max;
+    while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+        cut--;
+    memcpy(buf, s, cut);
+    memcpy(buf + cut, "...", 4);
+    return buf;
+}
+
+/* " (did you mean 'x'?)" or "". */
+static const char *hint(const char *word, const char *const *valid, size_t n, char *buf,
+                        size_t size)
+{
+    const char *best = dl_suggest(word, valid, n);
+    if (!best)
+        return "";
+    snprintf(buf, size, " (did you mean '%s'?)", best);
+    return buf;
+}
+
+static int is_scalar(const dl_yaml_node *n)
+{
+    return n && n->kind == DL_YAML_SCALAR;
+}
+
+static dline_status check_key(loader *L, const dl_yaml_node *k, const char *const *valid,
+                              size_t n)
+{
+    for (size_t j = 0; j < n; j++)
+        if (strcmp(k->text, valid[j]) == 0)
+            return DLINE_OK;
+    char b1[80], b2[128];
+    return err(L, k, "unknown key '%s'%s", shown(k->text, b1, sizeof b1),
+               hint(k->text, valid, n, b2, sizeof b2));
+}
+
+static dline_status check_keys(loader *L, const dl_yaml_node *map, const char *const *valid,
+                               size_t n)
+{
+    for (size_t i = 0; i < map->n; i++) {
+        dline_status st = check_key(L, dl_yaml_key(map, i), valid, n);
+        if (st != DLINE_OK)
+            return st;
+    }
+    return DLINE_OK;
+}
+
+static dline_status get_number(loader *L, const dl_yaml_node *n, const char *name, double min,
+                               double max, double *out)
+{
+    double v;
+    if (!is_scalar(n) || !n->plain || dl_style_number(n->text, n->len, &v) != 0)
+        return err(L, n, "'%s' must be a number", name);
+    if (v < min) {
+        if (min == 0)
+            return err(L, n, "'%s' must not be negative", name);
+        return err(L, n, "'%s' must be at least %g", name, min);
+    }
+    if (v > max)
+        return err(L, n, "'%s' %g is over the limit of %g", name, v, max);
+    *out = v;
+    return DLINE_OK;
+}
+
+static dline_status get_unit(loader *L, const dl_yaml_node *n, const char *name, double *out)
+{
+    double v;
+    if (!is_scalar(n) || !n->plain || dl_style_number(n->text, n->len, &v) != 0)
+        return err(L, n, "'%s' must be a number", name);
+    if (v < 0 || v > 1)
+        return err(L, n, "'%s' must be between 0 and 1", name);
+    *out = v;
+    return DLINE_OK;
+}
+
+static dline_status get_bool(loader *L, const dl_yaml_node *n, const char *name, int *out)
+{
+    /* Only true and false: YAML 1.1's yes/no/on/off surprise more than they help. */
+    if (is_scalar(n) && n->plain && strcmp(n->text, "true") == 0)
+        *out = 1;
+    else if (is_scalar(n) && n->plain && strcmp(n->text, "false") == 0)
+        *out = 0;
+    else
+        return err(L, n, "'%s' must be true or false", name);
+    return DLINE_OK;
+}
+
+/* Replaces *out (freeing the old value) with a copy of the scalar. */
+static dline_status get_string(loader *L, const dl_yaml_node *n, const char *name,
+                               int allow_empty, char **out)
+{
+    if (!is_scalar(n) || dl_yaml_is_null(n))
+        return err(L, n, "'%s' must be a string", name);
+    if (!allow_empty && n->len == 0)
+        return err(L, n, "'%s' must not be empty", name);
+    char *s = dl_strdup(n->text);
+    if (!s)
+        return no_memory(L);
+    free(*out);
+    *out = s;
+    return DLINE_OK;
+}
+
+static dline_status get_color(loader *L, const dl_yaml_node *n, const char *name, dl_color *out)
+{
+    if (dl_yaml_is_null(n))
+        /* The usual cause: an unquoted "#rrggbb" reads as a YAML comment. */
+        return err(L, n, "'%s' has no value (quote colours: '#' starts a YAML comment)", name);
+    if (!is_scalar(n))
+        return err(L, n, "'%s' must be a colour", name);
+    if (dl_color_parse(n->text, out) != 0) {
+        char b[80];
+        return err(L, n, "'%s': invalid colour '%s'", name, shown(n->text, b, sizeof b));
+    }
+    return DLINE_OK;
+}
+
+static dline_status get_enum(loader *L, const dl_yaml_node *n, const char *name,
+                             const char *const *values, size_t nvalues, int *out)
+{
+    if (is_scalar(n)) {
+        for (size_t i = 0; i < nvalues; i++) {
+            if (strcmp(n->text, values[i]) == 0) {
+                *out = (int)i;
+                return DLINE_OK;
+            }
+        }
+        const char *best = dl_suggest(n->text, values, nvalues);
+        if (best) {
+            char b[80];
+            return err(L, n, "'%s': unknown value '%s' (did you mean '%s'?)", name,
+                       shown(n->text, b, sizeof b), best);
+        }
+    }
+    char list[256] = "";
+    for (size_t i = 0; i < nvalues; i++) {
+        size_t used = strlen(list);
+        snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", values[i]);
+    }
+    return err(L, n, "'%s' must be one of %s", name, list);
+}
+
+/* [x, y] of numbers within -limit..limit. */
+static dline_status get_pair(loader *L, const dl_yaml_node *n, const char *name, double limit,
+                             double out[2])
+{
+    if (!n || n->kind != DL_YAML_SEQUENCE || n->n != 2)
+        return err(L, n, "'%s' must be [x, y]", name);
+    for (size_t i = 0; i < 2; i++) {
+        double v;
+        const dl_yaml_node *e = n->items[i];
+        if (!is_scalar(e) || !e->plain || dl_style_number(e->text, e->len, &v) != 0)
+            return err(L, e, "'%s' must be [x, y] numbers", name);
+        if (fabs(v) > limit)
+            return err(L, e, "'%s' %g is over the limit of %g", name, v, limit);
+        out[i] = v;
+    }
+    return DLINE_OK;
+}
+
+static const char *const anchor_names[] = {"center", "left", "right", "top", "bottom",
+                                           "top-left", "top-right", "bottom-left",
+                                           "bottom-right"};
+
+/* Splits family names (a string, a comma-separated string or a list of
+ * them) into a Pango family list. A trailing " Bold" or " Regular", as in
+ * MapLibre font stacks, becomes the weight: Pango would otherwise look for a
+ * family called "Noto Sans Bold". */
+static dline_status get_fonts(loader *L, const dl_yaml_node *n, const char *name, char **families,
+                              int *bold)
+{
+    const dl_yaml_node *const *items = &n;
+    size_t count = 1;
+    if (n && n->kind == DL_YAML_SEQUENCE) {
+        items = (const dl_yaml_node *const *)n->items;
+        count = n->n;
+    }
+    size_t total = 1;
+    for (size_t i = 0; i < count; i++) {
+        if (!is_scalar(items[i]) || dl_yaml_is_null(items[i]))
+            return err(L, items[i], "'%s' must be a font name or a list of them", name);
+        total += 2 * items[i]->len + 2; /* "a,b" becomes "a, b" */
+    }
+    char *out = malloc(total);
+    if (!out)
+        return no_memory(L);
+    size_t o = 0;
+    int any_bold = 0;
+    for (size_t i = 0; i < count; i++) {
+        const char *s = items[i]->text;
+        while (*s) {
+            const char *end = strchr(s, ',');
+            if (!end)
+                end = s + strlen(s);
+            const char *a = s, *b = end;
+            while (a < b && (*a == ' ' || *a == '\t'))
+                a++;
+            while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+                b--;
+            static const char *const weights[] = {" Bold", " Regular"};
+            for (size_t w = 0; w < COUNT(weights); w++) {
+                size_t wl = strlen(weights[w]);
+                if ((size_t)(b - a) > wl && strncmp(b - wl, weights[w], wl) == 0) {
+                    b -= wl;
+                    if (w == 0)
+                        any_bold = 1;
+                    break;
+                }
+            }
+            if (b > a) {
+                if (o) {
+                    out[o++] = ',';
+                    out[o++] = ' ';
+                }
+                memcpy(out + o, a, (size_t)(b - a));
+                o += (size_t)(b - a);
+            }
+            s = *end ? end + 1 : end;
+        }
+    }
+    out[o] = '\0';
+    if (o == 0) {
+        free(out);
+        return err(L, n, "'%s' names no font", name);
+    }
+    free(*families);
+    *families = out;
+    *bold = any_bold;
+    return DLINE_OK;
+}
+
+/* Paint and layout properties, named as in the MapLibre style spec. */
+enum {
+    T_BACKGROUND = 1 << DL_LAYER_BACKGROUND,
+    T_FILL = 1 << DL_LAYER_FILL,
+    T_LINE = 1 << DL_LAYER_LINE,
+    T_CIRCLE = 1 << DL_LAYER_CIRCLE,
+    T_SYMBOL = 1 << DL_LAYER_SYMBOL
+};
+
+typedef enum {
+    K_COLOR, K_NUMBER, K_OPACITY, K_DASHES, K_CAP, K_JOIN, K_ANCHOR, K_TEXT_FIELD, K_FONT,
+    K_OFFSET, K_BOOL
+} prop_kind;
+
+typedef struct {
+    const char *name;
+    unsigned types;
+    int layout;
+    prop_kind kind;
+    size_t offset; /* into dl_style_layer */
+    double max;    /* for numbers */
+} prop_def;
+
+#define F(field) offsetof(dl_style_layer, field)
+static const prop_def props[] = {
+    {"background-color", T_BACKGROUND, 0, K_COLOR, F(background_color), 0},
+    {"background-opacity", T_BACKGROUND, 0, K_OPACITY, F(background_opacity), 0},
+    {"fill-color", T_FILL, 0, K_COLOR, F(fill_color), 0},
+    {"fill-opacity", T_FILL, 0, K_OPACITY, F(fill_opacity), 0},
+    {"fill-outline-color", T_FILL, 0, K_COLOR, F(fill_outline_color), 0},
+    {"line-color", T_LINE, 0, K_COLOR, F(line_color), 0},
+    {"line-width", T_LINE, 0, K_NUMBER, F(line_width), DL_MAX_SIZE_PX},
+    {"line-opacity", T_LINE, 0, K_OPACITY, F(line_opacity), 0},
+    {"line-dasharray", T_LINE, 0, K_DASHES, F(line_dasharray), MAX_DASH},
+    {"line-cap", T_LINE, 1, K_CAP, F(line_cap), 0},
+    {"line-join", T_LINE, 1, K_JOIN, F(line_join), 0},
+    {"circle-radius", T_CIRCLE, 0, K_NUMBER, F(circle_radius), DL_MAX_SIZE_PX},
+    {"circle-color", T_CIRCLE, 0, K_COLOR, F(circle_color), 0},
+    {"circle-opacity", T_CIRCLE, 0, K_OPACITY, F(circle_opacity), 0},
+    {"circle-stroke-color", T_CIRCLE, 0, K_COLOR, F(circle_stroke_color), 0},
+    {"circle-stroke-width", T_CIRCLE, 0, K_NUMBER, F(circle_stroke_width), DL_MAX_SIZE_PX},
+    {"text-field", T_SYMBOL, 1, K_TEXT_FIELD, F(text_field), 0},
+    {"text-font", T_SYMBOL, 1, K_FONT, F(text_font), 0},
+    {"text-size", T_SYMBOL, 1, K_NUMBER, F(text_size), MAX_TEXT_PX},
+    {"text-offset", T_SYMBOL, 1, K_OFFSET, F(text_offset), MAX_EMS},
+    {"text-anchor", T_SYMBOL, 1, K_ANCHOR, F(text_anchor), 0},
+    {"text-line-height", T_SYMBOL, 1, K_NUMBER, F(text_line_height), MAX_EMS},
+    {"text-max-width", T_SYMBOL, 1, K_NUMBER, F(text_max_width), MAX_EMS},
+    {"text-allow-overlap", T_SYMBOL, 1, K_BOOL, F(text_allow_overlap), 0},
+    {"text-color", T_SYMBOL, 0, K_COLOR, F(text_color), 0},
+    {"text-opacity", T_SYMBOL, 0, K_OPACITY, F(text_opacity), 0},
+    {"text-halo-color", T_SYMBOL, 0, K_COLOR, F(text_halo_color), 0},
+    {"text-halo-width", T_SYMBOL, 0, K_NUMBER, F(text_halo_width), MAX_TEXT_PX},
+};
+#undef F
+
+static const char *const type_names[] = {"background", "fill", "line", "circle", "symbol"};
+
+static dline_status set_property(loader *L, dl_style_layer *layer, const prop_def *p,
+                                 const dl_yaml_node *v)
+{
+    void *field = (char *)layer + p->offset;
+    int e;
+    dline_status st;
+    switch (p->kind) {
+    case K_COLOR:
+        st = get_color(L, v, p->name, field);
+        if (st == DLINE_OK && p->offset == offsetof(dl_style_layer, fill_outline_color))
+            layer->has_fill_outline = 1;
+        return st;
+    case K_NUMBER: return get_number(L, v, p->name, 0, p->max, field);
+    case K_OPACITY: return get_unit(L, v, p->name, field);
+    case K_BOOL: return get_bool(L, v, p->name, field);
+    case K_OFFSET: return get_pair(L, v, p->name, p->max, field);
+    case K_CAP: {
+        static const char *const caps[] = {"butt", "round", "square"};
+        if ((st = get_enum(L, v, p->name, caps, COUNT(caps), &e)) == DLINE_OK)
+            layer->line_cap = (dl_line_cap)e;
+        return st;
+    }
+    case K_JOIN: {
+        static const char *const joins[] = {"miter", "round", "bevel"};
+        if ((st = get_enum(L, v, p->name, joins, COUNT(joins), &e)) == DLINE_OK)
+            layer->line_join = (dl_line_join)e;
+        return st;
+    }
+    case K_ANCHOR:
+        if ((st = get_enum(L, v, p->name, anchor_names, COUNT(anchor_names), &e)) == DLINE_OK) {
+            layer->text_anchor = (dl_anchor)e;
+            layer->text_anchor_auto = 0;
+        }
+        return st;
+    case K_DASHES: {
+        if (!v || v->kind != DL_YAML_SEQUENCE)
+            return err(L, v, "'%s' must be a list of numbers", p->name);
+        if (v->n > DL_MAX_DASHES)
+            return err(L, v, "'%s' has more than %d values", p->name, DL_MAX_DASHES);
+        double sum = 0;
+        for (size_t i = 0; i < v->n; i++) {
+            st = get_number(L, v->items[i], p->name, 0, p->max, &layer->line_dasharray[i]);
+            if (st != DLINE_OK)
+                return st;
+            sum += layer->line_dasharray[i];
+        }
+        /* Cairo refuses a dash pattern whose lengths are all zero. */
+        if (v->n > 0 && sum <= 0)
+            return err(L, v, "'%s' must not be all zeros", p->name);
+        layer->line_ndash = (int)v->n;
+        return DLINE_OK;
+    }
+    case K_TEXT_FIELD:
+        /* ["get", "name"], the expression form, is the template "{name}". */
+        if (v && v->kind == DL_YAML_SEQUENCE) {
+            if (v->n != 2 || !is_scalar(v->items[0]) || strcmp(v->items[0]->text, "get") != 0 ||
+                !is_scalar(v->items[1]))
+                return err(L, v, "'%s' must be a string such as \"{name}\" or [\"get\", \"name\"]",
+                           p->name);
+            char *t = malloc(v->items[1]->len + 3);
+            if (!t)
+                return no_memory(L);
+            snprintf(t, v->items[1]->len + 3, "{%s}", v->items[1]->text);
+            free(layer->text_field);
+            layer->text_field = t;
+            return DLINE_OK;
+        }
+        return get_string(L, v, p->name, 1, &layer->text_field);
+    case K_FONT: {
+        int bold;
+        st = get_fonts(L, v, p->name, &layer->text_font, &bold);
+        if (st != DLINE_OK)
+            return st;
+        char *w = dl_strdup(bold ? "bold" : "normal");
+        if (!w)
+            return no_memory(L);
+        free(layer->text_weight);
+        layer->text_weight = w;
+        return DLINE_OK;
+    }
+    }
+    return DLINE_OK;
+}
+
+static dline_status load_properties(loader *L, dl_style_layer *layer, const dl_yaml_node *block,
+                                    int layout)
+{
+    const char *block_name = layout ? "layout" : "paint";
+    if (dl_yaml_is_null(block))
+        return DLINE_OK;
+    if (block->kind != DL_YAML_MAPPING)
+        return err(L, block, "'%s' must be a mapping", block_name);
+    unsigned type_bit = 1u << layer->type;
+    for (size_t i = 0; i < block->n; i++) {
+        const dl_yaml_node *k = dl_yaml_key(block, i);
+        const prop_def *p = NULL;
+        for (size_t j = 0; j < COUNT(props) && !p; j++)
+            if (strcmp(k->text, props[j].name) == 0)
+                p = &props[j];
+        if (!p) {
+            /* Suggest from what fits here first, then from everything. */
+            const char *here[COUNT(props)], *all[COUNT(props)];
+            size_t nhere = 0;
+            for (size_t j = 0; j < COUNT(props); j++) {
+                all[j] = props[j].name;
+                if ((props[j].types & type_bit) && props[j].layout == layout)
+                    here[nhere++] = props[j].name;
+            }
+            const char *best = dl_suggest(k->text, here, nhere);
+            if (!best)
+                best = dl_suggest(k->text, all, COUNT(props));
+            char b[80];
+            if (best)
+                return err(L, k, "unknown property '%s' (did you mean '%s'?)",
+                           shown(k->text, b, sizeof b), best);
+            return err(L, k, "unknown property '%s'", shown(k->text, b, sizeof b));
+        }
+        if (!(p->types & type_bit))
+            return err(L, k, "'%s' does not apply to %s layers", p->name, type_names[layer->type]);
+        if (p->layout != layout)
+            return err(L, k, "'%s' is a %s property", p->name, p->layout ? "layout" : "paint");
+        dline_status st = set_property(L, layer, p, dl_yaml_value(block, i));
+        if (st != DLINE_OK)
+            return st;
+    }
+    return DLINE_OK;
+}
+
+/* Filters */
+
+static const char *const filter_ops[] = {"==", "!=", "<", "<=", ">", ">=", "in", "!in",
+                                         "has", "!has", "all", "any", "!", "none"};
+
+static void filter_free(dl_filter *f)
+{
+    if (!f)
+        return;
+    free(f->field);
+    for (size_t i = 0; i < f->nvalues; i++)
+        free((char *)f->values[i].s);
+    free(f->values);
+    for (size_t i = 0; i < f->nchildren; i++)
+        filter_free(f->children[i]);
+    free(f->children);
+    free(f);
+}
+
+static dline_status filter_field(loader *L, const dl_yaml_node *n, char **out)
+{
+    const dl_yaml_node *name = n;
+    if (n->kind == DL_YAML_SEQUENCE && n->n == 2 && is_scalar(n->items[0]) &&
+        strcmp(n->items[0]->text, "get") == 0)
+        name = n->items[1];
+    if (!is_scalar(name) || dl_yaml_is_null(name))
+        return err(L, n, "a filter field must be a name or [\"get\", name]");
+    if (name->text[0] == '$')
+        return err(L, name, "filter field '%s' is not supported", name->text);
+    *out = dl_strdup(name->text);
+    return *out ? DLINE_OK : no_memory(L);
+}
+
+static dline_status filter_value(loader *L, const dl_yaml_node *n, dl_value *out)
+{
+    if (!is_scalar(n))
+        return err(L, n, "a filter value must be a string, number, boolean or null");
+    *out = (dl_value){DL_VAL_NULL, NULL, 0, 0};
+    if (n->plain) {
+        double d;
+        if (dl_yaml_is_null(n))
+            return DLINE_OK;
+        if (strcmp(n->text, "true") == 0 || strcmp(n->text, "false") == 0) {
+            out->type = DL_VAL_BOOL;
+            out->i = n->text[0] == 't';
+            return DLINE_OK;
+        }
+        if (dl_style_number(n->text, n->len, &d) == 0) {
+            out->type = DL_VAL_DOUBLE;
+            out->d = d;
+            return DLINE_OK;
+        }
+    }
+    out->type = DL_VAL_STRING;
+    out->s = dl_strdup(n->text);
+    return out->s ? DLINE_OK : no_memory(L);
+}
+
+static dline_status parse_filter(loader *L, const dl_yaml_node *n, dl_filter **out)
+{
+    *out = NULL;
+    if (!n || n->kind != DL_YAML_SEQUENCE || n->n == 0 || !is_scalar(n->items[0]))
+        return err(L, n, "'filter' must be a list such as [\"==\", \"field\", \"value\"]");
+    const dl_yaml_node *opn = n->items[0];
+    size_t op = 0;
+    while (op < COUNT(filter_ops) && strcmp(opn->text, filter_ops[op]) != 0)
+        op++;
+    if (op == COUNT(filter_ops)) {
+        char b1[80], b2[128];
+        return err(L, opn, "unknown filter operator '%s'%s", shown(opn->text, b1, sizeof b1),
+                   hint(opn->text, filter_ops, COUNT(filter_ops), b2, sizeof b2));
+    }
+    const char *name = filter_ops[op];
+    dl_filter *f = calloc(1, sizeof *f);
+    if (!f)
+        return no_memory(L);
+    f->line = n->line;
+    f->col = n->col;
+    dline_status st = DLINE_OK;
+    size_t nargs = n->n - 1;
+    const dl_yaml_node *const *args = (const dl_yaml_node *const *)n->items + 1;
+
+    if (strcmp(name, "all") == 0 || strcmp(name, "any") == 0 || strcmp(name, "none") == 0 ||
+        strcmp(name, "!") == 0) {
+        int is_not = strcmp(name, "!") == 0;
+        if (is_not && nargs != 1) {
+            st = err(L, n, "filter '!' takes one filter");
+            goto done;
+        }
+        f->op = strcmp(name, "all") == 0 ? DL_FILTER_ALL
+                : strcmp(name, "any") == 0 ? DL_FILTER_ANY
+                                           : DL_FILTER_NOT;
+        dl_filter *parent = f;
+        if (strcmp(name, "none") == 0) {
+            /* ["none", a, b] is ["!", ["any", a, b]]. */
+            f->op = DL_FILTER_NOT;
+            f->children = calloc(1, sizeof *f->children);
+            if (!f->children || !(f->children[0] = calloc(1, sizeof(dl_filter)))) {
+                st = no_memory(L);
+                goto done;
+            }
+            f->nchildren = 1;
+            parent = f->children[0];
+            parent->op = DL_FILTER_ANY;
+            parent->line = n->line;
+            parent->col = n->col;
+        }
+        parent->children = dl_calloc_array(nargs, sizeof *parent->children);
+        if (!parent->children) {
+            st = no_memory(L);
+            goto done;
+        }
+        for (size_t i = 0; i < nargs && st == DLINE_OK; i++) {
+            st = parse_filter(L, args[i], &parent->children[i]);
+            if (st == DLINE_OK)
+                parent->nchildren++;
+        }
+        goto done;
+    }
+
+    static const dl_filter_op ops[] = {DL_FILTER_EQ, DL_FILTER_NE, DL_FILTER_LT, DL_FILTER_LE,
+                                       DL_FILTER_GT, DL_FILTER_GE, DL_FILTER_IN, DL_FILTER_NOT_IN,
+                                       DL_FILTER_HAS, DL_FILTER_NOT_HAS};
+    f->op = ops[op];
+    int is_has = f->op == DL_FILTER_HAS || f->op == DL_FILTER_NOT_HAS;
+    int is_in = f->op == DL_FILTER_IN || f->op == DL_FILTER_NOT_IN;
+    if (is_has && nargs != 1) {
+        st = err(L, n, "filter '%s' takes a field", name);
+        goto done;
+    }
+    if (is_in && nargs < 1) {
+        st = err(L, n, "filter '%s' takes a field and values", name);
+        goto done;
+    }
+    if (!is_has && !is_in && nargs != 2) {
+        st = err(L, n, "filter '%s' takes a field and a value", name);
+        goto done;
+    }
+    st = filter_field(L, args[0], &f->field);
+    if (st != DLINE_OK || nargs == 1)
+        goto done;
+    f->values = dl_calloc_array(nargs - 1, sizeof *f->values);
+    if (!f->values) {
+        st = no_memory(L);
+        goto done;
+    }
+    for (size_t i = 1; i < nargs && st == DLINE_OK; i++) {
+        st = filter_value(L, args[i], &f->values[i - 1]);
+        if (st == DLINE_OK)
+            f->nvalues++;
+    }
+    if (st == DLINE_OK && f->op >= DL_FILTER_LT && f->op <= DL_FILTER_GE &&
+        f->values[0].type != DL_VAL_DOUBLE && f->values[0].type != DL_VAL_STRING)
+        st = err(L, args[1], "filter '%s' compares with a number or a string", name);
+done:
+    if (st != DLINE_OK) {
+        filter_free(f);
+        return st;
+    }
+    *out = f;
+    return DLINE_OK;
+}
+
+/* Exact name first; DBF field names are often upper case, so then any case. */
+static long find_field(const dl_field *fields, size_t nfields, const char *name)
+{
+    for (size_t i = 0; i < nfields; i++)
+        if (strcmp(fields[i].name, name) == 0)
+            return (long)i;
+    for (size_t i = 0; i < nfields; i++) {
+        const char *a = fields[i].name, *b = name;
+        for (; *a && *b; a++, b++) {
+            char ca = *a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a;
+            char cb = *b >= 'A' && *b <= 'Z' ? (char)(*b + 32) : *b;
+            if (ca != cb)
+                break;
+        }
+        if (!*a && !*b)
+            return (long)i;
+    }
+    return -1;
+}
+
+static int as_number(const dl_value *v, double *out)
+{
+    switch (v->type) {
+    case DL_VAL_INT:
+    case DL_VAL_DATE: *out = (double)v->i; return 1;
+    case DL_VAL_DOUBLE: *out = v->d; return 1;
+    case DL_VAL_STRING: return v->s && dl_style_number(v->s, strlen(v->s), out) == 0;
+    default: return 0;
+    }
+}
+
+/* Compares a feature's value with a literal: -1, 0, 1, or 2 when they do
+ * not compare (NULL, booleans against others, text against a number that
+ * is not numeric text). */
+static int compare(const dl_value *v, const dl_value *lit)
+{
+    if (lit->type == DL_VAL_NULL || v->type == DL_VAL_NULL)
+        return lit->type == v->type ? 0 : 2;
+    if (lit->type == DL_VAL_BOOL || v->type == DL_VAL_BOOL)
+        return lit->type == v->type ? ((v->i != 0) == (lit->i != 0) ? 0 : 2) : 2;
+    if (lit->type == DL_VAL_STRING && (v->type == DL_VAL_STRING || v->type == DL_VAL_DATE)) {
+        int c = strcmp(v->s ? v->s : "", lit->s);
+        return c < 0 ? -1 : c > 0;
+    }
+    /* Mixed text and numbers compare as numbers when the text is one: a DBF
+     * code stored as text still matches ["==", "code", 110]. */
+    double a, b;
+    if (!as_number(v, &a) || !as_number(lit, &b) || isnan(a))
+        return 2;
+    return a < b ? -1 : a > b;
+}
+
+int dl_filter_match(const dl_filter *f, const dl_field *fields, size_t nfields,
+                    const dl_value *values)
+{
+    if (!f)
+        return 1;
+    switch (f->op) {
+    case DL_FILTER_ALL:
+        for (size_t i = 0; i < f->nchildren; i++)
+            if (!dl_filter_match(f->children[i], fields, nfields, values))
+                return 0;
+        return 1;
+    case DL_FILTER_ANY:
+        for (size_t i = 0; i < f->nchildren; i++)
+            if (dl_filter_match(f->children[i], fields, nfields, values))
+                return 1;
+        return 0;
+    case DL_FILTER_NOT:
+        return f->nchildren ? !dl_filter_match(f->children[0], fields, nfields, values) : 1;
+    default: break;
+    }
+    long idx = f->field ? find_field(fields, nfields, f->field) : -1;
+    const dl_value *v = idx >= 0 ? &values[idx] : NULL;
+    switch (f->op) {
+    case DL_FILTER_HAS: return v && v->type != DL_VAL_NULL;
+    case DL_FILTER_NOT_HAS: return !(v && v->type != DL_VAL_NULL);
+    case DL_FILTER_EQ: return v && f->nvalues && compare(v, &f->values[0]) == 0;
+    case DL_FILTER_NE: return !(v && f->nvalues && compare(v, &f->values[0]) == 0);
+    case DL_FILTER_IN:
+    case DL_FILTER_NOT_IN: {
+        int found = 0;
+        for (size_t i = 0; v && i < f->nvalues && !found; i++)
+            found = compare(v, &f->values[i]) == 0;
+        return f->op == DL_FILTER_IN ? found : !found;
+    }
+    default: {
+        if (!v || !f->nvalues)
+            return 0;
+        int c = compare(v, &f->values[0]);
+        if (c == 2)
+            return 0;
+        switch (f->op) {
+        case DL_FILTER_LT: return c < 0;
+        case DL_FILTER_LE: return c <= 0;
+        case DL_FILTER_GT: return c > 0;
+        case DL_FILTER_GE: return c >= 0;
+        default: return 0;
+        }
+    }
+    }
+}
+
+/* Text templates */
+
+typedef struct {
+    char *buf;
+    size_t size, len;
+    int full; /* once something did not fit, nothing later is written */
+} text_out;
+
+static void put(text_out *t, const char *s, size_t n)
+{
+    if (t->full)
+        return;
+    if (n > t->size - 1 - t->len) {
+        n = t->size - 1 - t->len;
+        /* Never end on half a UTF-8 character: Pango refuses invalid text. */
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+        t->full = 1;
+    }
+    memcpy(t->buf + t->len, s, n);
+    t->len += n;
+    t->buf[t->len] = '\0';
+}
+
+static size_t utf8_len(const char *p)
+{
+    unsigned char c = (unsigned char)*p;
+    size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    for (size_t i = 1; i < n; i++)
+        if (((unsigned char)p[i] & 0xC0) != 0x80)
+            return i;
+    return n;
+}
+
+static void put_value(text_out *t, const dl_value *v)
+{
+    if (v->type == DL_VAL_STRING || v->type == DL_VAL_DATE) {
+        if (v->s)
+            put(t, v->s, strlen(v->s));
+    } else if (v->type != DL_VAL_NULL) {
+        char num[64];
+        const char *s = dl_value_format(v, num, sizeof num);
+        put(t, s, strlen(s));
+    }
+}
+
+size_t dl_style_expand_text(const char *tmpl, const dl_field *fields, size_t nfields,
+                            const dl_value *values, char *buf, size_t size)
+{
+    if (!buf || size == 0)
+        return 0;
+    buf[0] = '\0';
+    if (!tmpl)
+        return 0;
+    text_out t = {buf, size, 0, 0};
+    int first_line = 1;
+    const char *p = tmpl;
+    for (;;) {
+        /* One template line: up to a newline or the two characters "\n",
+         * which a single-quoted or plain YAML string keeps as written. */
+        size_t line_start = t.len;
+        int had_field = 0, was_full = t.full;
+        if (!first_line)
+            put(&t, "\n", 1);
+        size_t text_start = t.len;
+        while (*p && *p != '\n' && !(p[0] == '\\' && p[1] == 'n')) {
+            const char *close = p[0] == '{' ? strchr(p + 1, '}') : NULL;
+            const char *nl = strchr(p, '\n');
+            if (close && close > p + 1 && (!nl || close < nl)) {
+                char name[256];
+                size_t nlen = (size_t)(close - p - 1);
+                had_field = 1;
+                if (nlen < sizeof name) {
+                    memcpy(name, p + 1, nlen);
+                    name[nlen] = '\0';
+                    long idx = find_field(fields, nfields, name);
+                    if (idx >= 0)
+                        put_value(&t, &values[idx]);
+                }
+                p = close + 1;
+                continue;
+            }
+            size_t n = utf8_len(p);
+            put(&t, p, n);
+            p += n;
+        }
+        /* A line that only missing values left blank is dropped. */
+        int blank = 1;
+        for (size_t i = text_start; i < t.len; i++)
+            if (buf[i] != ' ' && buf[i] != '\t')
+                blank = 0;
+        if (had_field && blank) {
+            t.len = line_start;
+            t.full = was_full;
+            buf[t.len] = '\0';
+        } else {
+            first_line = 0;
+        }
+        if (!*p)
+            break;
+        p += *p == '\n' ? 1 : 2;
+    }
+    return t.len;
+}
+
+/* Title, subtitle, attribution */
+
+static const char *const position_names[] = {"top-left", "top-right", "bottom-left",
+                                             "bottom-right", "top", "bottom"};
+static const dl_anchor position_values[] = {DL_ANCHOR_TOP_LEFT, DL_ANCHOR_TOP_RIGHT,
+                                            DL_ANCHOR_BOTTOM_LEFT, DL_ANCHOR_BOTTOM_RIGHT,
+                                            DL_ANCHOR_TOP, DL_ANCHOR_BOTTOM};
+
+typedef struct {
+    int position, offset;
+} text_given;
+
+static dline_status text_defaults(loader *L, dl_style_text *t, const char *font, double size,
+                                  const char *color, dl_anchor pos, double dx, double dy,
+                                  double halo)
+{
+    t->font = dl_strdup(font);
+    if (!t->font)
+        return no_memory(L);
+    t->size = size;
+    dl_color_parse(color, &t->color);
+    dl_color_parse("rgba(255, 255, 255, 0.8)", &t->halo_color);
+    t->halo_width = halo;
+    t->position = pos;
+    t->offset[0] = dx;
+    t->offset[1] = dy;
+    return DLINE_OK;
+}
+
+static dline_status load_text(loader *L, const char *name, const dl_yaml_node *n,
+                              dl_style_text *t, text_given *given)
+{
+    if (is_scalar(n) && !dl_yaml_is_null(n))
+        return get_string(L, n, name, 1, &t->text);
+    if (!n || n->kind != DL_YAML_MAPPING)
+        return err(L, n, "'%s' must be a string or a mapping", name);
+    static const char *const keys[] = {"text", "font", "size", "color", "halo-color",
+                                       "halo-width", "position", "offset"};
+    dline_status st = check_keys(L, n, keys, COUNT(keys));
+    if (st != DLINE_OK)
+        return st;
+    if (!dl_yaml_get(n, "text"))
+        return err(L, n, "'%s' has no 'text'", name);
+    for (size_t i = 0; i < n->n && st == DLINE_OK; i++) {
+        const char *k = dl_yaml_key(n, i)->text;
+        const dl_yaml_node *v = dl_yaml_value(n, i);
+        if (strcmp(k, "text") == 0) {
+            st = get_string(L, v, k, 1, &t->text);
+        } else if (strcmp(k, "font") == 0) {
+            int bold;
+            char *families = NULL;
+            st = get_fonts(L, v, k, &families, &bold);
+            if (st == DLINE_OK) {
+                /* A Pango font description: the family list, then the weight. */
+                size_t len = strlen(families) + sizeof " Bold";
+                char *desc = malloc(len);
+                if (!desc) {
+                    free(families);
+                    return no_memory(L);
+                }
+                snprintf(desc, len, "%s%s", families, bold ? " Bold" : "");
+                free(families);
+                free(t->font);
+                t->font = desc;
+            }
+        } else if (strcmp(k, "size") == 0) {
+            st = get_number(L, v, k, 0, MAX_TEXT_PX, &t->size);
+        } else if (strcmp(k, "color") == 0) {
+            st = get_color(L, v, k, &t->color);
+        } else if (strcmp(k, "halo-color") == 0) {
+            st = get_color(L, v, k, &t->halo_color);
+        } else if (strcmp(k, "halo-width") == 0) {
+            st = get_number(L, v, k, 0, MAX_TEXT_PX, &t->halo_width);
+        } else if (strcmp(k, "position") == 0) {
+            int e;
+            st = get_enum(L, v, k, position_names, COUNT(position_names), &e);
+            if (st == DLINE_OK)
+                t->position = position_values[e];
+            given->position = 1;
+        } else if (strcmp(k, "offset") == 0) {
+            st = get_pair(L, v, k, DL_MAX_SIZE_PX, t->offset);
+            given->offset = 1;
+        }
+    }
+    return st;
+}
+
+/* The renderer stacks blocks that share a corner, each offset from the one
+ * before it, so the subtitle follows the title unless told otherwise: same
+ * corner, same x offset, and a y offset that is only the gap after it. */
+static void place_subtitle(dl_style *s, text_given sub)
+{
+    dl_style_text *t = &s->title, *u = &s->subtitle;
+    if (!sub.position)
+        u->position = t->position;
+    if (sub.offset || u->position != t->position)
+        return;
+    u->offset[0] = t->offset[0];
+    u->offset[1] = t->text ? SUBTITLE_GAP : t->offset[1];
+}
+
+/* Top-level values */
+
+static dline_status load_size(loader *L, const dl_yaml_node *n)
+{
+    static const char *const what[] = {"width", "height"};
+    const char *shape = "'size' must be [width, height] or \"WxH\"";
+    double v[2];
+    if (n->kind == DL_YAML_SEQUENCE && n->n == 2) {
+        for (int i = 0; i < 2; i++) {
+            const dl_yaml_node *e = n->items[i];
+            if (!is_scalar(e) || !e->plain || dl_style_number(e->text, e->len, &v[i]) != 0)
+                return err(L, e, "%s", shape);
+        }
+    } else if (is_scalar(n)) {
+        const char *x = strchr(n->text, 'x');
+        if (!x || dl_style_number(n->text, (size_t)(x - n->text), &v[0]) != 0 ||
+            dl_style_number(x + 1, strlen(x + 1), &v[1]) != 0)
+            return err(L, n, "%s", shape);
+    } else {
+        return err(L, n, "%s", shape);
+    }
+    for (int i = 0; i < 2; i++) {
+        const dl_yaml_node *at = n->kind == DL_YAML_SEQUENCE ? n->items[i] : n;
+        if (v[i] != floor(v[i]))
+            return err(L, at, "'size' %s must be a whole number of px", what[i]);
+        if (v[i] < 1)
+            return err(L, at, "'size' %s must be at least 1 px", what[i]);
+        if (v[i] > DL_MAX_SIZE_PX)
+            return err(L, at, "'size' %s %g is over the limit of %d px", what[i], v[i],
+                       DL_MAX_SIZE_PX);
+    }
+    L->style->width = (int)v[0];
+    L->style->height = (int)v[1];
+    return DLINE_OK;
+}
+
+static dline_status load_extent(loader *L, const dl_yaml_node *n)
+{
+    static const char *const what[] = {"minlon", "minlat", "maxlon", "maxlat"};
+    if (n->kind != DL_YAML_SEQUENCE || n->n != 4)
+        return err(L, n, "'extent' must be [minlon, minlat, maxlon, maxlat]");
+    double *e = L->style->extent;
+    for (int i = 0; i < 4; i++) {
+        const dl_yaml_node *x = n->items[i];
+        if (!is_scalar(x) || !x->plain || dl_style_number(x->text, x->len, &e[i]) != 0)
+            return err(L, x, "'extent' %s must be a number", what[i]);
+        double lim = i % 2 == 0 ? 180 : 90;
+        if (e[i] < -lim || e[i] > lim)
+            return err(L, x, "'extent' %s %g is outside -%g..%g", what[i], e[i], lim, lim);
+    }
+    if (e[0] >= e[2])
+        return err(L, n, "'extent' minlon must be less than maxlon");
+    if (e[1] >= e[3])
+        return err(L, n, "'extent' minlat must be less than maxlat");
+    L->style->has_extent = 1;
+    return DLINE_OK;
+}
+
+/* "a/b.yaml" -> "a", "b.yaml" -> ".", "/b.yaml" -> "/". */
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return dl_strdup(".");
+    size_t len = (size_t)(slash - path);
+    while (len > 0 && path[len - 1] == '/')
+        len--;
+    if (len == 0)
+        return dl_strdup("/");
+    char *d = malloc(len + 1);
+    if (d) {
+        memcpy(d, path, len);
+        d[len] = '\0';
+    }
+    return d;
+}
+
+/* Relative paths stay relative so messages name them as the user would. */
+static char *resolve(const char *dir, const char *path)
+{
+    if (path[0] == '/')
+        return dl_strdup(path);
+    size_t dl = strlen(dir), pl = strlen(path);
+    int sep = !(dl > 0 && dir[dl - 1] == '/');
+    char *r = malloc(dl + (size_t)sep + pl + 1);
+    if (!r)
+        return NULL;
+    memcpy(r, dir, dl);
+    if (sep)
+        r[dl] = '/';
+    memcpy(r + dl + (size_t)sep, path, pl + 1);
+    return r;
+}
+
+static dline_status load_sources(loader *L, const dl_yaml_node *n)
+{
+    if (dl_yaml_is_null(n))
+        return DLINE_OK;
+    if (n->kind != DL_YAML_MAPPING)
+        return err(L, n, "'sources' must be a mapping of names to paths");
+    dl_style *s = L->style;
+    s->sources = dl_calloc_array(n->n, sizeof *s->sources);
+    if (!s->sources)
+        return no_memory(L);
+    for (size_t i = 0; i < n->n; i++) {
+        const dl_yaml_node *k = dl_yaml_key(n, i), *v = dl_yaml_value(n, i);
+        dl_style_source *src = &s->sources[s->nsources++];
+        src->line = k->line;
+        src->col = k->col;
+        if (!(src->name = dl_strdup(k->text)))
+            return no_memory(L);
+        const dl_yaml_node *path = v;
+        dline_status st;
+        if (v->kind == DL_YAML_MAPPING) {
+            static const char *const keys[] = {"path", "crs", "encoding", "type"};
+            st = check_keys(L, v, keys, COUNT(keys));
+            if (st != DLINE_OK)
+                return st;
+            char b[80];
+            if (!(path = dl_yaml_get(v, "path")))
+                return err(L, v, "source '%s' has no 'path'", shown(k->text, b, sizeof b));
+            const dl_yaml_node *x;
+            if ((x = dl_yaml_get(v, "crs")) && (st = get_string(L, x, "crs", 0, &src->crs)))
+                return st;
+            if ((x = dl_yaml_get(v, "encoding")) &&
+                (st = get_string(L, x, "encoding", 0, &src->encoding)))
+                return st;
+            if ((x = dl_yaml_get(v, "type"))) {
+                if (!is_scalar(x) || dl_yaml_is_null(x))
+                    return err(L, x, "'type' must be a string");
+                if (strcmp(x->text, "shapefile") != 0)
+                    return err(L, x, "source type '%s' is not supported (only 'shapefile')",
+                               shown(x->text, b, sizeof b));
+            }
+        } else if (!is_scalar(v) || dl_yaml_is_null(v)) {
+            char b[80];
+            return err(L, v, "source '%s' must be a path or a mapping with 'path'",
+                       shown(k->text, b, sizeof b));
+        }
+        char *rel = NULL;
+        if ((st = get_string(L, path, "path", 0, &rel)) != DLINE_OK)
+            return st;
+        src->path = resolve(s->dir, rel);
+        free(rel);
+        if (!src->path)
+            return no_memory(L);
+    }
+    return DLINE_OK;
+}
+
+static void layer_defaults(dl_style_layer *l)
+{
+    l->source = -1;
+    l->minzoom = 0;
+    l->maxzoom = MAX_ZOOM;
+    dl_color black = {0, 0, 0, 1};
+    l->background_color = black;
+    l->background_opacity = 1;
+    l->fill_color = black;
+    l->fill_opacity = 1;
+    l->fill_outline_color = black;
+    l->line_color = black;
+    l->line_width = 1;
+    l->line_opacity = 1;
+    l->line_cap = DL_CAP_BUTT;
+    l->line_join = DL_JOIN_MITER;
+    l->circle_radius = 5;
+    l->circle_color = black;
+    l->circle_opacity = 1;
+    l->circle_stroke_color = black;
+    l->circle_stroke_width = 0;
+    l->text_color = black;
+    l->text_halo_color = (dl_color){0, 0, 0, 0};
+    l->text_halo_width = 0;
+    l->text_opacity = 1;
+    l->text_size = 16;
+    l->text_anchor = DL_ANCHOR_CENTER;
+    l->text_anchor_auto = 1;
+    l->text_line_height = 1.2;
+    l->text_max_width = 10;
+}
+
+static const char *const layer_keys[] = {"id", "type", "source", "filter", "minzoom", "maxzoom",
+                                         "connect-by", "connect-smooth", "paint", "layout"};
+
+static dline_status load_layer(loader *L, const dl_yaml_node *n, size_t index)
+{
+    dl_style *s = L->style;
+    dl_style_layer *layer = &s->layers[index];
+    if (n->kind != DL_YAML_MAPPING)
+        return err(L, n, "a layer must be a mapping");
+    layer->line = n->line;
+    layer->col = n->col;
+    dline_status st = check_keys(L, n, layer_keys, COUNT(layer_keys));
+    if (st != DLINE_OK)
+        return st;
+
+    const dl_yaml_node *id = dl_yaml_get(n, "id");
+    if (!id)
+        return err(L, n, "layer has no 'id'");
+    if ((st = get_string(L, id, "id", 0, &layer->id)) != DLINE_OK)
+        return st;
+    char b1[80], b2[128];
+    const char *idtext = shown(layer->id, b1, sizeof b1);
+    for (size_t i = 0; i < index; i++)
+        if (strcmp(s->layers[i].id, layer->id) == 0)
+            return err(L, id, "duplicate layer id '%s' (first at line %d)", idtext,
+                       s->layers[i].line);
+
+    const dl_yaml_node *type = dl_yaml_get(n, "type");
+    if (!type)
+        return err(L, n, "layer '%s' has no 'type'", idtext);
+    size_t t = 0;
+    if (is_scalar(type))
+        while (t < COUNT(type_names) && strcmp(type->text, type_names[t]) != 0)
+            t++;
+    if (!is_scalar(type) || t == COUNT(type_names)) {
+        if (!is_scalar(type))
+            return err(L, type, "'type' must be a string");
+        const char *h = hint(type->text, type_names, COUNT(type_names), b2, sizeof b2);
+        char b3[80];
+        return err(L, type, "unknown layer type '%s'%s", shown(type->text, b3, sizeof b3),
+                   *h ? h : " (expected background, fill, line, circle or symbol)");
+    }
+    layer->type = (dl_layer_type)t;
+
+    const dl_yaml_node *smooth = NULL;
+    for (size_t i = 0; i < n->n; i++) {
+        const dl_yaml_node *k = dl_yaml_key(n, i), *v = dl_yaml_value(n, i);
+        const char *key = k->text;
+        if (strcmp(key, "source") == 0) {
+            if (layer->type == DL_LAYER_BACKGROUND)
+                return err(L, k, "'source' does not apply to background layers");
+            if (!is_scalar(v) || dl_yaml_is_null(v))
+                return err(L, v, "'source' must be a source name");
+            layer->source = dl_style_source_index(s, v->text);
+            if (layer->source < 0) {
+                const char **names = dl_calloc_array(s->nsources, sizeof *names);
+                if (!names)
+                    return no_memory(L);
+                for (size_t j = 0; j < s->nsources; j++)
+                    names[j] = s->sources[j].name;
+                char b3[80];
+                st = err(L, v, "source '%s' is not declared in 'sources'%s",
+                         shown(v->text, b3, sizeof b3),
+                         hint(v->text, names, s->nsources, b2, sizeof b2));
+                free(names);
+                return st;
+            }
+        } else if (strcmp(key, "filter") == 0) {
+            if (layer->type == DL_LAYER_BACKGROUND)
+                return err(L, k, "'filter' does not apply to background layers");
+            st = parse_filter(L, v, &layer->filter);
+        } else if (strcmp(key, "minzoom") == 0) {
+            st = get_number(L, v, key, 0, MAX_ZOOM, &layer->minzoom);
+        } else if (strcmp(key, "maxzoom") == 0) {
+            st = get_number(L, v, key, 0, MAX_ZOOM, &layer->maxzoom);
+        } else if (strcmp(key, "connect-by") == 0 || strcmp(key, "connect-smooth") == 0) {
+            if (layer->type != DL_LAYER_LINE)
+                return err(L, k, "'%s' applies only to line layers", key);
+            if (strcmp(key, "connect-by") == 0) {
+                st = get_string(L, v, key, 0, &layer->connect_by);
+            } else {
+                st = get_bool(L, v, key, &layer->connect_smooth);
+                smooth = k;
+            }
+        } else if (strcmp(key, "paint") == 0) {
+            st = load_properties(L, layer, v, 0);
+        } else if (strcmp(key, "layout") == 0) {
+            st = load_properties(L, layer, v, 1);
+        }
+        if (st != DLINE_OK)
+            return st;
+    }
+    if (layer->type != DL_LAYER_BACKGROUND && layer->source < 0)
+        return err(L, n, "layer '%s' has no 'source'", idtext);
+    if (layer->minzoom > layer->maxzoom)
+        return err(L, dl_yaml_get(n, "minzoom"), "'minzoom' is greater than 'maxzoom'");
+    if (layer->connect_smooth && !layer->connect_by)
+        return err(L, smooth, "'connect-smooth' needs 'connect-by'");
+    if (layer->type == DL_LAYER_SYMBOL && !layer->text_field)
+        dl_warn(L->ctx, L->path, n->line, n->col,
+                "symbol layer '%s' has no 'text-field' and draws nothing", idtext);
+    return DLINE_OK;
+}
+
+static dline_status load_layers(loader *L, const dl_yaml_node *n)
+{
+    if (dl_yaml_is_null(n))
+        return DLINE_OK;
+    if (n->kind != DL_YAML_SEQUENCE)
+        return err(L, n, "'layers' must be a list of layers");
+    dl_style *s = L->style;
+    s->layers = dl_calloc_array(n->n, sizeof *s->layers);
+    if (!s->layers)
+        return no_memory(L);
+    for (size_t i = 0; i < n->n; i++) {
+        dl_style_layer *l = &s->layers[s->nlayers++];
+        layer_defaults(l);
+        if (!(l->text_font = dl_strdup(DEFAULT_FONT)) || !(l->text_weight = dl_strdup("normal")))
+            return no_memory(L);
+        dline_status st = load_layer(L, n->items[i], i);
+        if (st != DLINE_OK)
+            return st;
+    }
+    return DLINE_OK;
+}
+
+static dline_status load_fit(loader *L, const dl_yaml_node *n)
+{
+    dl_style *s = L->style;
+    const dl_yaml_node *ids = n;
+    if (n->kind == DL_YAML_MAPPING) {
+        static const char *const keys[] = {"layers", "padding"};
+        dline_status st = check_keys(L, n, keys, COUNT(keys));
+        if (st != DLINE_OK)
+            return st;
+        const dl_yaml_node *pad = dl_yaml_get(n, "padding");
+        if (pad && (st = get_number(L, pad, "padding", 0, DL_MAX_SIZE_PX, &s->fit_padding)))
+            return st;
+        ids = dl_yaml_get(n, "layers");
+        if (!ids)
+            return DLINE_OK;
+    }
+    if (ids->kind != DL_YAML_SEQUENCE)
+        return err(L, ids, "'fit' must be a list of layer ids or a mapping with 'layers'");
+    s->fit_layers = dl_calloc_array(ids->n, sizeof *s->fit_layers);
+    if (!s->fit_layers)
+        return no_memory(L);
+    for (size_t i = 0; i < ids->n; i++) {
+        const dl_yaml_node *id = ids->items[i];
+        if (!is_scalar(id) || dl_yaml_is_null(id))
+            return err(L, id, "'fit' must name layer ids");
+        long li = dl_style_layer_index(s, id->text);
+        char b1[80], b2[128];
+        if (li < 0) {
+            const char **names = dl_calloc_array(s->nlayers, sizeof *names);
+            if (!names)
+                return no_memory(L);
+            for (size_t j = 0; j < s->nlayers; j++)
+                names[j] = s->layers[j].id;
+            dline_status st = err(L, id, "'fit' names unknown layer '%s'%s",
+                                  shown(id->text, b1, sizeof b1),
+                                  hint(id->text, names, s->nlayers, b2, sizeof b2));
+            free(names);
+            return st;
+        }
+        if (s->layers[li].type == DL_LAYER_BACKGROUND)
+            return err(L, id, "'fit' names background layer '%s', which has no data",
+                       shown(id->text, b1, sizeof b1));
+        if (!(s->fit_layers[s->nfit++] = dl_strdup(id->text)))
+            return no_memory(L);
+    }
+    return DLINE_OK;
+}
+
+static const char *const top_keys[] = {"size", "dpi", "crs", "extent", "fit", "background",
+                                       "title", "subtitle", "attribution", "sources", "layers"};
+
+static dline_status load_top(loader *L, const dl_yaml_node *root)
+{
+    dl_style *s = L->style;
+    dline_status st = DLINE_OK;
+    /* Keys starting with "x-" are ignored (as in Compose files): a place to
+     * keep anchors for values that layers share. */
+    for (size_t i = 0; i < root->n && st == DLINE_OK; i++) {
+        const dl_yaml_node *k = dl_yaml_key(root, i);
+        if (strncmp(k->text, "x-", 2) != 0)
+            st = check_key(L, k, top_keys, COUNT(top_keys));
+    }
+    if (st != DLINE_OK)
+        return st;
+    text_given tg = {0, 0}, sg = {0, 0}, ag = {0, 0};
+    for (size_t i = 0; i < root->n && st == DLINE_OK; i++) {
+        const char *k = dl_yaml_key(root, i)->text;
+        const dl_yaml_node *v = dl_yaml_value(root, i);
+        if (strcmp(k, "size") == 0)
+            st = load_size(L, v);
+        else if (strcmp(k, "dpi") == 0) {
+            double dpi;
+            if (!is_scalar(v) || !v->plain || dl_style_number(v->text, v->len, &dpi) != 0)
+                st = err(L, v, "'dpi' must be a number");
+            else if (dpi <= 0)
+                st = err(L, v, "'dpi' must be greater than 0");
+            else if (dpi > MAX_DPI)
+                st = err(L, v, "'dpi' %g is over the limit of %d", dpi, MAX_DPI);
+            else
+                s->dpi = dpi;
+        } else if (strcmp(k, "crs") == 0)
+            st = get_string(L, v, k, 0, &s->crs);
+        else if (strcmp(k, "extent") == 0)
+            st = load_extent(L, v);
+        else if (strcmp(k, "background") == 0)
+            st = get_color(L, v, k, &s->background);
+        else if (strcmp(k, "title") == 0)
+            st = load_text(L, k, v, &s->title, &tg);
+        else if (strcmp(k, "subtitle") == 0)
+            st = load_text(L, k, v, &s->subtitle, &sg);
+        else if (strcmp(k, "attribution") == 0)
+            st = load_text(L, k, v, &s->attribution, &ag);
+        else if (strcmp(k, "sources") == 0)
+            st = load_sources(L, v);
+    }
+    if (st != DLINE_OK)
+        return st;
+    /* Layers name sources and fit names layers, wherever they stand in the file. */
+    const dl_yaml_node *layers = dl_yaml_get(root, "layers");
+    if (layers && (st = load_layers(L, layers)) != DLINE_OK)
+        return st;
+    const dl_yaml_node *fit = dl_yaml_get(root, "fit");
+    if (fit) {
+        if (s->has_extent)
+            return err(L, fit, "'fit' and 'extent' cannot both be given");
+        if ((st = load_fit(L, fit)) != DLINE_OK)
+            return st;
+    }
+    place_subtitle(s, sg);
+    return DLINE_OK;
+}
+
+static dline_status style_defaults(loader *L)
+{
+    dl_style *s = L->style;
+    s->width = 1200;
+    s->height = 900;
+    s->dpi = 96;
+    s->fit_padding = 20;
+    s->background = (dl_color){1, 1, 1, 1};
+    if (!(s->crs = dl_strdup("EPSG:3857")))
+        return no_memory(L);
+    dline_status st;
+    if ((st = text_defaults(L, &s->title, DEFAULT_FONT " Bold", 22, "#222222",
+                            DL_ANCHOR_TOP_LEFT, 16, 16, 2)) ||
+        (st = text_defaults(L, &s->subtitle, DEFAULT_FONT, 14, "#444444", DL_ANCHOR_TOP_LEFT, 16,
+                            16, 2)) ||
+        (st = text_defaults(L, &s->attribution, DEFAULT_FONT, 10, "#666666",
+                            DL_ANCHOR_BOTTOM_RIGHT, 8, 8, 1.5)))
+        return st;
+    return DLINE_OK;
+}
+
+dline_status dl_style_load(dline_ctx *ctx, const char *path, dl_style **out)
+{
+    *out = NULL;
+    dl_yaml_doc *doc;
+    dline_status st = dl_yaml_read(ctx, path, NULL, &doc);
+    if (st != DLINE_OK)
+        return st;
+    const dl_yaml_node *root = dl_yaml_root(doc);
+    dl_style *s = calloc(1, sizeof *s);
+    loader L = {ctx, path, s};
+    if (!s || !(s->path = dl_strdup(path)) || !(s->dir = dir_of(path))) {
+        st = no_memory(&L);
+    } else if (!root || dl_yaml_is_null(root)) {
+        st = dl_error(ctx, DLINE_ESTYLE, path, 0, 0, "style is empty");
+    } else if (root->kind != DL_YAML_MAPPING) {
+        st = err(&L, root, "the top level must be a mapping");
+    } else if ((st = style_defaults(&L)) == DLINE_OK) {
+        st = load_top(&L, root);
+    }
+    dl_yaml_doc_free(doc);
+    if (st != DLINE_OK) {
+        dl_style_free(s);
+        return st;
+    }
+    *out = s;
+    return DLINE_OK;
+}
+
+static void text_free(dl_style_text *t)
+{
+    free(t->text);
+    free(t->font);
+}
+
+void dl_style_free(dl_style *s)
+{
+    if (!s)
+        return;
+    free(s->path);
+    free(s->dir);
+    free(s->crs);
+    for (size_t i = 0; i < s->nfit; i++)
+        free(s->fit_layers[i]);
+    free(s->fit_layers);
+    text_free(&s->title);
+    text_free(&s->subtitle);
+    text_free(&s->attribution);
+    for (size_t i = 0; i < s->nsources; i++) {
+        free(s->sources[i].name);
+        free(s->sources[i].path);
+        free(s->sources[i].crs);
+        free(s->sources[i].encoding);
+    }
+    free(s->sources);
+    for (size_t i = 0; i < s->nlayers; i++) {
+        dl_style_layer *l = &s->layers[i];
+        free(l->id);
+        filter_free(l->filter);
+        free(l->connect_by);
+        free(l->text_field);
+        free(l->text_font);
+        free(l->text_weight);
+    }
+    free(s->layers);
+    free(s);
+}
+
+long dl_style_layer_index(const dl_style *style, const char *id)
+{
+    for (size_t i = 0; style && i < style->nlayers; i++)
+        if (style->layers[i].id && strcmp(style->layers[i].id, id) == 0)
+            return (long)i;
+    return -1;
+}
+
+long dl_style_source_index(const dl_style *style, const char *name)
+{
+    for (size_t i = 0; style && i < style->nsources; i++)
+        if (style->sources[i].name && strcmp(style->sources[i].name, name) == 0)
+            return (long)i;
+    return -1;
+}
