@@ -114,7 +114,9 @@ dline_format dline_format_from_name(const char *name)
 /* Everything one render owns; released by run_free whatever happened. */
 typedef struct {
     dl_source *src;
+    const char *crs;    /* the CRS definition in use (.prj text or the style's) */
     dl_transform *fwd;  /* source CRS -> map CRS */
+    int borrowed;       /* fwd belongs to an earlier source with the same CRS */
     dl_bbox view;       /* the map extent in the source CRS (with margin) */
     int has_view;
 } run_source;
@@ -135,7 +137,8 @@ static void run_free(run *r)
 {
     if (r->sources) {
         for (size_t i = 0; i < r->style->nsources; i++) {
-            dl_transform_free(r->sources[i].fwd);
+            if (!r->sources[i].borrowed)
+                dl_transform_free(r->sources[i].fwd);
             dl_source_free(r->sources[i].src);
         }
         free(r->sources);
@@ -171,6 +174,17 @@ static dline_status open_source(dline_ctx *ctx, run *r, size_t i)
     if (!crs)
         return dl_error(ctx, DLINE_EDATA, ss->path, 0, 0,
                         "no .prj file and no 'crs' for source '%s' in the style", ss->name);
+    rs->crs = crs;
+    /* Layers of one map mostly share a CRS, and creating a transformation
+     * queries PROJ's database: make each distinct one once. */
+    for (size_t j = 0; j < r->style->nsources; j++) {
+        const run_source *o = &r->sources[j];
+        if (j != i && o->fwd && !strcmp(o->crs, crs)) {
+            rs->fwd = o->fwd;
+            rs->borrowed = 1;
+            return DLINE_OK;
+        }
+    }
     const char *map_crs = r->style->crs ? r->style->crs : "EPSG:3857";
     if (what == r->style->path) {
         /* The CRS came from the style: errors point at the source's line. */
@@ -261,26 +275,17 @@ static dline_status compute_extent(dline_ctx *ctx, run *r, dl_bbox *box)
 /* The map box in each source's CRS, so features outside it are dropped
  * before projection. Where the inverse cannot be computed every feature is
  * projected and Cairo clips. */
-static void compute_views(dline_ctx *ctx, run *r, dl_bbox map_box)
+static void compute_views(run *r, dl_bbox map_box)
 {
-    const char *map_crs = r->style->crs ? r->style->crs : "EPSG:3857";
     double mx = (map_box.xmax - map_box.xmin) * 0.05, my = (map_box.ymax - map_box.ymin) * 0.05;
     dl_bbox grown = {map_box.xmin - mx, map_box.ymin - my, map_box.xmax + mx, map_box.ymax + my};
     for (size_t i = 0; i < r->style->nsources; i++) {
         run_source *rs = &r->sources[i];
-        if (!rs->src)
+        if (!rs->src || !rs->fwd)
             continue;
         dline_ctx quiet = {0};
-        const char *crs = dl_source_prj(rs->src);
-        if (!crs || !*crs)
-            crs = r->style->sources[i].crs;
-        dl_transform *inv = NULL;
-        if (dl_transform_new(&quiet, r->proj, map_crs, crs, NULL, &inv) == DLINE_OK &&
-            dl_transform_bbox(&quiet, inv, grown, &rs->view) == DLINE_OK)
-            rs->has_view = 1;
-        dl_transform_free(inv);
+        rs->has_view = dl_transform_bbox_inv(&quiet, rs->fwd, grown, &rs->view) == DLINE_OK;
     }
-    (void)ctx;
 }
 
 /* Projects the work geometry into map px (y down). 0 when every vertex
@@ -701,7 +706,7 @@ dline_status dline_map_render_file(dline_ctx *ctx, dline_map *map, const char *p
     if (st == DLINE_OK)
         st = compute_extent(ctx, &r, &box);
     if (st == DLINE_OK) {
-        compute_views(ctx, &r, box);
+        compute_views(&r, box);
         dl_output_options opt = {
             .format = format,
             .width = s->width,

@@ -203,7 +203,8 @@ size_t dl_transform_points_inv(dl_transform *t, double *xy, size_t n)
     return trans(t, PJ_INV, xy, n);
 }
 
-dline_status dl_transform_bbox(dline_ctx *ctx, dl_transform *t, dl_bbox in, dl_bbox *out)
+static dline_status trans_bbox(dline_ctx *ctx, dl_transform *t, PJ_DIRECTION dir, dl_bbox in,
+                               dl_bbox *out)
 {
     if (t->noop) {
         *out = in;
@@ -224,15 +225,25 @@ dline_status dl_transform_bbox(dline_ctx *ctx, dl_transform *t, dl_bbox in, dl_b
         xy[k++] = in.xmax; xy[k++] = y;
     }
     size_t n = k / 2;
-    trans(t, PJ_FWD, xy, n);
+    trans(t, dir, xy, n);
     dl_bbox b = dl_bbox_empty();
     for (size_t i = 0; i < n; i++)
         if (xy[2 * i] != HUGE_VAL)
             dl_bbox_add(&b, xy[2 * i], xy[2 * i + 1]);
     if (dl_bbox_is_empty(b))
         return dl_error(ctx, DLINE_EPROJ, NULL, 0, 0,
-                        "the box %.6g,%.6g,%.6g,%.6g cannot be transformed to the map CRS",
+                        "the box %.6g,%.6g,%.6g,%.6g cannot be transformed",
                         in.xmin, in.ymin, in.xmax, in.ymax);
     *out = b;
     return DLINE_OK;
+}
+
+dline_status dl_transform_bbox(dline_ctx *ctx, dl_transform *t, dl_bbox in, dl_bbox *out)
+{
+    return trans_bbox(ctx, t, PJ_FWD, in, out);
+}
+
+dline_status dl_transform_bbox_inv(dline_ctx *ctx, dl_transform *t, dl_bbox in, dl_bbox *out)
+{
+    return trans_bbox(ctx, t, PJ_INV, in, out);
 }

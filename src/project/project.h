@@ -37,5 +37,7 @@ size_t dl_transform_points_inv(dl_transform *t, double *xy, size_t n);
 /* Transforms a box, densifying its edges (21 points a side), to the
  * destination CRS. */
 dline_status dl_transform_bbox(dline_ctx *ctx, dl_transform *t, dl_bbox in, dl_bbox *out);
+/* The same from the destination CRS back to the source CRS. */
+dline_status dl_transform_bbox_inv(dline_ctx *ctx, dl_transform *t, dl_bbox in, dl_bbox *out);
 
 #endif
