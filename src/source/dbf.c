@@ -310,8 +310,10 @@ static dline_status choose_encoding(dline_ctx *ctx, dl_dbf *d, const char *base,
         name = override;
         d->origin = "style";
     } else {
-        int err = 0;
-        FILE *fp = dl_source_sidecar_open(base, "cpg", upper_first, &cpg_path, &err);
+        FILE *fp = NULL;
+        st = dl_source_sidecar_optional(ctx, base, "cpg", upper_first, &cpg_path, &fp);
+        if (st)
+            goto done;
         if (fp) {
             st = dl_source_read_text(ctx, fp, cpg_path, DL_CPG_MAX, &text);
             fclose(fp);
@@ -322,12 +324,6 @@ static dline_status choose_encoding(dline_ctx *ctx, dl_dbf *d, const char *base,
                 d->origin = "cpg";
                 errpath = cpg_path;
             }
-        } else if (!cpg_path) {
-            st = dl_error(ctx, DLINE_ENOMEM, base, 0, 0, "out of memory");
-            goto done;
-        } else if (err != ENOENT) {
-            st = dl_error(ctx, DLINE_EIO, cpg_path, 0, 0, "cannot open: %s", strerror(err));
-            goto done;
         }
         if (!name && (name = ldid_encoding(d->header[29])) != NULL)
             d->origin = "ldid";
@@ -547,14 +543,9 @@ dline_status dl_source_dbf_open(dline_ctx *ctx, const char *base, int upper_firs
 {
     *out = NULL;
     char *path;
-    int err = 0;
-    FILE *fp = dl_source_sidecar_open(base, "dbf", upper_first, &path, &err);
+    FILE *fp;
+    dline_status st = dl_source_sidecar_optional(ctx, base, "dbf", upper_first, &path, &fp);
     if (!fp) {
-        dline_status st = DLINE_OK;
-        if (!path)
-            st = dl_error(ctx, DLINE_ENOMEM, base, 0, 0, "out of memory");
-        else if (err != ENOENT)
-            st = dl_error(ctx, DLINE_EIO, path, 0, 0, "cannot open: %s", strerror(err));
         free(path);
         return st;
     }
@@ -567,7 +558,7 @@ dline_status dl_source_dbf_open(dline_ctx *ctx, const char *base, int upper_firs
     d->path = path;
     d->fp = fp;
     d->cd = (iconv_t)-1;
-    dline_status st = open_all(ctx, d, base, upper_first, shp_path, encoding);
+    st = open_all(ctx, d, base, upper_first, shp_path, encoding);
     if (st) {
         dl_source_dbf_free(d);
         return st;

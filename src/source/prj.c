@@ -44,19 +44,14 @@ dline_status dl_source_prj_read(dline_ctx *ctx, const char *base, int upper_firs
     *out = NULL;
     *prj_path = NULL;
     char *path;
-    int err = 0;
-    FILE *fp = dl_source_sidecar_open(base, "prj", upper_first, &path, &err);
+    FILE *fp;
+    dline_status st = dl_source_sidecar_optional(ctx, base, "prj", upper_first, &path, &fp);
     if (!fp) {
-        dline_status st = DLINE_OK;
-        if (!path)
-            st = dl_error(ctx, DLINE_ENOMEM, base, 0, 0, "out of memory");
-        else if (err != ENOENT)
-            st = dl_error(ctx, DLINE_EIO, path, 0, 0, "cannot open: %s", strerror(err));
         free(path);
         return st;
     }
     char *text;
-    dline_status st = dl_source_read_text(ctx, fp, path, DL_PRJ_MAX, &text);
+    st = dl_source_read_text(ctx, fp, path, DL_PRJ_MAX, &text);
     fclose(fp);
     if (st || !text) {
         free(path);

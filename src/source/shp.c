@@ -192,6 +192,20 @@ double dl_le_double(const unsigned char *p)
     return d;
 }
 
+dline_status dl_source_sidecar_optional(dline_ctx *ctx, const char *base, const char *ext,
+                                        int upper_first, char **path, FILE **fp)
+{
+    int err = 0;
+    *fp = dl_source_sidecar_open(base, ext, upper_first, path, &err);
+    if (*fp)
+        return DLINE_OK;
+    if (!*path)
+        return dl_error(ctx, DLINE_ENOMEM, base, 0, 0, "out of memory");
+    if (err != ENOENT)
+        return dl_error(ctx, DLINE_EIO, *path, 0, 0, "cannot open: %s", strerror(err));
+    return DLINE_OK;
+}
+
 FILE *dl_source_sidecar_open(const char *base, const char *ext, int upper_first, char **path,
                              int *err)
 {

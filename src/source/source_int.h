@@ -57,6 +57,12 @@ void dl_source_shapelib_end(void);
 FILE *dl_source_sidecar_open(const char *base, const char *ext, int upper_first, char **path,
                              int *err);
 
+/* The same for an optional side file (.dbf, .prj, .cpg): a missing file is
+ * not an error (*fp is NULL); any other failure to open it is, naming the
+ * path. *path as above. */
+dline_status dl_source_sidecar_optional(dline_ctx *ctx, const char *base, const char *ext,
+                                        int upper_first, char **path, FILE **fp);
+
 /* The size of an open file, checking that it can be read at all. */
 dline_status dl_source_file_size(FILE *fp, long *size);
 
