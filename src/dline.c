@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "error.h"
 #include "geom.h"
@@ -96,17 +97,11 @@ dline_status dline_map_set_crs(dline_ctx *ctx, dline_map *map, const char *crs)
 
 dline_format dline_format_from_name(const char *name)
 {
-    char low[8];
-    size_t n = strlen(name);
-    if (n >= sizeof low)
-        return DLINE_FORMAT_AUTO;
-    for (size_t i = 0; i <= n; i++)
-        low[i] = (char)tolower((unsigned char)name[i]);
-    if (!strcmp(low, "png"))
+    if (!strcasecmp(name, "png"))
         return DLINE_FORMAT_PNG;
-    if (!strcmp(low, "svg"))
+    if (!strcasecmp(name, "svg"))
         return DLINE_FORMAT_SVG;
-    if (!strcmp(low, "pdf"))
+    if (!strcasecmp(name, "pdf"))
         return DLINE_FORMAT_PDF;
     return DLINE_FORMAT_AUTO;
 }

@@ -475,8 +475,8 @@ static int text_widths(const struct layer_spec *spec, json_object *features, int
         for (size_t i = 0; i < n; i++) {
             struct loc loc = {file, (int)i};
             json_object *props, *v;
-            const char *s;
-            size_t len;
+            const char *s = NULL;
+            size_t len = 0;
             if (!json_object_object_get_ex(json_object_array_get_idx(features, i), "properties",
                                            &props) ||
                 !json_object_is_type(props, json_type_object))
@@ -526,8 +526,8 @@ static int write_attributes(DBFHandle dbf, int rec, const struct layer_spec *spe
         if (v == NULL) {
             ok = DBFWriteNULLAttribute(dbf, rec, k);
         } else if (f->type == 'C') {
-            const char *s;
-            size_t len;
+            const char *s = NULL;
+            size_t len = 0;
             char buf[DBF_TEXT_MAX + 1];
             if (get_text(v, f, &s, &len, loc) != 0)
                 return -1;

@@ -16,6 +16,7 @@
 typedef struct {
     FILE *fp;
     unsigned char *row;
+    int rgb; /* write RGB (opaque) rather than RGBA */
     char msg[256];
 } png_state;
 
@@ -99,9 +100,7 @@ dline_status dl_png_write(dline_ctx *ctx, FILE *fp, const char *what, cairo_surf
     if (!data || width <= 0 || height <= 0)
         return dl_error(ctx, DLINE_ERENDER, what, 0, 0, "PNG write failed: empty image");
     int has_alpha = fmt == CAIRO_FORMAT_ARGB32;
-    if (!has_alpha)
-        opaque = 1;
-    size_t channels = opaque ? 3 : 4;
+    size_t channels = opaque || !has_alpha ? 3 : 4;
 
     png_state *s = calloc(1, sizeof *s);
     if (s)
@@ -112,6 +111,8 @@ dline_status dl_png_write(dline_ctx *ctx, FILE *fp, const char *what, cairo_surf
         return dl_error(ctx, DLINE_ENOMEM, what, 0, 0, "PNG write failed: out of memory");
     }
     s->fp = fp;
+    /* Everything used after setjmp lives in *s, which longjmp cannot clobber. */
+    s->rgb = channels == 3;
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, s, on_error, on_warning);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     if (!info) {
@@ -130,7 +131,7 @@ dline_status dl_png_write(dline_ctx *ctx, FILE *fp, const char *what, cairo_surf
     }
     png_set_write_fn(png, s, on_write, on_flush);
     png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, 8,
-                 opaque ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_RGB_ALPHA, PNG_INTERLACE_NONE,
+                 s->rgb ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_RGB_ALPHA, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     /* Maps are mostly flat areas and straight edges: zlib's default effort,
      * and a filter picked per row (Up and Paeth win on flat areas, None on
@@ -160,7 +161,7 @@ dline_status dl_png_write(dline_ctx *ctx, FILE *fp, const char *what, cairo_surf
     png_write_info(png, info);
     for (int y = 0; y < height; y++) {
         convert_row((const uint32_t *)(const void *)(data + (size_t)y * (size_t)stride), s->row,
-                    width, opaque, has_alpha);
+                    width, s->rgb, has_alpha);
         png_write_row(png, s->row);
     }
     png_write_end(png, info);
