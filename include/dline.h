@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -69,6 +70,22 @@ dline_status dline_map_set_dpi(dline_ctx *ctx, dline_map *map, double dpi);
 dline_status dline_map_set_extent(dline_ctx *ctx, dline_map *map, double minlon, double minlat,
                                   double maxlon, double maxlat);
 dline_status dline_map_set_crs(dline_ctx *ctx, dline_map *map, const char *crs);
+
+/* After a successful render, also write every label's placement as JSON to
+ * path ("-" is standard output): box (x0,y0,x1,y1 px at 96 dpi), anchor,
+ * layer id, text, placed or not, leader line. NULL turns it off. The path is
+ * copied. */
+dline_status dline_map_set_debug_labels(dline_ctx *ctx, dline_map *map, const char *path);
+/* The map size becomes a paper size, as the CLI's --paper: "A3", "A4", "A5",
+ * "letter" or "legal" (any case), portrait unless followed by ":landscape".
+ * A PDF page is then exactly that size (A4 is 595.276 x 841.89 pt) and a PNG
+ * has round(mm / 25.4 * dpi) pixels a side. */
+dline_status dline_map_set_paper(dline_ctx *ctx, dline_map *map, const char *paper);
+/* The creation date written into a PDF (seconds since 1970, UTC, from 0 to
+ * the end of year 9999); without it the PDF carries the time of the render.
+ * The library reads no environment: the CLI passes SOURCE_DATE_EPOCH here,
+ * so two renders of one style with the same value are byte-identical. */
+dline_status dline_map_set_creation_time(dline_ctx *ctx, dline_map *map, time_t when);
 
 /* Renders to path ("-" is standard output). The file is written under a
  * temporary name in the same folder and renamed when complete, so a failed

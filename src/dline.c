@@ -4,11 +4,13 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "error.h"
+#include "furniture.h"
 #include "geom.h"
 #include "output/output.h"
 #include "project/project.h"
@@ -21,6 +23,9 @@
 struct dline_map {
     dl_style *style;
     int crs_from_caller; /* set by dline_map_set_crs: errors name --crs, not the style */
+    int has_creation_time;
+    time_t creation_time; /* PDF creation date, from dline_map_set_creation_time */
+    char *debug_labels;   /* --debug-labels JSON path, or NULL */
 };
 
 dline_status dline_map_load(dline_ctx *ctx, const char *style_path, dline_map **out)
@@ -43,7 +48,18 @@ void dline_map_free(dline_map *map)
     if (!map)
         return;
     dl_style_free(map->style);
+    free(map->debug_labels);
     free(map);
+}
+
+dline_status dline_map_set_debug_labels(dline_ctx *ctx, dline_map *map, const char *path)
+{
+    char *copy = NULL;
+    if (path && !(copy = dl_strdup(path)))
+        return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+    free(map->debug_labels);
+    map->debug_labels = copy;
+    return DLINE_OK;
 }
 
 dline_status dline_map_set_size(dline_ctx *ctx, dline_map *map, int width, int height)
@@ -54,6 +70,31 @@ dline_status dline_map_set_size(dline_ctx *ctx, dline_map *map, int width, int h
                         DL_MAX_SIZE_PX);
     map->style->width = width;
     map->style->height = height;
+    return DLINE_OK;
+}
+
+dline_status dline_map_set_paper(dline_ctx *ctx, dline_map *map, const char *paper)
+{
+    double w, h;
+    if (dl_style_paper(paper, &w, &h) != 0)
+        return dl_error(ctx, DLINE_EUSAGE, NULL, 0, 0,
+                        "unknown paper '%s' (use A3, A4, A5, letter or legal, optionally with "
+                        ":landscape)",
+                        paper);
+    map->style->width = w;
+    map->style->height = h;
+    return DLINE_OK;
+}
+
+dline_status dline_map_set_creation_time(dline_ctx *ctx, dline_map *map, time_t when)
+{
+    /* ISO 8601 needs a four-digit year: 9999-12-31T23:59:59Z at most. */
+    if (when < 0 || (double)when > 253402300799.0)
+        return dl_error(ctx, DLINE_EUSAGE, NULL, 0, 0,
+                        "creation time %.0f is out of range (0 to 253402300799 seconds)",
+                        (double)when);
+    map->has_creation_time = 1;
+    map->creation_time = when;
     return DLINE_OK;
 }
 
@@ -365,13 +406,91 @@ static int ring_centroid(const double *xy, size_t n, double *x, double *y, doubl
     return 1;
 }
 
+/* polylabel refines its cells until a better point could gain at most
+ * this much (px) of clearance. */
+#define LABEL_POLE_PRECISION 1.0
+
+/* The label point of a polygon in px: the pole of inaccessibility (the
+ * interior point farthest from the outline) of the outer ring with the
+ * largest visible area, with its holes. Each ring is clipped to the map
+ * first, so a polygon reaching out of the frame is labelled on its visible
+ * part. Unlike the centroid, the pole stays inside C-shaped polygons and out
+ * of holes. Returns 0 when no part is visible. */
+static int polygon_anchor(const run *r, const dl_geom *g, double *x, double *y)
+{
+    size_t total = 0, longest = 0;
+    for (size_t p = 0; p < g->nparts; p++) {
+        size_t n = g->part_start[p + 1] - g->part_start[p];
+        if (n > (SIZE_MAX / 4 - total - 16) / 10)
+            return 0;
+        total += 5 * n + 8;
+        if (n > longest)
+            longest = n;
+    }
+    size_t tcap = 5 * longest + 8;
+    double *buf = dl_calloc_array(total + tcap, 2 * sizeof(double));
+    if (!buf)
+        return 0;
+    double *tmp = buf + 2 * total;
+    size_t best = SIZE_MAX;
+    double best_area = 0, cx = 0, cy = 0;
+    for (size_t p = 0; p < g->nparts; p++) {
+        if (g->hole && g->hole[p])
+            continue;
+        size_t s = g->part_start[p], n = g->part_start[p + 1] - s;
+        size_t m = clip_ring(g->xy + 2 * s, n, 0, 0, r->width, r->height, buf, tmp, tcap);
+        double px, py, area;
+        if (m < 3 || !ring_centroid(buf, m, &px, &py, &area) || area <= best_area)
+            continue;
+        best_area = area;
+        best = p;
+        cx = px;
+        cy = py;
+    }
+    if (best == SIZE_MAX) {
+        free(buf);
+        return 0;
+    }
+    size_t last = best + 1;
+    while (g->hole && last < g->nparts && g->hole[last])
+        last++;
+    size_t *starts = malloc((last - best + 1) * sizeof *starts);
+    unsigned char *holes = malloc(last - best);
+    int ok = starts && holes;
+    if (ok) {
+        /* The clipped outer ring, then its clipped holes, as one polygon. */
+        dl_geom pg = {.type = DL_GEOM_POLYGON, .xy = buf, .part_start = starts, .hole = holes};
+        size_t at = 0;
+        for (size_t p = best; p < last; p++) {
+            size_t s = g->part_start[p], n = g->part_start[p + 1] - s;
+            size_t m = clip_ring(g->xy + 2 * s, n, 0, 0, r->width, r->height, buf + 2 * at, tmp,
+                                 5 * n + 8);
+            if (m < 3)
+                continue; /* a hole wholly outside the map */
+            starts[pg.nparts] = at;
+            holes[pg.nparts] = p != best;
+            pg.nparts++;
+            at += m;
+        }
+        starts[pg.nparts] = at;
+        pg.npoints = at;
+        ok = dl_geom_pole_of_inaccessibility(&pg, 0, LABEL_POLE_PRECISION, x, y) == 0;
+    }
+    if (!ok) {
+        /* Out of memory for the search: the centroid is the next best. */
+        *x = cx;
+        *y = cy;
+    }
+    free(starts);
+    free(holes);
+    free(buf);
+    return 1;
+}
+
 /* A label anchor for a geometry already in px: lines at the point halfway
- * along their length, polygons at the area centroid of the outer ring with
- * the largest visible area, each ring clipped to the map first so a polygon
- * that reaches out of the frame is labelled on its visible part. When the
- * centroid falls outside the ring (a C-shaped polygon), the middle of the
- * visible ring's box is used. Points are labelled at every vertex by the
- * caller. Returns 0 when there is no visible anchor. */
+ * along their length, polygons at their pole of inaccessibility
+ * (polygon_anchor). Points are labelled at every vertex by the caller.
+ * Returns 0 when there is no visible anchor. */
 static int anchor_of(const run *r, const dl_geom *g, double *x, double *y)
 {
     *x = g->xy[0];
@@ -395,42 +514,7 @@ static int anchor_of(const run *r, const dl_geom *g, double *x, double *y)
     }
     if (g->type != DL_GEOM_POLYGON)
         return 1;
-    size_t longest = 0;
-    for (size_t p = 0; p < g->nparts; p++)
-        if (g->part_start[p + 1] - g->part_start[p] > longest)
-            longest = g->part_start[p + 1] - g->part_start[p];
-    size_t cap = 5 * longest + 8;
-    double *buf = dl_calloc_array(2 * cap, 2 * sizeof(double));
-    if (!buf)
-        return 0;
-    double *out = buf, *tmp = buf + 2 * cap;
-    double best_area = 0;
-    int found = 0;
-    for (size_t p = 0; p < g->nparts; p++) {
-        if (g->hole && g->hole[p])
-            continue;
-        size_t s = g->part_start[p], n = g->part_start[p + 1] - s;
-        size_t m = clip_ring(g->xy + 2 * s, n, 0, 0, r->width, r->height, out, tmp, cap);
-        double cx, cy, area;
-        if (m < 3 || !ring_centroid(out, m, &cx, &cy, &area) || area <= best_area)
-            continue;
-        best_area = area;
-        found = 1;
-        dl_geom ring = {.type = DL_GEOM_POLYGON, .npoints = m, .nparts = 1, .xy = out,
-                        .part_start = (size_t[]){0, m}};
-        if (dl_geom_ring_contains(&ring, 0, cx, cy)) {
-            *x = cx;
-            *y = cy;
-        } else {
-            dl_bbox b = dl_bbox_empty();
-            for (size_t i = 0; i < m; i++)
-                dl_bbox_add(&b, out[2 * i], out[2 * i + 1]);
-            *x = (b.xmin + b.xmax) / 2;
-            *y = (b.ymin + b.ymax) / 2;
-        }
-    }
-    free(buf);
-    return found;
+    return polygon_anchor(r, g, x, y);
 }
 
 static dline_status check_field(dline_ctx *ctx, const run *r, const dl_style_layer *l,
@@ -455,10 +539,23 @@ static dline_status check_field(dline_ctx *ctx, const run *r, const dl_style_lay
 }
 
 /* Checks every {field} of a text-field template against the source. */
+static dline_status check_template_of(dline_ctx *ctx, const run *r, const dl_style_layer *l,
+                                      const dl_source *src, const char *p, const char *what);
+
 static dline_status check_template(dline_ctx *ctx, const run *r, const dl_style_layer *l,
                                    const dl_source *src)
 {
-    const char *p = l->text_field;
+    dline_status st = check_template_of(ctx, r, l, src, l->text_field, "text-field");
+    if (st == DLINE_OK)
+        st = check_template_of(ctx, r, l, src, l->text_field_secondary, "text-field-secondary");
+    if (st == DLINE_OK && l->symbol_sort_key_field)
+        st = check_field(ctx, r, l, src, l->symbol_sort_key_field, "symbol-sort-key");
+    return st;
+}
+
+static dline_status check_template_of(dline_ctx *ctx, const run *r, const dl_style_layer *l,
+                                      const dl_source *src, const char *p, const char *what)
+{
     while (p && (p = strchr(p, '{'))) {
         const char *e = strchr(p, '}');
         if (!e)
@@ -468,13 +565,88 @@ static dline_status check_template(dline_ctx *ctx, const run *r, const dl_style_
         if (n < sizeof name) {
             memcpy(name, p + 1, n);
             name[n] = '\0';
-            dline_status st = check_field(ctx, r, l, src, name, "text-field");
+            dline_status st = check_field(ctx, r, l, src, name, what);
             if (st != DLINE_OK)
                 return st;
         }
         p = e + 1;
     }
     return DLINE_OK;
+}
+
+/* symbol-sort-key of a feature: the layer's number, or its numeric attribute
+ * (text that reads as a number counts); 0 when missing or not a number. */
+static double sort_key_of(const dl_style_layer *l, const dl_source *src, const dl_feature *f)
+{
+    if (!l->symbol_sort_key_field)
+        return l->symbol_sort_key;
+    long i = src && f ? dl_source_field_index(src, l->symbol_sort_key_field) : -1;
+    if (i < 0)
+        return 0;
+    const dl_value *v = &f->values[i];
+    switch (v->type) {
+    case DL_VAL_INT:
+    case DL_VAL_DATE:
+    case DL_VAL_BOOL: return (double)v->i;
+    case DL_VAL_DOUBLE: return isfinite(v->d) ? v->d : 0;
+    case DL_VAL_STRING: {
+        char *end;
+        double d = v->s ? strtod(v->s, &end) : 0;
+        return v->s && end != v->s && *end == '\0' && isfinite(d) ? d : 0;
+    }
+    case DL_VAL_NULL: break;
+    }
+    return 0;
+}
+
+/* Queues the labels of one feature (already in px) of a symbol layer: one
+ * per point, or with symbol-placement line one along each line part (ring
+ * for polygons), or one at the anchor of a line or polygon. src and f are
+ * NULL for a connect-by line, whose text has no fields to fill. */
+static dline_status queue_labels(dline_ctx *ctx, run *r, const dl_style_layer *l,
+                                 const dl_source *src, const dl_feature *f, const dl_geom *g)
+{
+    char text[LABEL_MAX], secondary[LABEL_MAX];
+    const dl_field *fields = src ? dl_source_field(src, 0) : NULL;
+    size_t nfields = src ? dl_source_field_count(src) : 0;
+    const dl_value *values = f ? f->values : NULL;
+    dl_style_expand_text(l->text_field, fields, nfields, values, text, sizeof text);
+    if (!text[0])
+        return DLINE_OK;
+    secondary[0] = '\0';
+    if (l->text_field_secondary)
+        dl_style_expand_text(l->text_field_secondary, fields, nfields, values, secondary,
+                             sizeof secondary);
+    dl_label_spec spec = {.text = text, .secondary = secondary,
+                          .sort_key = sort_key_of(l, src, f)};
+    dline_status st = DLINE_OK;
+    if (g->type == DL_GEOM_POINT) {
+        if (l->symbol_placement_line)
+            return DLINE_OK; /* as MapLibre: points have no line to follow */
+        for (size_t i = 0; i < g->npoints && st == DLINE_OK; i++) {
+            spec.x = g->xy[2 * i];
+            spec.y = g->xy[2 * i + 1];
+            st = dl_render_queue(ctx, r->render, l, &spec);
+        }
+        return st;
+    }
+    if (l->symbol_placement_line) {
+        size_t nparts = g->part_start && g->nparts ? g->nparts : 1;
+        spec.smooth = l->connect_smooth;
+        for (size_t p = 0; p < nparts && st == DLINE_OK; p++) {
+            size_t s = g->part_start && g->nparts ? g->part_start[p] : 0;
+            size_t e = g->part_start && g->nparts ? g->part_start[p + 1] : g->npoints;
+            if (e <= s || e > g->npoints)
+                continue;
+            spec.line = g->xy + 2 * s;
+            spec.nline = e - s;
+            st = dl_render_queue(ctx, r->render, l, &spec);
+        }
+        return st;
+    }
+    if (anchor_of(r, g, &spec.x, &spec.y))
+        st = dl_render_queue(ctx, r->render, l, &spec);
+    return st;
 }
 
 typedef struct {
@@ -576,6 +748,8 @@ static dline_status draw_connected(dline_ctx *ctx, run *r, const dl_style_layer 
             if (to_pixels(r, rs->fwd) != 0)
                 dl_warn(ctx, r->style->path, l->line, l->col,
                         "layer '%s': a point could not be projected; line not drawn", l->id);
+            else if (l->type == DL_LAYER_SYMBOL)
+                st = queue_labels(ctx, r, l, NULL, NULL, g);
             else
                 st = dl_render_feature(ctx, r->render, l, g);
         }
@@ -607,7 +781,6 @@ static dline_status draw_layer(dline_ctx *ctx, run *r, const dl_style_layer *l)
     long skipped = 0;
     st = dl_source_rewind(ctx, src);
     const dl_feature *f = NULL;
-    char text[LABEL_MAX];
     while (st == DLINE_OK && (st = dl_source_next(ctx, src, &f)) == DLINE_OK && f) {
         if (!feature_in_view(rs, &f->geom))
             continue;
@@ -626,19 +799,7 @@ static dline_status draw_layer(dline_ctx *ctx, run *r, const dl_style_layer *l)
             st = dl_render_feature(ctx, r->render, l, &r->work);
             continue;
         }
-        dl_style_expand_text(l->text_field, dl_source_field(src, 0), dl_source_field_count(src),
-                             f->values, text, sizeof text);
-        if (!text[0])
-            continue;
-        if (r->work.type == DL_GEOM_POINT) {
-            for (size_t i = 0; i < r->work.npoints && st == DLINE_OK; i++)
-                st = dl_render_queue_label(ctx, r->render, l, text, r->work.xy[2 * i],
-                                           r->work.xy[2 * i + 1]);
-        } else {
-            double x, y;
-            if (anchor_of(r, &r->work, &x, &y))
-                st = dl_render_queue_label(ctx, r->render, l, text, x, y);
-        }
+        st = queue_labels(ctx, r, l, src, f, &r->work);
     }
     if (skipped)
         dl_warn(ctx, dl_source_path(src), 0, 0,
@@ -709,6 +870,8 @@ dline_status dline_map_render_file(dline_ctx *ctx, dline_map *map, const char *p
             .dpi = s->dpi,
             .opaque = background_is_opaque(s),
             .title = s->title.text,
+            .has_creation_time = map->has_creation_time,
+            .creation_time = map->creation_time,
         };
         st = dl_output_open(ctx, path, &opt, &r.out);
     }
@@ -729,8 +892,21 @@ dline_status dline_map_render_file(dline_ctx *ctx, dline_map *map, const char *p
         st = dl_render_text_block(ctx, r.render, blocks[i], stack[blocks[i]->position], &used);
         stack[blocks[i]->position] += used;
     }
+    if (st == DLINE_OK) {
+        /* Then scale bar, north arrow and legend, stacking after the text. */
+        dl_pixel_grid grid = {r.minx, r.maxy, r.res};
+        st = dl_furniture_draw(ctx, r.proj, s, s->crs ? s->crs : "EPSG:3857", &grid, r.width,
+                               r.height, r.render, stack);
+    }
     if (st == DLINE_OK)
         st = dl_render_labels(ctx, r.render);
+    /* The neat frame last, over anything that runs to the map edge. */
+    if (st == DLINE_OK)
+        st = dl_render_frame(ctx, r.render, &s->furniture.frame);
+    /* The label report is made now and written only once the map is. */
+    char *labels_json = NULL;
+    if (st == DLINE_OK && map->debug_labels && !(labels_json = dl_render_labels_json(r.render)))
+        st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
     if (st == DLINE_OK) {
         dl_render_free(r.render);
         r.render = NULL;
@@ -738,6 +914,9 @@ dline_status dline_map_render_file(dline_ctx *ctx, dline_map *map, const char *p
         r.out = NULL;
         st = dl_output_commit(ctx, o);
     }
+    if (st == DLINE_OK && labels_json)
+        st = dl_output_write_text(ctx, map->debug_labels, labels_json);
+    free(labels_json);
     run_free(&r);
     return st;
 }

@@ -61,6 +61,29 @@ int dl_geom_organize_rings(dl_geom *g);
 /* Point-in-ring test (even-odd) against ring `part`. */
 int dl_geom_ring_contains(const dl_geom *g, size_t part, double x, double y);
 
+/* The offset curve of the polyline xy[0..n) (x,y pairs on a y-down screen)
+ * for line-offset: every segment moved `off` px to its right (left when
+ * negative), consecutive segments joined where their offset lines cross, or
+ * by a bevel (both segment ends) where that miter point lies more than
+ * miter_limit x |off| from the vertex. With `closed` the polyline is a ring
+ * (its first vertex may or may not be repeated at the end) and every vertex
+ * gets a join. Non-finite and repeated vertices are skipped. out must have
+ * room for 2n points; returns the number written (0 when there is no
+ * segment). In geom_offset.c. */
+size_t dl_geom_offset_line(const double *xy, size_t n, int closed, double off,
+                           double miter_limit, double *out);
+
+/* The pole of inaccessibility of a polygon (the polylabel algorithm of
+ * Agafonkin, Mapbox 2016): the interior point farthest from the outline,
+ * found by a priority search over square cells to within `precision` (in the
+ * geometry's units). The polygon is ring outer_part and the holes that follow
+ * it (hole[] set; see dl_geom_organize_rings). A better label point than the
+ * centroid, which may fall outside a C-shaped polygon or in a hole. 0 on
+ * success, -1 when the ring has no points or on allocation failure. In
+ * geom_label.c. */
+int dl_geom_pole_of_inaccessibility(const dl_geom *g, size_t outer_part, double precision,
+                                    double *x, double *y);
+
 /* Attribute values. Strings are UTF-8, owned by the feature's reader. */
 typedef enum {
     DL_VAL_NULL = 0,

@@ -23,13 +23,22 @@ static const char usage_text[] =
     "                         default: the style's name with the format's extension\n"
     "  --format png|svg|pdf   output format (default: from the extension of OUT, else png)\n"
     "  --size WxH             map size in px at 96 dpi (overrides the style's size)\n"
+    "  --paper NAME[:landscape]\n"
+    "                         map size of a sheet of paper: A3, A4, A5, letter or\n"
+    "                         legal, portrait unless :landscape (overrides the\n"
+    "                         style's size or paper; not with --size)\n"
     "  --dpi N                output resolution; a PNG has size*N/96 pixels (default 96)\n"
     "  --extent MINLON,MINLAT,MAXLON,MAXLAT\n"
     "                         longitude/latitude box to show (overrides extent/fit)\n"
     "  --crs CRS              map CRS: EPSG:nnnn, a PROJ string or WKT (default EPSG:3857)\n"
+    "  --debug-labels FILE    also write every label's box, anchor, layer, text,\n"
+    "                         placed or not and leader line as JSON (- for stdout)\n"
     "\n"
     "info prints a shapefile's geometry type, feature count, extent, CRS, encoding\n"
     "and fields.\n"
+    "\n"
+    "Environment: SOURCE_DATE_EPOCH (seconds since 1970) is the creation date\n"
+    "written into a PDF, so that renders of one style are byte-identical.\n"
     "\n"
     "Exit status: 0 success, 1 input or style error, 2 usage error.\n";
 
@@ -80,6 +89,20 @@ static int parse_number(const char *s, double *out)
     return 0;
 }
 
+/* Digits only, as SOURCE_DATE_EPOCH is specified. */
+static int parse_epoch(const char *s, long long *out)
+{
+    char *end;
+    if (*s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (*end || errno)
+        return -1;
+    *out = v;
+    return 0;
+}
+
 static int parse_extent(const char *s, double v[4])
 {
     const char *p = s;
@@ -115,8 +138,9 @@ static char *default_output(const char *style, dline_format fmt)
     return out;
 }
 
-static const char *const render_options[] = {"--output", "--format", "--size", "--dpi",
-                                             "--extent", "--crs",    "--help"};
+static const char *const render_options[] = {"--output", "--format", "--size", "--paper",
+                                             "--dpi",    "--extent", "--crs",  "--help",
+                                             "--debug-labels"};
 
 static const char *nearest_option(const char *arg)
 {
@@ -129,7 +153,7 @@ static const char *nearest_option(const char *arg)
 
 static int cmd_render(int argc, char **argv)
 {
-    const char *style = NULL, *out = NULL, *crs = NULL;
+    const char *style = NULL, *out = NULL, *crs = NULL, *paper = NULL, *debug_labels = NULL;
     dline_format fmt = DLINE_FORMAT_AUTO;
     int w = 0, h = 0, have_size = 0, have_extent = 0, have_dpi = 0;
     double dpi = 0, extent[4];
@@ -142,7 +166,8 @@ static int cmd_render(int argc, char **argv)
         }
         if (a[0] == '-' && a[1] != '\0') {
             int takes = !strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--format") ||
-                        !strcmp(a, "--size") || !strcmp(a, "--dpi") || !strcmp(a, "--extent") ||
+                        !strcmp(a, "--size") || !strcmp(a, "--paper") || !strcmp(a, "--dpi") ||
+                        !strcmp(a, "--extent") || !strcmp(a, "--debug-labels") ||
                         !strcmp(a, "--crs");
             if (!takes) {
                 const char *near = nearest_option(a);
@@ -157,6 +182,8 @@ static int cmd_render(int argc, char **argv)
             i++;
             if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
                 out = val;
+            } else if (!strcmp(a, "--debug-labels")) {
+                debug_labels = val;
             } else if (!strcmp(a, "--format")) {
                 fmt = dline_format_from_name(val);
                 if (fmt == DLINE_FORMAT_AUTO)
@@ -165,6 +192,8 @@ static int cmd_render(int argc, char **argv)
                 if (parse_size(val, &w, &h) != 0)
                     return usage_error("--size '%s' is not WIDTHxHEIGHT in px", val);
                 have_size = 1;
+            } else if (!strcmp(a, "--paper")) {
+                paper = val;
             } else if (!strcmp(a, "--dpi")) {
                 if (parse_number(val, &dpi) != 0)
                     return usage_error("--dpi '%s' is not a number", val);
@@ -184,6 +213,16 @@ static int cmd_render(int argc, char **argv)
     }
     if (!style)
         return usage_error("%s", "render needs a STYLE file");
+    if (have_size && paper)
+        return usage_error("%s", "--size and --paper cannot be used together");
+    /* The reproducible-builds convention: a fixed date for the PDF. */
+    const char *epoch = getenv("SOURCE_DATE_EPOCH");
+    long long when = -1;
+    if (epoch && *epoch && parse_epoch(epoch, &when) != 0) {
+        fprintf(stderr, "dline: SOURCE_DATE_EPOCH '%s' is not a whole number of seconds\n",
+                epoch);
+        return EXIT_USAGE;
+    }
 
     dline_ctx *ctx = dline_ctx_new();
     if (!ctx) {
@@ -197,12 +236,18 @@ static int cmd_render(int argc, char **argv)
     dline_status st = dline_map_load(ctx, style, &map);
     if (st == DLINE_OK && have_size)
         st = dline_map_set_size(ctx, map, w, h);
+    if (st == DLINE_OK && paper)
+        st = dline_map_set_paper(ctx, map, paper);
+    if (st == DLINE_OK && when >= 0)
+        st = dline_map_set_creation_time(ctx, map, (time_t)when);
     if (st == DLINE_OK && have_dpi)
         st = dline_map_set_dpi(ctx, map, dpi);
     if (st == DLINE_OK && have_extent)
         st = dline_map_set_extent(ctx, map, extent[0], extent[1], extent[2], extent[3]);
     if (st == DLINE_OK && crs)
         st = dline_map_set_crs(ctx, map, crs);
+    if (st == DLINE_OK && debug_labels)
+        st = dline_map_set_debug_labels(ctx, map, debug_labels);
     if (st == DLINE_OK && !out) {
         out = def_out = default_output(style, fmt);
         if (!out) {

@@ -189,6 +189,16 @@ static dline_status create_surface(dline_ctx *ctx, dl_output *o, const dl_output
                     cairo_pdf_surface_set_metadata(o->surface, CAIRO_PDF_METADATA_TITLE,
                                                    o->title);
                 cairo_pdf_surface_set_metadata(o->surface, CAIRO_PDF_METADATA_CREATOR, CREATOR);
+                /* A fixed date (SOURCE_DATE_EPOCH in the CLI) instead of
+                 * the clock makes the PDF reproducible byte for byte.
+                 * Cairo 1.16 writes it without the "D:" prefix, which the
+                 * PDF 1.5 it writes allows ("optional"); poppler reads it. */
+                struct tm tm;
+                char date[32];
+                if (opt->has_creation_time && gmtime_r(&opt->creation_time, &tm) &&
+                    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm) > 0)
+                    cairo_pdf_surface_set_metadata(o->surface, CAIRO_PDF_METADATA_CREATE_DATE,
+                                                   date);
             }
         }
         if (cairo_surface_status(o->surface) != CAIRO_STATUS_SUCCESS)

@@ -5,6 +5,7 @@
 #define DL_OUTPUT_H
 
 #include <cairo.h>
+#include <time.h>
 
 #include "error.h"
 
@@ -16,6 +17,8 @@ typedef struct {
     double dpi;            /* PNG: pixels = size * dpi / 96; pHYs carries it */
     int opaque;            /* PNG: write RGB instead of RGBA */
     const char *title;     /* PNG tEXt Title, PDF/SVG title metadata; may be NULL */
+    int has_creation_time; /* PDF: CreationDate from creation_time, not the clock */
+    time_t creation_time;  /* seconds since 1970, UTC, 0 to the end of year 9999 */
 } dl_output_options;
 
 /* Picks the format from the path's extension (.png .svg .pdf, any case);
@@ -38,6 +41,10 @@ cairo_t *dl_output_cairo(dl_output *o);
 dline_status dl_output_commit(dline_ctx *ctx, dl_output *o);
 /* Discards everything: removes the temporary file and frees o. NULL is a no-op. */
 void dl_output_abort(dl_output *o);
+
+/* Writes text to path through a temporary file in the same folder renamed
+ * when complete ("-" is standard output). */
+dline_status dl_output_write_text(dline_ctx *ctx, const char *path, const char *text);
 
 /* Encodes an ARGB32 (premultiplied, native-endian) Cairo image as PNG through
  * libpng: un-premultiplied RGBA, or RGB when opaque; pHYs from dpi; tEXt

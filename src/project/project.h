@@ -40,4 +40,29 @@ dline_status dl_transform_bbox(dline_ctx *ctx, dl_transform *t, dl_bbox in, dl_b
 /* The same from the destination CRS back to the source CRS. */
 dline_status dl_transform_bbox_inv(dline_ctx *ctx, dl_transform *t, dl_bbox in, dl_bbox *out);
 
+/* Geodesic distance in metres between two longitude/latitude points
+ * (degrees) on the WGS84 ellipsoid; NaN when a point is not finite or its
+ * latitude is outside -90..90. In geodesic.c. */
+double dl_proj_geodesic_distance(double lon1, double lat1, double lon2, double lat2);
+
+/* The map's pixel grid: pixel px,py (y down) is map CRS x = minx + px * res,
+ * y = maxy - py * res. */
+typedef struct {
+    double minx, maxy, res;
+} dl_pixel_grid;
+
+/* Metres on the ground per px along the map's horizontal at pixel px,py,
+ * measured geodesically between points a few px either side. `ll` is a
+ * transformation from longitude/latitude (EPSG:4326) to the map CRS; it is
+ * used in reverse. DLINE_EPROJ when the points have no longitude/latitude. */
+dline_status dl_proj_ground_resolution(dline_ctx *ctx, dl_transform *ll, const dl_pixel_grid *g,
+                                       double px, double py, double *metres_per_px);
+
+/* The direction of true north at pixel px,py, in degrees clockwise from up
+ * the map: the bearing from the point to one 0.01 degrees of latitude north of
+ * it, both projected. 0 in a north-up map; rotated and conic projections
+ * give the meridian convergence. `ll` as above. */
+dline_status dl_proj_north_angle(dline_ctx *ctx, dl_transform *ll, const dl_pixel_grid *g,
+                                 double px, double py, double *degrees);
+
 #endif

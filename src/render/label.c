@@ -1,5 +1,6 @@
 /* Labels and text blocks: Pango layout, placement around the anchor without
- * collisions (a uniform grid over obstacles and placed labels), halo then fill. */
+ * collisions (a uniform grid over obstacles and placed labels), leader lines
+ * for labels pushed further out, text along lines, halo then fill. */
 #include "render/render_int.h"
 
 #include <math.h>
@@ -75,6 +76,55 @@ PangoLayout *dl_render_label_layout(dl_render *r, const dl_style_layer *layer, c
                       layer->text_line_height, wrap, PANGO_ALIGN_CENTER, text);
 }
 
+double dl_render_secondary_size(const dl_style_layer *layer)
+{
+    return layer->text_size_secondary > 0 ? layer->text_size_secondary : 0.8 * layer->text_size;
+}
+
+/* The label's text and, when it has one, its secondary line: one layout in
+ * which the secondary text (after a line break) carries its own font, size
+ * and line height as attributes, so justification treats both as one block. */
+static PangoLayout *label_layout(dl_render *r, const dl_style_layer *layer, const char *text,
+                                 const char *secondary)
+{
+    if (!secondary || !*secondary)
+        return dl_render_label_layout(r, layer, text);
+    size_t n1 = strlen(text), n2 = strlen(secondary);
+    char *all = malloc(n1 + n2 + 2);
+    if (!all)
+        return NULL;
+    memcpy(all, text, n1);
+    all[n1] = '\n';
+    memcpy(all + n1 + 1, secondary, n2 + 1);
+    PangoLayout *layout = dl_render_label_layout(r, layer, all);
+    free(all);
+    if (!layout)
+        return NULL;
+    double size2 = dl_render_secondary_size(layer);
+    const char *font2 = layer->text_font_secondary ? layer->text_font_secondary : layer->text_font;
+    PangoFontDescription *fd = font_new(font2, layer->text_weight_secondary
+                                                   ? layer->text_weight_secondary
+                                                   : "normal",
+                                        size2);
+    PangoAttrList *attrs = pango_layout_get_attributes(layout);
+    attrs = attrs ? pango_attr_list_copy(attrs) : pango_attr_list_new();
+    PangoAttribute *a = pango_attr_font_desc_new(fd);
+    a->start_index = (guint)(n1 + 1);
+    a->end_index = G_MAXUINT;
+    pango_attr_list_insert(attrs, a);
+    pango_font_description_free(fd);
+    double lh = layer->text_line_height;
+    if (lh > 0 && lh * size2 * PANGO_SCALE < INT32_MAX) {
+        a = pango_attr_line_height_new_absolute((int)lround(lh * size2 * PANGO_SCALE));
+        a->start_index = (guint)(n1 + 1);
+        a->end_index = G_MAXUINT;
+        pango_attr_list_change(attrs, a);
+    }
+    pango_layout_set_attributes(layout, attrs);
+    pango_attr_list_unref(attrs);
+    return layout;
+}
+
 /* The logical box of a layout in px, relative to the layout origin. */
 static dl_box layout_box(PangoLayout *layout)
 {
@@ -138,46 +188,81 @@ static void draw_layout(cairo_t *cr, PangoLayout *layout, double x, double y, dl
     cairo_restore(cr);
 }
 
-dline_status dl_render_queue_label(dline_ctx *ctx, dl_render *r, const dl_style_layer *layer,
-                                   const char *text, double x, double y)
+/* A copy of text as valid UTF-8: Pango warns on invalid UTF-8, and bad
+ * bytes from a mis-declared encoding become U+FFFD here instead. */
+static char *utf8_copy(const char *text)
 {
-    if (!text || !*text || !isfinite(x) || !isfinite(y))
+    if (g_utf8_validate(text, -1, NULL))
+        return dl_strdup(text);
+    char *valid = g_utf8_make_valid(text, -1);
+    char *copy = dl_strdup(valid);
+    g_free(valid);
+    return copy;
+}
+
+dline_status dl_render_queue(dline_ctx *ctx, dl_render *r, const dl_style_layer *layer,
+                             const dl_label_spec *spec)
+{
+    const char *id = layer->id ? layer->id : "";
+    if (!spec->text || !*spec->text)
+        return DLINE_OK;
+    if (spec->line ? spec->nline < 2 : (!isfinite(spec->x) || !isfinite(spec->y)))
         return DLINE_OK;
     if (r->nlabels == r->cap_labels) {
         size_t cap = r->cap_labels ? r->cap_labels * 2 : 64;
         dl_label *p = dl_realloc_array(r->labels, cap, sizeof *p);
         if (!p)
-            return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "layer '%s': out of memory",
-                            layer->id ? layer->id : "");
+            return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "layer '%s': out of memory", id);
         r->labels = p;
         r->cap_labels = cap;
     }
-    char *copy;
-    /* Pango warns on invalid UTF-8; bad bytes from a mis-declared encoding
-     * become U+FFFD here instead. */
-    if (g_utf8_validate(text, -1, NULL)) {
-        copy = dl_strdup(text);
-    } else {
-        char *valid = g_utf8_make_valid(text, -1);
-        copy = dl_strdup(valid);
-        g_free(valid);
+    dl_label l;
+    memset(&l, 0, sizeof l);
+    l.layer = layer;
+    l.x = spec->x;
+    l.y = spec->y;
+    l.sort_key = isfinite(spec->sort_key) ? spec->sort_key : 0;
+    l.seq = r->nlabels;
+    l.smooth = spec->smooth;
+    l.text = utf8_copy(spec->text);
+    int ok = l.text != NULL;
+    if (ok && spec->secondary && *spec->secondary)
+        ok = (l.secondary = utf8_copy(spec->secondary)) != NULL;
+    if (ok && spec->line) {
+        l.line = dl_calloc_array(spec->nline, 2 * sizeof *l.line);
+        if ((ok = l.line != NULL)) {
+            memcpy(l.line, spec->line, spec->nline * 2 * sizeof *l.line);
+            l.nline = spec->nline;
+            /* A line label's anchor, for the debug output: its first vertex. */
+            l.x = spec->line[0];
+            l.y = spec->line[1];
+        }
     }
-    if (!copy)
-        return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "layer '%s': out of memory",
-                        layer->id ? layer->id : "");
-    dl_label *l = &r->labels[r->nlabels++];
-    memset(l, 0, sizeof *l);
-    l->layer = layer;
-    l->text = copy;
-    l->x = x;
-    l->y = y;
+    if (!ok) {
+        free(l.text);
+        free(l.secondary);
+        free(l.line);
+        return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "layer '%s': out of memory", id);
+    }
+    r->labels[r->nlabels++] = l;
     return DLINE_OK;
+}
+
+dline_status dl_render_queue_label(dline_ctx *ctx, dl_render *r, const dl_style_layer *layer,
+                                   const char *text, double x, double y)
+{
+    dl_label_spec spec = {.text = text, .x = x, .y = y};
+    return dl_render_queue(ctx, r, layer, &spec);
 }
 
 void dl_render_clear_labels(dl_render *r)
 {
-    for (size_t i = 0; i < r->nlabels; i++)
+    for (size_t i = 0; i < r->nlabels; i++) {
         free(r->labels[i].text);
+        free(r->labels[i].secondary);
+        free(r->labels[i].line);
+        free(r->labels[i].parts);
+    }
     r->nlabels = 0;
     r->labels_done = 0;
 }
@@ -348,6 +433,15 @@ typedef struct {
 } candidate;
 
 #define DIAG 0.70710678118654752
+#define PI 3.14159265358979323846
+/* Leader lines: rings at 2, 3 and 4 times the near distance, each tried in
+ * 16 directions (the 8 usual ones first, then those between them). */
+#define LEADER_RING_FIRST 2
+#define LEADER_RING_LAST 4
+#define LEADER_DIRS 16
+/* Line labels: positions tried around each repeat, as multiples of a tenth of
+ * the spacing. */
+#define LINE_SHIFTS 9
 
 /* Label to the right, left, above, below, then the four diagonals. */
 static const candidate auto_candidates[8] = {
@@ -361,52 +455,501 @@ static const candidate auto_candidates[8] = {
     {DL_ANCHOR_TOP_RIGHT, -DIAG, DIAG},
 };
 
-static int inside_frame(const dl_render *r, dl_box b)
+/* The way a label moves off its point for an anchor: away from the side
+ * that sits on the point (none for center). */
+static candidate candidate_of(dl_anchor a)
 {
-    double p = DL_LABEL_FRAME_PAD;
+    double fx, fy;
+    anchor_fraction(a, &fx, &fy);
+    double dx = 1 - 2 * fx, dy = 1 - 2 * fy, len = hypot(dx, dy);
+    candidate c = {a, len > 0 ? dx / len : 0, len > 0 ? dy / len : 0};
+    return c;
+}
+
+/* Leader segments already drawn: later labels keep off them. */
+typedef struct {
+    grid g;
+    double *leaders; /* x0, y0, x1, y1 each */
+    size_t nleaders, cap;
+} placer;
+
+static dl_box grow(dl_box b, double pad)
+{
+    dl_box g = {b.x0 - pad, b.y0 - pad, b.x1 + pad, b.y1 + pad};
+    return g;
+}
+
+/* The label box stays inside the map by its padding (at least the frame pad). */
+static int inside_frame(const dl_render *r, dl_box b, double pad)
+{
+    double p = fmax(pad, DL_LABEL_FRAME_PAD);
     return b.x0 >= p && b.y0 >= p && b.x1 <= r->width - p && b.y1 <= r->height - p;
 }
 
-/* Finds a place for label l whose box (halo included) is w x h; 1 and *out
- * when one is free. */
-static int place_label(const dl_render *r, const grid *g, const dl_label *l, double w, double h,
-                       dl_box *out, dl_anchor *anchor)
+/* Whether segment a-b passes through the inside of box bx (Liang-Barsky). */
+static int segment_hits_box(double ax, double ay, double bx_, double by, dl_box bx)
+{
+    double t0 = 0, t1 = 1, dx = bx_ - ax, dy = by - ay;
+    double p[4] = {-dx, dx, -dy, dy};
+    double q[4] = {ax - bx.x0, bx.x1 - ax, ay - bx.y0, bx.y1 - ay};
+    for (int i = 0; i < 4; i++) {
+        if (p[i] == 0) {
+            if (q[i] <= 0)
+                return 0;
+            continue;
+        }
+        double t = q[i] / p[i];
+        if (p[i] < 0) {
+            if (t > t1)
+                return 0;
+            if (t > t0)
+                t0 = t;
+        } else {
+            if (t < t0)
+                return 0;
+            if (t < t1)
+                t1 = t;
+        }
+    }
+    return t0 < t1;
+}
+
+static int segment_hits_circle(double ax, double ay, double bx, double by, dl_circle c)
+{
+    double dx = bx - ax, dy = by - ay, len2 = dx * dx + dy * dy;
+    double t = len2 > 0 ? ((c.x - ax) * dx + (c.y - ay) * dy) / len2 : 0;
+    t = fmin(fmax(t, 0), 1);
+    double nx = ax + t * dx - c.x, ny = ay + t * dy - c.y;
+    return nx * nx + ny * ny < c.r * c.r;
+}
+
+/* A padded candidate box is free: inside the frame, clear of placed labels,
+ * obstacles, other circles and leader lines. */
+static int box_free(const dl_render *r, const placer *P, dl_box b, double pad, double ax,
+                    double ay, int overlap)
+{
+    if (!inside_frame(r, b, pad))
+        return 0;
+    if (overlap)
+        return 1;
+    dl_box pb = grow(b, pad);
+    if (collides(r, &P->g, pb, ax, ay))
+        return 0;
+    for (size_t i = 0; i < P->nleaders; i++) {
+        const double *s = P->leaders + 4 * i;
+        if (segment_hits_box(s[0], s[1], s[2], s[3], pb))
+            return 0;
+    }
+    return 1;
+}
+
+/* A leader line crosses no placed label, obstacle or other circle. */
+static int leader_free(const dl_render *r, const placer *P, const double s[4], double ax,
+                       double ay)
+{
+    dl_box b = {fmin(s[0], s[2]), fmin(s[1], s[3]), fmax(s[0], s[2]), fmax(s[1], s[3])};
+    size_t c0, c1, r0, r1;
+    grid_span(&P->g, b, &c0, &c1, &r0, &r1);
+    for (size_t row = r0; row <= r1; row++) {
+        for (size_t col = c0; col <= c1; col++) {
+            const cell *c = &P->g.cells[row * P->g.cols + col];
+            for (size_t k = 0; k < c->n; k++) {
+                size_t item = c->items[k];
+                if (item & 1) {
+                    dl_circle ci = r->circles[item >> 1];
+                    if (!is_own_circle(ci, ax, ay) &&
+                        segment_hits_circle(s[0], s[1], s[2], s[3], ci))
+                        return 0;
+                } else if (segment_hits_box(s[0], s[1], s[2], s[3], r->boxes[item >> 1])) {
+                    return 0;
+                }
+            }
+        }
+    }
+    return 1;
+}
+
+/* Finds a place for point label l whose box (halo included) is w x h; 1 and
+ * *out, *fx_out (which side faces the point, for justification) and maybe a
+ * leader in l when one is free. */
+static int place_label(const dl_render *r, const placer *P, dl_label *l, double w, double h,
+                       dl_box *out, double *fx_out)
 {
     const dl_style_layer *layer = l->layer;
     double size = layer->text_size;
+    double pad = layer->text_padding > 0 ? layer->text_padding : 0;
+    int overlap = layer->text_allow_overlap;
     double ox = layer->text_offset[0] * size, oy = layer->text_offset[1] * size;
-    candidate fixed = {layer->text_anchor, 0, 0};
-    const candidate *cands = &fixed;
-    size_t ncands = 1;
-    double dist = 0;
-    if (layer->text_anchor_auto) {
-        cands = auto_candidates;
-        ncands = 8;
-        double gap = hypot(ox, oy);
-        if (!(gap > 0))
-            gap = AUTO_GAP_EM * size;
-        dist = own_radius(r, g, l->x, l->y) + gap;
-    }
-    for (size_t i = 0; i < ncands; i++) {
-        double fx, fy;
-        anchor_fraction(cands[i].anchor, &fx, &fy);
-        double x = l->x - fx * w, y = l->y - fy * h;
-        if (layer->text_anchor_auto) {
-            x += cands[i].dx * dist;
-            y += cands[i].dy * dist;
-        } else {
-            x += ox;
-            y += oy;
-        }
+    double fx, fy;
+    if (!layer->text_nvariable_anchor && !layer->text_anchor_auto) {
+        anchor_fraction(layer->text_anchor, &fx, &fy);
+        double x = l->x - fx * w + ox, y = l->y - fy * h + oy;
         dl_box b = {x, y, x + w, y + h};
-        if (!inside_frame(r, b))
-            continue;
-        if (!layer->text_allow_overlap && collides(r, g, b, l->x, l->y))
-            continue;
+        if (!box_free(r, P, b, pad, l->x, l->y, overlap))
+            return 0;
         *out = b;
-        *anchor = cands[i].anchor;
+        *fx_out = fx;
         return 1;
     }
+    candidate cands[9];
+    size_t ncands = 0;
+    if (layer->text_nvariable_anchor) {
+        for (int i = 0; i < layer->text_nvariable_anchor && i < 9; i++)
+            cands[ncands++] = candidate_of(layer->text_variable_anchor[i]);
+    } else {
+        memcpy(cands, auto_candidates, sizeof auto_candidates);
+        ncands = 8;
+    }
+    double gap = layer->has_text_radial_offset ? layer->text_radial_offset * size
+                                                : hypot(ox, oy);
+    if (!(gap > 0) && !layer->has_text_radial_offset)
+        gap = AUTO_GAP_EM * size;
+    double rad = own_radius(r, &P->g, l->x, l->y), dist = rad + gap;
+    for (size_t i = 0; i < ncands; i++) {
+        anchor_fraction(cands[i].anchor, &fx, &fy);
+        double x = l->x - fx * w + cands[i].dx * dist, y = l->y - fy * h + cands[i].dy * dist;
+        dl_box b = {x, y, x + w, y + h};
+        if (box_free(r, P, b, pad, l->x, l->y, overlap)) {
+            *out = b;
+            *fx_out = fx;
+            return 1;
+        }
+    }
+    if (!layer->text_leader || overlap)
+        return 0;
+
+    /* Further out, with a leader line back to the point. */
+    static const int order[LEADER_DIRS] = {0, 8, 12, 4, 14, 10, 2, 6, 15, 9, 13, 11, 1, 7, 3, 5};
+    double base = fmax(dist, 0.75 * size);
+    double threshold = layer->text_leader_threshold > 0 ? layer->text_leader_threshold : 1.5 * dist;
+    for (int k = LEADER_RING_FIRST; k <= LEADER_RING_LAST; k++) {
+        for (int j = 0; j < LEADER_DIRS; j++) {
+            double a = order[j] * 2 * PI / LEADER_DIRS;
+            double dx = cos(a), dy = sin(a);
+            /* The box corner or side nearest the point faces it. */
+            fx = 0.5 - 0.5 * fmin(fmax(dx * 1.5, -1), 1);
+            fy = 0.5 - 0.5 * fmin(fmax(dy * 1.5, -1), 1);
+            double x = l->x + dx * k * base - fx * w, y = l->y + dy * k * base - fy * h;
+            dl_box b = {x, y, x + w, y + h};
+            if (!box_free(r, P, b, pad, l->x, l->y, 0))
+                continue;
+            double nx = fmin(fmax(l->x, b.x0), b.x1), ny = fmin(fmax(l->y, b.y0), b.y1);
+            double d = hypot(nx - l->x, ny - l->y);
+            if (d > threshold) {
+                double s[4] = {l->x + (nx - l->x) / d * rad, l->y + (ny - l->y) / d * rad, nx, ny};
+                if (!leader_free(r, P, s, l->x, l->y))
+                    continue;
+                l->has_leader = 1;
+                memcpy(l->leader, s, sizeof s);
+            }
+            *out = b;
+            *fx_out = fx < 0.25 ? 0 : fx > 0.75 ? 1 : 0.5;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A line flattened to px vertices with the arc length at each. */
+typedef struct {
+    double *xy, *cum;
+    size_t n;
+} polyline;
+
+static void polyline_free(polyline *pl)
+{
+    free(pl->xy);
+    free(pl->cum);
+}
+
+/* The line as drawn: the smooth curve of a connect-smooth line is the one
+ * render.c strokes, flattened by Cairo. Repeated vertices are dropped. */
+static int polyline_of(dl_render *r, const dl_label *l, polyline *pl)
+{
+    memset(pl, 0, sizeof *pl);
+    const double *src = l->line;
+    size_t n = l->nline;
+    cairo_path_t *path = NULL;
+    double *tmp = NULL;
+    if (l->smooth && l->nline > 2) {
+        cairo_save(r->cr);
+        cairo_new_path(r->cr);
+        dl_render_path_smooth(r->cr, l->line, l->nline);
+        path = cairo_copy_path_flat(r->cr);
+        cairo_new_path(r->cr);
+        cairo_restore(r->cr);
+        if (!path || path->status != CAIRO_STATUS_SUCCESS) {
+            cairo_path_destroy(path);
+            return -1;
+        }
+        tmp = dl_calloc_array((size_t)path->num_data + 1, 2 * sizeof *tmp);
+        if (!tmp) {
+            cairo_path_destroy(path);
+            return -1;
+        }
+        n = 0;
+        for (int i = 0; i < path->num_data; i += path->data[i].header.length) {
+            const cairo_path_data_t *d = &path->data[i];
+            if (d->header.type == CAIRO_PATH_MOVE_TO || d->header.type == CAIRO_PATH_LINE_TO) {
+                tmp[2 * n] = d[1].point.x;
+                tmp[2 * n + 1] = d[1].point.y;
+                n++;
+            }
+        }
+        cairo_path_destroy(path);
+        src = tmp;
+    }
+    pl->xy = dl_calloc_array(n ? n : 1, 2 * sizeof *pl->xy);
+    pl->cum = dl_calloc_array(n ? n : 1, sizeof *pl->cum);
+    if (!pl->xy || !pl->cum) {
+        free(tmp);
+        polyline_free(pl);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        double x = src[2 * i], y = src[2 * i + 1];
+        if (!isfinite(x) || !isfinite(y))
+            continue;
+        if (pl->n > 0) {
+            double d = hypot(x - pl->xy[2 * pl->n - 2], y - pl->xy[2 * pl->n - 1]);
+            if (!(d > 1e-9))
+                continue;
+            pl->cum[pl->n] = pl->cum[pl->n - 1] + d;
+        }
+        pl->xy[2 * pl->n] = x;
+        pl->xy[2 * pl->n + 1] = y;
+        pl->n++;
+    }
+    free(tmp);
+    return 0;
+}
+
+/* Point and unit tangent at arc length s (extrapolated past the ends). */
+static void at_length(const polyline *pl, double s, double *x, double *y, double *tx, double *ty)
+{
+    size_t lo = 0, hi = pl->n - 1;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (pl->cum[mid] <= s)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    const double *a = pl->xy + 2 * lo, *b = pl->xy + 2 * (lo + 1);
+    double seg = pl->cum[lo + 1] - pl->cum[lo];
+    *tx = (b[0] - a[0]) / seg;
+    *ty = (b[1] - a[1]) / seg;
+    double f = s - pl->cum[lo];
+    *x = a[0] + *tx * f;
+    *y = a[1] + *ty * f;
+}
+
+/* Where a line label's text sits: from arc length s0 over w px, reversed to
+ * stay upright, lifted by the text-offset's y. */
+typedef struct {
+    const polyline *pl;
+    double s0, w, x0, yc, lift;
+    int rev;
+} along;
+
+/* Maps a point of the laid-out text (layout px) onto the line. */
+static void along_map(const along *A, double xl, double yl, double *x, double *y)
+{
+    double px, py, tx, ty;
+    double t = xl - A->x0;
+    at_length(A->pl, A->rev ? A->s0 + A->w - t : A->s0 + t, &px, &py, &tx, &ty);
+    if (A->rev) {
+        tx = -tx;
+        ty = -ty;
+    }
+    double off = yl - A->yc + A->lift;
+    *x = px - ty * off;
+    *y = py + tx * off;
+}
+
+/* Whether the direction turns by more than max_angle between samples half an
+ * em apart over the label's span (MapLibre's text-max-angle). */
+static int too_curved(const polyline *pl, double s0, double w, double step, double max_angle)
+{
+    double prev = 0;
+    int n = (int)fmin(ceil(w / step), 10000);
+    for (int k = 0; k <= n; k++) {
+        double x, y, tx, ty;
+        at_length(pl, s0 + w * k / (n > 0 ? n : 1), &x, &y, &tx, &ty);
+        double a = atan2(ty, tx);
+        if (k > 0) {
+            double d = fabs(a - prev);
+            if (d > PI)
+                d = 2 * PI - d;
+            if (d > max_angle)
+                return 1;
+        }
+        prev = a;
+    }
+    return 0;
+}
+
+/* Draws the text path mapped onto the line: each flattened outline point is
+ * moved by the arc-length parameterisation, long edges subdivided first so
+ * glyphs bend with the curve. Halo then fill as draw_layout does on images. */
+static void draw_along(cairo_t *cr, PangoLayout *layout, const along *A, dl_color color,
+                       dl_color halo, double halo_width, double opacity)
+{
+    cairo_save(cr);
+    cairo_new_path(cr);
+    cairo_move_to(cr, 0, 0);
+    pango_cairo_layout_path(cr, layout);
+    cairo_path_t *text = cairo_copy_path_flat(cr);
+    cairo_new_path(cr);
+    if (!text || text->status != CAIRO_STATUS_SUCCESS) {
+        cairo_path_destroy(text);
+        cairo_restore(cr);
+        return;
+    }
+    int group = opacity < 1;
+    if (group)
+        cairo_push_group(cr);
+    double lx = 0, ly = 0, sx = 0, sy = 0;
+    for (int i = 0; i < text->num_data; i += text->data[i].header.length) {
+        const cairo_path_data_t *d = &text->data[i];
+        double tx = lx, ty = ly;
+        int close = d->header.type == CAIRO_PATH_CLOSE_PATH;
+        if (d->header.type == CAIRO_PATH_MOVE_TO) {
+            lx = sx = d[1].point.x;
+            ly = sy = d[1].point.y;
+            double x, y;
+            along_map(A, lx, ly, &x, &y);
+            cairo_move_to(cr, x, y);
+            continue;
+        }
+        if (close) {
+            tx = sx;
+            ty = sy;
+        } else if (d->header.type == CAIRO_PATH_LINE_TO) {
+            tx = d[1].point.x;
+            ty = d[1].point.y;
+        } else {
+            continue;
+        }
+        int steps = (int)ceil(hypot(tx - lx, ty - ly) / 1.0);
+        if (steps < 1)
+            steps = 1;
+        if (steps > 1000)
+            steps = 1000;
+        for (int k = 1; k <= steps; k++) {
+            double x, y;
+            along_map(A, lx + (tx - lx) * k / steps, ly + (ty - ly) * k / steps, &x, &y);
+            cairo_line_to(cr, x, y);
+        }
+        if (close)
+            cairo_close_path(cr);
+        lx = tx;
+        ly = ty;
+    }
+    cairo_path_destroy(text);
+    cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING);
+    if (halo_width > 0 && halo.a > 0) {
+        cairo_set_line_width(cr, 2 * halo_width);
+        cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+        cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+        cairo_set_dash(cr, NULL, 0, 0);
+        cairo_set_source_rgba(cr, halo.r, halo.g, halo.b, halo.a);
+        cairo_stroke_preserve(cr);
+    }
+    cairo_set_source_rgba(cr, color.r, color.g, color.b, color.a);
+    cairo_fill(cr);
+    if (group) {
+        cairo_pop_group_to_source(cr);
+        cairo_paint_with_alpha(cr, opacity < 0 ? 0 : opacity);
+    }
+    cairo_new_path(cr);
+    cairo_restore(cr);
+}
+
+static int add_part(dl_label *l, dl_box b)
+{
+    dl_box *p = dl_realloc_array(l->parts, l->nparts + 1, sizeof *p);
+    if (!p)
+        return -1;
+    l->parts = p;
+    p[l->nparts++] = b;
+    return 0;
+}
+
+static dl_box box_union(dl_box a, dl_box b)
+{
+    dl_box u = {fmin(a.x0, b.x0), fmin(a.y0, b.y0), fmax(a.x1, b.x1), fmax(a.y1, b.y1)};
+    return u;
+}
+
+/* Places and draws a symbol-placement line label: one text every
+ * symbol-spacing px (at least one, in the middle), each moved along the line
+ * until it is free, not too curved and inside the map. Collisions use
+ * squares of the text's height along the path. 0, or -1 when out of memory. */
+static int place_along(dl_render *r, placer *P, dl_label *l, PangoLayout *layout)
+{
+    const dl_style_layer *layer = l->layer;
+    double size = layer->text_size;
+    double halo = layer->text_halo_width > 0 ? layer->text_halo_width : 0;
+    double pad = layer->text_padding > 0 ? layer->text_padding : 0;
+    polyline pl;
+    if (polyline_of(r, l, &pl) != 0)
+        return -1;
+    dl_box lb = layout_box(layout);
+    double w = lb.x1 - lb.x0, h = lb.y1 - lb.y0;
+    double len = pl.n >= 2 ? pl.cum[pl.n - 1] : 0;
+    if (pl.n < 2 || !(w > 0) || len < w + 2 * halo) {
+        polyline_free(&pl);
+        return 0;
+    }
+    double spacing = layer->symbol_spacing > 1 ? layer->symbol_spacing : 1;
+    double nrep_d = floor(len / spacing);
+    size_t nrep = nrep_d < 1 ? 1 : nrep_d > 1000 ? 1000 : (size_t)nrep_d;
+    double max_angle = (layer->text_max_angle >= 0 ? layer->text_max_angle : 45) * PI / 180;
+    double side = h + 2 * halo, step = side / 2;
+    size_t nparts = (size_t)ceil(w / step) + 1;
+    double shift = 0.1 * fmin(spacing, len);
+    for (size_t i = 0; i < nrep; i++) {
+        double centre = len * ((double)i + 0.5) / (double)nrep;
+        for (int k = 0; k < LINE_SHIFTS; k++) {
+            int m = (k + 1) / 2 * (k % 2 ? 1 : -1);
+            double s0 = centre + m * shift - w / 2;
+            if (s0 < halo || s0 + w > len - halo)
+                continue;
+            if (too_curved(&pl, s0, w, fmax(size / 2, 1), max_angle))
+                continue;
+            along A = {&pl, s0, w, lb.x0, (lb.y0 + lb.y1) / 2, layer->text_offset[1] * size, 0};
+            double xa, ya, xb, yb;
+            along_map(&A, lb.x0, A.yc, &xa, &ya);
+            along_map(&A, lb.x1, A.yc, &xb, &yb);
+            A.rev = xb < xa;
+            int ok = 1;
+            for (size_t j = 0; j < nparts && ok; j++) {
+                double cx, cy;
+                along_map(&A, lb.x0 + w * (double)j / (double)(nparts - 1), A.yc, &cx, &cy);
+                dl_box b = {cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2};
+                ok = box_free(r, P, b, pad, NAN, NAN, layer->text_allow_overlap);
+            }
+            if (!ok)
+                continue;
+            for (size_t j = 0; j < nparts; j++) {
+                double cx, cy;
+                along_map(&A, lb.x0 + w * (double)j / (double)(nparts - 1), A.yc, &cx, &cy);
+                dl_box b = {cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2};
+                if (add_part(l, b) != 0 || dl_render_push_box(r, grow(b, pad)) != 0 ||
+                    grid_add(&P->g, grow(b, pad), (r->nboxes - 1) * 2) != 0) {
+                    polyline_free(&pl);
+                    return -1;
+                }
+                l->box = l->placed ? box_union(l->box, b) : b;
+                l->placed = 1;
+            }
+            draw_along(r->cr, layout, &A, layer->text_color, layer->text_halo_color, halo,
+                       layer->text_opacity);
+            break;
+        }
+    }
+    polyline_free(&pl);
     return 0;
 }
 
@@ -416,20 +959,61 @@ static dline_status render_error(dline_ctx *ctx, const dl_render *r, const char 
                     cairo_status_to_string(cairo_status(r->cr)));
 }
 
+/* symbol-sort-key ascending, then queue order: a total order, so the result
+ * does not depend on qsort. */
+static int compare_labels(const void *a, const void *b)
+{
+    const dl_label *p = a, *q = b;
+    if (p->sort_key != q->sort_key)
+        return p->sort_key < q->sort_key ? -1 : 1;
+    return (p->seq > q->seq) - (p->seq < q->seq);
+}
+
+static void draw_leader(cairo_t *cr, const dl_label *l)
+{
+    const dl_style_layer *layer = l->layer;
+    double width = layer->text_leader_width;
+    if (!(width > 0))
+        return;
+    dl_color c = layer->has_text_leader_color ? layer->text_leader_color : layer->text_color;
+    cairo_save(cr);
+    cairo_new_path(cr);
+    cairo_move_to(cr, l->leader[0], l->leader[1]);
+    cairo_line_to(cr, l->leader[2], l->leader[3]);
+    cairo_set_line_width(cr, width);
+    cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+    cairo_set_dash(cr, NULL, 0, 0);
+    cairo_set_source_rgba(cr, c.r, c.g, c.b, c.a * fmin(fmax(layer->text_opacity, 0), 1));
+    cairo_stroke(cr);
+    cairo_restore(cr);
+}
+
+static char *one_line(const char *text)
+{
+    char *s = dl_strdup(text);
+    for (char *p = s; p && *p; p++)
+        if (*p == '\n')
+            *p = ' ';
+    return s;
+}
+
 dline_status dl_render_labels(dline_ctx *ctx, dl_render *r)
 {
     if (r->labels_done >= r->nlabels)
         return DLINE_OK;
-    grid g = {0};
-    if (grid_init(&g, r->width, r->height) != 0)
+    placer P;
+    memset(&P, 0, sizeof P);
+    if (grid_init(&P.g, r->width, r->height) != 0)
         return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "labels: out of memory");
     dline_status st = DLINE_OK;
     for (size_t i = 0; i < r->nboxes && st == DLINE_OK; i++)
-        if (grid_add(&g, r->boxes[i], i * 2) != 0)
+        if (grid_add(&P.g, r->boxes[i], i * 2) != 0)
             st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "labels: out of memory");
     for (size_t i = 0; i < r->ncircles && st == DLINE_OK; i++)
-        if (grid_add(&g, circle_box(r->circles[i]), i * 2 + 1) != 0)
+        if (grid_add(&P.g, circle_box(r->circles[i]), i * 2 + 1) != 0)
             st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "labels: out of memory");
+    qsort(r->labels + r->labels_done, r->nlabels - r->labels_done, sizeof *r->labels,
+          compare_labels);
 
     pango_cairo_update_context(r->cr, r->pango);
     for (; r->labels_done < r->nlabels && st == DLINE_OK; r->labels_done++) {
@@ -437,7 +1021,27 @@ dline_status dl_render_labels(dline_ctx *ctx, dl_render *r)
         const dl_style_layer *layer = l->layer;
         if (!(layer->text_size > 0))
             continue;
-        PangoLayout *layout = dl_render_label_layout(r, layer, l->text);
+        if (l->line) {
+            char *flat = one_line(l->text);
+            PangoLayout *layout = flat ? layout_new(r, layer->text_font, layer->text_weight,
+                                                    layer->text_size, 0, 0,
+                                                    PANGO_ALIGN_LEFT, flat)
+                                       : NULL;
+            free(flat);
+            if (!layout || place_along(r, &P, l, layout) != 0)
+                st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "layer '%s': out of memory",
+                              layer->id ? layer->id : "");
+            else if (l->placed)
+                r->placed++;
+            else
+                r->dropped++;
+            if (layout)
+                g_object_unref(layout);
+            if (st == DLINE_OK && cairo_status(r->cr) != CAIRO_STATUS_SUCCESS)
+                st = render_error(ctx, r, layer->id);
+            continue;
+        }
+        PangoLayout *layout = label_layout(r, layer, l->text, l->secondary);
         if (!layout) {
             st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "layer '%s': out of memory",
                           layer->id ? layer->id : "");
@@ -445,23 +1049,38 @@ dline_status dl_render_labels(dline_ctx *ctx, dl_render *r)
         }
         dl_box lb = layout_box(layout);
         double halo = layer->text_halo_width > 0 ? layer->text_halo_width : 0;
+        double pad = layer->text_padding > 0 ? layer->text_padding : 0;
         double w = lb.x1 - lb.x0 + 2 * halo, h = lb.y1 - lb.y0 + 2 * halo;
         dl_box b;
-        dl_anchor anchor;
-        if (w > 2 * halo && place_label(r, &g, l, w, h, &b, &anchor)) {
+        double fx;
+        if (w > 2 * halo && place_label(r, &P, l, w, h, &b, &fx)) {
             /* MapLibre's text-justify "auto": lines line up on the side
              * facing the point. The lines do not change, only where each
              * starts, so the box stays the same. */
-            double fx, fy;
-            anchor_fraction(anchor, &fx, &fy);
             pango_layout_set_alignment(layout, fx == 0   ? PANGO_ALIGN_LEFT
                                                : fx == 1 ? PANGO_ALIGN_RIGHT
                                                          : PANGO_ALIGN_CENTER);
             lb = layout_box(layout);
-            if (dl_render_push_box(r, b) != 0 || grid_add(&g, b, (r->nboxes - 1) * 2) != 0) {
+            dl_box pb = grow(b, pad);
+            if (dl_render_push_box(r, pb) != 0 || grid_add(&P.g, pb, (r->nboxes - 1) * 2) != 0) {
                 g_object_unref(layout);
                 st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "labels: out of memory");
                 break;
+            }
+            if (l->has_leader) {
+                if (P.nleaders == P.cap) {
+                    size_t cap = P.cap ? 2 * P.cap : 16;
+                    double *p = dl_realloc_array(P.leaders, cap, 4 * sizeof *p);
+                    if (!p) {
+                        g_object_unref(layout);
+                        st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "labels: out of memory");
+                        break;
+                    }
+                    P.leaders = p;
+                    P.cap = cap;
+                }
+                memcpy(P.leaders + 4 * P.nleaders++, l->leader, sizeof l->leader);
+                draw_leader(r->cr, l);
             }
             draw_layout(r->cr, layout, b.x0 + halo - lb.x0, b.y0 + halo - lb.y0,
                         layer->text_color, layer->text_halo_color, halo, layer->text_opacity);
@@ -475,7 +1094,8 @@ dline_status dl_render_labels(dline_ctx *ctx, dl_render *r)
         if (cairo_status(r->cr) != CAIRO_STATUS_SUCCESS)
             st = render_error(ctx, r, layer->id);
     }
-    grid_free(&g);
+    free(P.leaders);
+    grid_free(&P.g);
     return st;
 }
 

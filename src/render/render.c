@@ -57,6 +57,7 @@ void dl_render_free(dl_render *r)
     free(r->labels);
     free(r->boxes);
     free(r->circles);
+    dl_render_line_scratch_free(r);
     if (r->pango)
         g_object_unref(r->pango);
     if (r->fontmap)
@@ -235,6 +236,11 @@ static void path_smooth(cairo_t *cr, const double *xy, size_t start, size_t end)
     }
 }
 
+void dl_render_path_smooth(cairo_t *cr, const double *xy, size_t n)
+{
+    path_smooth(cr, xy, 0, n);
+}
+
 static void draw_fill(dl_render *r, const dl_style_layer *l, const dl_geom *g)
 {
     cairo_t *cr = r->cr;
@@ -248,7 +254,14 @@ static void draw_fill(dl_render *r, const dl_style_layer *l, const dl_geom *g)
     /* Holes run against their outer ring (dl_geom_organize_rings), so the
      * non-zero rule cuts them while overlapping outer rings stay filled. */
     cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING);
-    set_color(cr, l->fill_color, l->fill_opacity);
+    /* A pattern that cannot be made (Cairo out of memory) fills flat. */
+    cairo_pattern_t *pat = l->fill_pattern != DL_PATTERN_NONE ? dl_render_fill_pattern(r, l) : NULL;
+    if (pat) {
+        cairo_set_source(cr, pat);
+        cairo_pattern_destroy(pat);
+    } else {
+        set_color(cr, l->fill_color, l->fill_opacity);
+    }
     if (l->has_fill_outline) {
         cairo_fill_preserve(cr);
         set_color(cr, l->fill_outline_color, l->fill_opacity);
@@ -281,11 +294,12 @@ static cairo_line_join_t join_of(dl_line_join j)
     return CAIRO_LINE_JOIN_MITER;
 }
 
-static void draw_line(dl_render *r, const dl_style_layer *l, const dl_geom *g)
+/* 0, or -1 when out of memory. */
+static int draw_line(dl_render *r, const dl_style_layer *l, const dl_geom *g)
 {
     cairo_t *cr = r->cr;
     if (!(l->line_width > 0))
-        return;
+        return 0;
     size_t n = part_count(g);
     cairo_new_path(cr);
     for (size_t i = 0; i < n; i++) {
@@ -325,9 +339,15 @@ static void draw_line(dl_render *r, const dl_style_layer *l, const dl_geom *g)
         cairo_set_dash(cr, dash, nd, 0);
     else
         cairo_set_dash(cr, NULL, 0, 0);
-    set_color(cr, l->line_color, l->line_opacity);
-    cairo_stroke(cr);
+    int st = 0;
+    if (dl_render_line_is_styled(l)) {
+        st = dl_render_stroke_styled(r, l);
+    } else {
+        set_color(cr, l->line_color, l->line_opacity);
+        cairo_stroke(cr);
+    }
     cairo_set_dash(cr, NULL, 0, 0);
+    return st;
 }
 
 static void draw_circles(dl_render *r, const dl_style_layer *l, const dl_geom *g)
@@ -389,7 +409,11 @@ dline_status dl_render_feature(dline_ctx *ctx, dl_render *r, const dl_style_laye
         draw_fill(r, layer, g);
         break;
     case DL_LAYER_LINE:
-        draw_line(r, layer, g);
+        if (draw_line(r, layer, g) != 0) {
+            cairo_new_path(cr);
+            cairo_restore(cr);
+            return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+        }
         break;
     case DL_LAYER_CIRCLE:
         draw_circles(r, layer, g);

@@ -30,10 +30,32 @@ dline_status dl_render_feature(dline_ctx *ctx, dl_render *r, const dl_style_laye
                                const dl_geom *g);
 
 /* Queues a label of a symbol layer (text is UTF-8, may hold '\n') anchored at
- * x,y. Labels are placed in queue order (earlier wins) by
- * dl_render_labels(). The renderer copies text. */
+ * x,y, with sort key 0 (see dl_render_queue). The renderer copies text. */
 dline_status dl_render_queue_label(dline_ctx *ctx, dl_render *r, const dl_style_layer *layer,
                                    const char *text, double x, double y);
+
+/* One label for dl_render_queue: everything but the style, which comes from
+ * the layer. Strings and the line are copied. */
+typedef struct {
+    const char *text;      /* UTF-8, may hold '\n' */
+    const char *secondary; /* text-field-secondary, a line under text in its own
+                            * size and font; NULL or "" when none */
+    double x, y;           /* anchor (point placement) */
+    double sort_key;       /* lower is placed first (symbol-sort-key) */
+    const double *line;    /* symbol-placement line: nline x,y vertices in px */
+    size_t nline;
+    int smooth;            /* the line is drawn as a curve (connect-smooth) */
+} dl_label_spec;
+
+/* Queues a label. Labels are placed by dl_render_labels() in ascending
+ * sort_key, ties in queue order. */
+dline_status dl_render_queue(dline_ctx *ctx, dl_render *r, const dl_style_layer *layer,
+                             const dl_label_spec *spec);
+
+/* Every queued label as pretty-printed JSON (boxes, anchors, layer ids, text,
+ * placed or not, leader lines), for --debug-labels; call after
+ * dl_render_labels(). The caller frees the string; NULL when out of memory. */
+char *dl_render_labels_json(const dl_render *r);
 
 /* Marks a rectangle (px) that labels must not cover. */
 void dl_render_add_obstacle(dl_render *r, double x0, double y0, double x1, double y1);
@@ -46,12 +68,57 @@ void dl_render_add_obstacle(dl_render *r, double x0, double y0, double x1, doubl
 dline_status dl_render_text_block(dline_ctx *ctx, dl_render *r, const dl_style_text *t,
                                   double stack, double *used);
 
-/* Places every queued label: for each, candidate positions around its anchor
- * (the layer's text-anchor, or 8 positions when text_anchor_auto) are tried in
- * order; the first that stays inside the map and overlaps no placed label or
- * obstacle wins; a label with no free position is dropped (unless
- * text_allow_overlap). Draws halo then text with Pango. */
+/* Places every queued label, in ascending sort key and then queue order: for
+ * each, candidate positions around its anchor (text-variable-anchor, the
+ * layer's text-anchor, or 8 positions when text_anchor_auto) are tried in
+ * order; the first whose box plus text-padding stays inside the map and
+ * overlaps no placed label or obstacle wins. With text-leader, rings further
+ * out are tried next and a far label gets a leader line. Line labels follow
+ * their line, repeated every symbol-spacing px. A label with no free
+ * position is dropped (unless text_allow_overlap). Draws halo then text. */
 dline_status dl_render_labels(dline_ctx *ctx, dl_render *r);
+
+/* Map furniture (furniture.c). Each block is drawn at its position `stack`
+ * px after the blocks already at that corner, returns in *used (may be NULL)
+ * the px it takes there, offset included, and becomes a label obstacle. */
+
+/* A scale bar's round length: 1, 2 or 5 x 10^n metres, the longest that
+ * fits max_width px; its width in px and its 2 or 4 segments. -1 when
+ * metres_per_px or max_width is not a positive number. */
+typedef struct {
+    double metres, width;
+    int segments;
+} dl_scale_bar_choice;
+int dl_render_scale_bar_pick(double metres_per_px, double max_width, dl_scale_bar_choice *out);
+
+/* Where a scale bar went: its ends in px (y through its middle). */
+typedef struct {
+    double x0, x1, y;
+    double metres;
+    int segments;
+} dl_scale_bar_drawn;
+
+/* A scale bar for metres_per_px (the ground scale at the map centre),
+ * alternate segments with ticks "0", half and the length with its unit.
+ * Draws nothing when the scale is not a positive number. drawn may be NULL. */
+dline_status dl_render_scale_bar(dline_ctx *ctx, dl_render *r, const dl_style_scale_bar *s,
+                                 double metres_per_px, double stack, double *used,
+                                 dl_scale_bar_drawn *drawn);
+
+/* A north arrow pointing `degrees` clockwise from up, with an upright "N". */
+dline_status dl_render_north_arrow(dline_ctx *ctx, dl_render *r, const dl_style_north_arrow *a,
+                                   double degrees, double stack, double *used);
+
+/* A legend of the layers that have a `legend` text, in layer order, each row
+ * a swatch drawn with the layer's own paint and the text. */
+dline_status dl_render_legend(dline_ctx *ctx, dl_render *r, const dl_style_legend *g,
+                              const dl_style_layer *layers, size_t nlayers, double stack,
+                              double *used);
+
+/* The neat frame: its strip along the map edge as label obstacles (call
+ * before dl_render_labels), and the line itself (call last). */
+void dl_render_frame_obstacles(dl_render *r, const dl_style_frame *f);
+dline_status dl_render_frame(dline_ctx *ctx, dl_render *r, const dl_style_frame *f);
 
 /* Number of labels placed and dropped by dl_render_labels(). */
 void dl_render_label_counts(const dl_render *r, size_t *placed, size_t *dropped);

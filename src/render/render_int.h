@@ -21,9 +21,19 @@ typedef struct {
 typedef struct {
     const dl_style_layer *layer; /* borrowed: the style outlives the renderer */
     char *text;                  /* owned, valid UTF-8 */
+    char *secondary;             /* owned, valid UTF-8; NULL when none */
     double x, y;                 /* anchor */
+    double sort_key;
+    size_t seq;                  /* queue order: ties in sort_key keep it */
+    double *line;                /* owned: symbol-placement line, nline vertices */
+    size_t nline;
+    int smooth;
     int placed;                  /* set by dl_render_labels */
     dl_box box;                  /* where it went (with its halo), when placed */
+    int has_leader;
+    double leader[4];            /* x0,y0 (at the anchor) to x1,y1 (on the box) */
+    dl_box *parts;               /* line labels: owned collision boxes along the path */
+    size_t nparts;
 } dl_label;
 
 struct dl_render {
@@ -46,6 +56,11 @@ struct dl_render {
     size_t ncircles, cap_circles;
 
     size_t placed, dropped;
+
+    /* Scratch for offset and gradient lines (line.c), reused so that a
+     * feature's vertices cost no allocation once the buffers are big enough. */
+    double *line_xy, *line_off;
+    size_t cap_line_xy, cap_line_off; /* in points */
 };
 
 /* Grows r->boxes / r->circles; 0 or -1 on allocation failure. */
@@ -56,6 +71,29 @@ int dl_render_push_circle(dl_render *r, dl_circle c);
  * layer. The caller unrefs the layout with g_object_unref(). NULL when out
  * of memory. */
 PangoLayout *dl_render_label_layout(dl_render *r, const dl_style_layer *layer, const char *text);
+
+/* The path of a connect-smooth line (the same curve render.c draws) added
+ * to cr's current path. */
+void dl_render_path_smooth(cairo_t *cr, const double *xy, size_t n);
+
+/* text-size-secondary, or 0.8 x text-size when not given. */
+double dl_render_secondary_size(const dl_style_layer *layer);
+
+/* line.c: whether the layer needs dl_render_stroke_styled (line-offset,
+ * line-gap-width or line-gradient). */
+int dl_render_line_is_styled(const dl_style_layer *l);
+/* Strokes cr's current path (a layer's lines, width, cap, join and dash
+ * already set) flattened, offset to each side line-offset/line-gap-width
+ * asks for, in line-color or line-gradient. Clears the path. 0, or -1 when
+ * out of memory (nothing drawn). */
+int dl_render_stroke_styled(dl_render *r, const dl_style_layer *l);
+/* Frees the scratch buffers (called by dl_render_free). */
+void dl_render_line_scratch_free(dl_render *r);
+
+/* pattern.c: a repeating source pattern for fill-pattern, in fill-color and
+ * fill-opacity, anchored at the map's origin. The caller destroys it. NULL
+ * when Cairo fails. */
+cairo_pattern_t *dl_render_fill_pattern(dl_render *r, const dl_style_layer *l);
 
 /* Frees the queued labels (called by dl_render_free). */
 void dl_render_clear_labels(dl_render *r);

@@ -10,12 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define DEFAULT_FONT "Noto Sans CJK SC, DejaVu Sans"
 #define MAX_DPI 2400
 #define MAX_TEXT_PX 1000 /* a glyph this big is already a poster */
 #define MAX_EMS 100
 #define MAX_DASH 1000    /* in line widths */
+#define MAX_PATTERN_PX 1000 /* fill-pattern spacing and line width */
 #define MAX_ZOOM 24
 #define SUBTITLE_GAP 6   /* px between the title and the subtitle */
 
@@ -114,6 +116,84 @@ static dline_status get_number(loader *L, const dl_yaml_node *n, const char *nam
     if (v > max)
         return err(L, n, "'%s' %g is over the limit of %g", name, v, max);
     *out = v;
+    return DLINE_OK;
+}
+
+/* A length node: a plain number of px, or a number with a unit ("9pt",
+ * "4mm"), quoted or not. A quoted number without a unit is refused, as
+ * everywhere a number is needed. Returns as dl_style_length. */
+static int length_of(const dl_yaml_node *n, double *px, const char **unit, size_t *unit_len)
+{
+    *unit_len = 0;
+    if (!is_scalar(n) || dl_yaml_is_null(n))
+        return -1;
+    int r = dl_style_length(n->text, n->len, px, unit, unit_len);
+    if (r == 0 && *unit_len == 0 && !n->plain)
+        return -1;
+    return r;
+}
+
+static dline_status unit_error(loader *L, const dl_yaml_node *n, const char *name,
+                               const char *unit, size_t unit_len)
+{
+    char b[80];
+    return err(L, n, "'%s': unknown unit '%.*s' in '%s' (use px, pt, mm, cm or in)", name,
+               (int)(unit_len < 16 ? unit_len : 16), unit, shown(n->text, b, sizeof b));
+}
+
+/* A length (see length_of) within min..max px. */
+static dline_status get_length(loader *L, const dl_yaml_node *n, const char *name, double min,
+                               double max, double *out)
+{
+    double v;
+    const char *unit;
+    size_t ulen;
+    int r = length_of(n, &v, &unit, &ulen);
+    if (r == -2)
+        return unit_error(L, n, name, unit, ulen);
+    if (r != 0)
+        return err(L, n, "'%s' must be a number", name);
+    if (v < min) {
+        if (min == 0)
+            return err(L, n, "'%s' must not be negative", name);
+        return err(L, n, "'%s' must be at least %g", name, min);
+    }
+    if (v > max) {
+        char b[80];
+        if (ulen)
+            return err(L, n, "'%s' %s is over the limit of %g px", name,
+                       shown(n->text, b, sizeof b), max);
+        return err(L, n, "'%s' %g is over the limit of %g", name, v, max);
+    }
+    *out = v;
+    return DLINE_OK;
+}
+
+/* [x, y] of lengths within -limit..limit px. */
+static dline_status get_length_pair(loader *L, const dl_yaml_node *n, const char *name,
+                                    double limit, double out[2])
+{
+    if (!n || n->kind != DL_YAML_SEQUENCE || n->n != 2)
+        return err(L, n, "'%s' must be [x, y]", name);
+    for (size_t i = 0; i < 2; i++) {
+        double v;
+        const char *unit;
+        size_t ulen;
+        const dl_yaml_node *e = n->items[i];
+        int r = length_of(e, &v, &unit, &ulen);
+        if (r == -2)
+            return unit_error(L, e, name, unit, ulen);
+        if (r != 0)
+            return err(L, e, "'%s' must be [x, y] numbers", name);
+        if (fabs(v) > limit) {
+            char b[80];
+            if (ulen)
+                return err(L, e, "'%s' %s is over the limit of %g px", name,
+                           shown(e->text, b, sizeof b), limit);
+            return err(L, e, "'%s' %g is over the limit of %g", name, v, limit);
+        }
+        out[i] = v;
+    }
     return DLINE_OK;
 }
 
@@ -294,8 +374,9 @@ enum {
 };
 
 typedef enum {
-    K_COLOR, K_NUMBER, K_OPACITY, K_DASHES, K_CAP, K_JOIN, K_ANCHOR, K_TEXT_FIELD, K_FONT,
-    K_OFFSET, K_BOOL
+    K_COLOR, K_NUMBER, K_LENGTH, K_OPACITY, K_DASHES, K_CAP, K_JOIN, K_ANCHOR, K_TEXT_FIELD, K_FONT,
+    K_OFFSET, K_BOOL, K_ANCHORS, K_SORT_KEY, K_PLACEMENT, K_FONT_SECONDARY,
+    K_SIGNED, K_POSITIVE, K_GRADIENT, K_PATTERN
 } prop_kind;
 
 typedef struct {
@@ -314,33 +395,57 @@ static const prop_def props[] = {
     {"fill-color", T_FILL, 0, K_COLOR, F(fill_color), 0},
     {"fill-opacity", T_FILL, 0, K_OPACITY, F(fill_opacity), 0},
     {"fill-outline-color", T_FILL, 0, K_COLOR, F(fill_outline_color), 0},
+    {"fill-pattern", T_FILL, 0, K_PATTERN, F(fill_pattern), 0},
+    {"fill-pattern-spacing", T_FILL, 0, K_POSITIVE, F(fill_pattern_spacing), MAX_PATTERN_PX},
+    {"fill-pattern-width", T_FILL, 0, K_LENGTH, F(fill_pattern_width), MAX_PATTERN_PX},
     {"line-color", T_LINE, 0, K_COLOR, F(line_color), 0},
-    {"line-width", T_LINE, 0, K_NUMBER, F(line_width), DL_MAX_SIZE_PX},
+    {"line-width", T_LINE, 0, K_LENGTH, F(line_width), DL_MAX_SIZE_PX},
     {"line-opacity", T_LINE, 0, K_OPACITY, F(line_opacity), 0},
     {"line-dasharray", T_LINE, 0, K_DASHES, F(line_dasharray), MAX_DASH},
     {"line-cap", T_LINE, 1, K_CAP, F(line_cap), 0},
     {"line-join", T_LINE, 1, K_JOIN, F(line_join), 0},
-    {"circle-radius", T_CIRCLE, 0, K_NUMBER, F(circle_radius), DL_MAX_SIZE_PX},
+    {"line-offset", T_LINE, 0, K_SIGNED, F(line_offset), DL_MAX_SIZE_PX},
+    {"line-gap-width", T_LINE, 0, K_LENGTH, F(line_gap_width), DL_MAX_SIZE_PX},
+    {"line-gradient", T_LINE, 0, K_GRADIENT, F(line_gradient), 0},
+    {"circle-radius", T_CIRCLE, 0, K_LENGTH, F(circle_radius), DL_MAX_SIZE_PX},
     {"circle-color", T_CIRCLE, 0, K_COLOR, F(circle_color), 0},
     {"circle-opacity", T_CIRCLE, 0, K_OPACITY, F(circle_opacity), 0},
     {"circle-stroke-color", T_CIRCLE, 0, K_COLOR, F(circle_stroke_color), 0},
-    {"circle-stroke-width", T_CIRCLE, 0, K_NUMBER, F(circle_stroke_width), DL_MAX_SIZE_PX},
+    {"circle-stroke-width", T_CIRCLE, 0, K_LENGTH, F(circle_stroke_width), DL_MAX_SIZE_PX},
     {"text-field", T_SYMBOL, 1, K_TEXT_FIELD, F(text_field), 0},
     {"text-font", T_SYMBOL, 1, K_FONT, F(text_font), 0},
-    {"text-size", T_SYMBOL, 1, K_NUMBER, F(text_size), MAX_TEXT_PX},
+    {"text-size", T_SYMBOL, 1, K_LENGTH, F(text_size), MAX_TEXT_PX},
     {"text-offset", T_SYMBOL, 1, K_OFFSET, F(text_offset), MAX_EMS},
     {"text-anchor", T_SYMBOL, 1, K_ANCHOR, F(text_anchor), 0},
     {"text-line-height", T_SYMBOL, 1, K_NUMBER, F(text_line_height), MAX_EMS},
     {"text-max-width", T_SYMBOL, 1, K_NUMBER, F(text_max_width), MAX_EMS},
     {"text-allow-overlap", T_SYMBOL, 1, K_BOOL, F(text_allow_overlap), 0},
+    {"text-variable-anchor", T_SYMBOL, 1, K_ANCHORS, F(text_variable_anchor), 0},
+    {"text-radial-offset", T_SYMBOL, 1, K_NUMBER, F(text_radial_offset), MAX_EMS},
+    {"text-padding", T_SYMBOL, 1, K_LENGTH, F(text_padding), MAX_TEXT_PX},
+    {"text-optional", T_SYMBOL, 1, K_BOOL, F(text_optional), 0},
+    {"symbol-sort-key", T_SYMBOL, 1, K_SORT_KEY, F(symbol_sort_key), 0},
+    {"symbol-placement", T_SYMBOL, 1, K_PLACEMENT, F(symbol_placement_line), 0},
+    {"symbol-spacing", T_SYMBOL, 1, K_LENGTH, F(symbol_spacing), DL_MAX_SIZE_PX},
+    {"text-max-angle", T_SYMBOL, 1, K_NUMBER, F(text_max_angle), 180},
+    {"text-leader", T_SYMBOL, 1, K_BOOL, F(text_leader), 0},
+    {"text-leader-threshold", T_SYMBOL, 1, K_LENGTH, F(text_leader_threshold), DL_MAX_SIZE_PX},
+    {"text-leader-color", T_SYMBOL, 0, K_COLOR, F(text_leader_color), 0},
+    {"text-leader-width", T_SYMBOL, 0, K_LENGTH, F(text_leader_width), MAX_TEXT_PX},
+    {"text-field-secondary", T_SYMBOL, 1, K_TEXT_FIELD, F(text_field_secondary), 0},
+    {"text-size-secondary", T_SYMBOL, 1, K_LENGTH, F(text_size_secondary), MAX_TEXT_PX},
+    {"text-font-secondary", T_SYMBOL, 1, K_FONT_SECONDARY, F(text_font_secondary), 0},
     {"text-color", T_SYMBOL, 0, K_COLOR, F(text_color), 0},
     {"text-opacity", T_SYMBOL, 0, K_OPACITY, F(text_opacity), 0},
     {"text-halo-color", T_SYMBOL, 0, K_COLOR, F(text_halo_color), 0},
-    {"text-halo-width", T_SYMBOL, 0, K_NUMBER, F(text_halo_width), MAX_TEXT_PX},
+    {"text-halo-width", T_SYMBOL, 0, K_LENGTH, F(text_halo_width), MAX_TEXT_PX},
 };
 #undef F
 
 static const char *const type_names[] = {"background", "fill", "line", "circle", "symbol"};
+
+static dline_status set_cartography(loader *L, dl_style_layer *layer, const prop_def *p,
+                                    const dl_yaml_node *v);
 
 static dline_status set_property(loader *L, dl_style_layer *layer, const prop_def *p,
                                  const dl_yaml_node *v)
@@ -353,11 +458,22 @@ static dline_status set_property(loader *L, dl_style_layer *layer, const prop_de
         st = get_color(L, v, p->name, field);
         if (st == DLINE_OK && p->offset == offsetof(dl_style_layer, fill_outline_color))
             layer->has_fill_outline = 1;
+        if (st == DLINE_OK && p->offset == offsetof(dl_style_layer, text_leader_color))
+            layer->has_text_leader_color = 1;
         return st;
-    case K_NUMBER: return get_number(L, v, p->name, 0, p->max, field);
+    case K_NUMBER:
+        st = get_number(L, v, p->name, 0, p->max, field);
+        if (st == DLINE_OK && p->offset == offsetof(dl_style_layer, text_radial_offset))
+            layer->has_text_radial_offset = 1;
+        return st;
+    case K_LENGTH: return get_length(L, v, p->name, 0, p->max, field);
     case K_OPACITY: return get_unit(L, v, p->name, field);
     case K_BOOL: return get_bool(L, v, p->name, field);
     case K_OFFSET: return get_pair(L, v, p->name, p->max, field);
+    case K_SIGNED:
+    case K_POSITIVE:
+    case K_GRADIENT:
+    case K_PATTERN: return set_cartography(L, layer, p, v);
     case K_CAP: {
         static const char *const caps[] = {"butt", "round", "square"};
         if ((st = get_enum(L, v, p->name, caps, COUNT(caps), &e)) == DLINE_OK)
@@ -405,11 +521,11 @@ static dline_status set_property(loader *L, dl_style_layer *layer, const prop_de
             if (!t)
                 return no_memory(L);
             snprintf(t, v->items[1]->len + 3, "{%s}", v->items[1]->text);
-            free(layer->text_field);
-            layer->text_field = t;
+            free(*(char **)field);
+            *(char **)field = t;
             return DLINE_OK;
         }
-        return get_string(L, v, p->name, 1, &layer->text_field);
+        return get_string(L, v, p->name, 1, field);
     case K_FONT: {
         int bold;
         st = get_fonts(L, v, p->name, &layer->text_font, &bold);
@@ -422,8 +538,163 @@ static dline_status set_property(loader *L, dl_style_layer *layer, const prop_de
         layer->text_weight = w;
         return DLINE_OK;
     }
+    case K_FONT_SECONDARY: {
+        int bold;
+        st = get_fonts(L, v, p->name, &layer->text_font_secondary, &bold);
+        if (st != DLINE_OK)
+            return st;
+        char *w = dl_strdup(bold ? "bold" : "normal");
+        if (!w)
+            return no_memory(L);
+        free(layer->text_weight_secondary);
+        layer->text_weight_secondary = w;
+        return DLINE_OK;
+    }
+    case K_ANCHORS: {
+        /* MapLibre text-variable-anchor: candidates in the order given. */
+        if (!v || v->kind != DL_YAML_SEQUENCE || v->n == 0)
+            return err(L, v, "'%s' must be a list of anchors such as [top, bottom, left]",
+                       p->name);
+        if (v->n > COUNT(layer->text_variable_anchor))
+            return err(L, v, "'%s' has more than %zu anchors", p->name,
+                       COUNT(layer->text_variable_anchor));
+        for (size_t i = 0; i < v->n; i++) {
+            if ((st = get_enum(L, v->items[i], p->name, anchor_names, COUNT(anchor_names), &e)))
+                return st;
+            for (size_t j = 0; j < i; j++)
+                if (layer->text_variable_anchor[j] == (dl_anchor)e)
+                    return err(L, v->items[i], "'%s' names '%s' twice", p->name,
+                               anchor_names[e]);
+            layer->text_variable_anchor[i] = (dl_anchor)e;
+        }
+        layer->text_nvariable_anchor = (int)v->n;
+        return DLINE_OK;
+    }
+    case K_SORT_KEY:
+        /* A number, or ["get", "field"] read from each feature; the full
+         * expression language comes later. */
+        if (v && v->kind == DL_YAML_SEQUENCE) {
+            if (v->n != 2 || !is_scalar(v->items[0]) || strcmp(v->items[0]->text, "get") != 0 ||
+                !is_scalar(v->items[1]) || dl_yaml_is_null(v->items[1]) || v->items[1]->len == 0)
+                return err(L, v, "'%s' must be a number or [\"get\", \"field\"]", p->name);
+            if ((st = get_string(L, v->items[1], p->name, 0, &layer->symbol_sort_key_field)))
+                return st;
+        } else {
+            double key;
+            if (!is_scalar(v) || !v->plain || dl_style_number(v->text, v->len, &key) != 0)
+                return err(L, v, "'%s' must be a number or [\"get\", \"field\"]", p->name);
+            layer->symbol_sort_key = key;
+            free(layer->symbol_sort_key_field);
+            layer->symbol_sort_key_field = NULL;
+        }
+        layer->has_sort_key = 1;
+        return DLINE_OK;
+    case K_PLACEMENT: {
+        static const char *const placements[] = {"point", "line"};
+        if ((st = get_enum(L, v, p->name, placements, COUNT(placements), &e)) == DLINE_OK)
+            layer->symbol_placement_line = e == 1;
+        return st;
+    }
     }
     return DLINE_OK;
+}
+
+/* line-gradient: MapLibre's ["interpolate", ["linear"], ["line-progress"], 0, C0, 1, C1, ...]
+ * (the only expression dline reads until expressions come) or dline's shorter
+ * list of [progress, colour] stops. */
+static const char GRADIENT_FORMS[] =
+    "must be [\"interpolate\", [\"linear\"], [\"line-progress\"], 0, COLOUR, 1, COLOUR] "
+    "or a list of [progress, colour] stops";
+
+static int is_call(const dl_yaml_node *n, const char *name)
+{
+    return n && n->kind == DL_YAML_SEQUENCE && n->n == 1 && is_scalar(n->items[0]) &&
+           strcmp(n->items[0]->text, name) == 0;
+}
+
+static dline_status gradient_stop(loader *L, dl_style_layer *layer, const char *name,
+                                  const dl_yaml_node *at, const dl_yaml_node *color)
+{
+    int i = layer->line_ngradient;
+    if (i == DL_MAX_GRADIENT_STOPS)
+        return err(L, at, "'%s' has more than %d stops", name, DL_MAX_GRADIENT_STOPS);
+    double v;
+    if (!is_scalar(at) || !at->plain || dl_style_number(at->text, at->len, &v) != 0 || v < 0 ||
+        v > 1)
+        return err(L, at, "'%s': a stop's progress must be a number between 0 and 1", name);
+    if (i > 0 && !(v > layer->line_gradient[i - 1].at))
+        return err(L, at, "'%s': stops must be in ascending order of progress", name);
+    dline_status st = get_color(L, color, name, &layer->line_gradient[i].color);
+    if (st != DLINE_OK)
+        return st;
+    layer->line_gradient[i].at = v;
+    layer->line_ngradient = i + 1;
+    return DLINE_OK;
+}
+
+static dline_status get_gradient(loader *L, dl_style_layer *layer, const char *name,
+                                 const dl_yaml_node *v)
+{
+    layer->line_ngradient = 0;
+    if (!v || v->kind != DL_YAML_SEQUENCE || v->n == 0)
+        return err(L, v, "'%s' %s", name, GRADIENT_FORMS);
+    dline_status st;
+    if (is_scalar(v->items[0])) {
+        if (strcmp(v->items[0]->text, "interpolate") != 0)
+            return err(L, v->items[0], "'%s' %s", name, GRADIENT_FORMS);
+        if (v->n < 3 || !is_call(v->items[1], "linear"))
+            return err(L, v->n > 1 ? v->items[1] : v,
+                       "'%s': only [\"linear\"] interpolation is supported", name);
+        if (!is_call(v->items[2], "line-progress"))
+            return err(L, v->items[2], "'%s': the input must be [\"line-progress\"]", name);
+        if (v->n < 5 || (v->n - 3) % 2 != 0)
+            return err(L, v, "'%s': \"interpolate\" needs progress, colour pairs", name);
+        for (size_t i = 3; i < v->n; i += 2)
+            if ((st = gradient_stop(L, layer, name, v->items[i], v->items[i + 1])) != DLINE_OK)
+                return st;
+        return DLINE_OK;
+    }
+    for (size_t i = 0; i < v->n; i++) {
+        const dl_yaml_node *s = v->items[i];
+        if (s->kind != DL_YAML_SEQUENCE || s->n != 2)
+            return err(L, s, "'%s': each stop must be [progress, colour]", name);
+        if ((st = gradient_stop(L, layer, name, s->items[0], s->items[1])) != DLINE_OK)
+            return st;
+    }
+    return DLINE_OK;
+}
+
+static dline_status set_cartography(loader *L, dl_style_layer *layer, const prop_def *p,
+                                    const dl_yaml_node *v)
+{
+    void *field = (char *)layer + p->offset;
+    switch (p->kind) {
+    case K_SIGNED:
+        return get_length(L, v, p->name, -p->max, p->max, field);
+    case K_POSITIVE: {
+        double d;
+        dline_status st = get_length(L, v, p->name, 0, p->max, &d);
+        if (st == DLINE_OK && !(d > 0))
+            return err(L, v, "'%s' must be greater than 0", p->name);
+        if (st == DLINE_OK)
+            *(double *)field = d;
+        return st;
+    }
+    case K_GRADIENT:
+        return get_gradient(L, layer, p->name, v);
+    case K_PATTERN: {
+        /* dline's built-in patterns, in dl_fill_pattern order after NONE. */
+        static const char *const names[] = {"hatch", "hatch-135", "crosshatch",
+                                            "horizontal", "vertical", "dots"};
+        int e;
+        dline_status st = get_enum(L, v, p->name, names, COUNT(names), &e);
+        if (st == DLINE_OK)
+            layer->fill_pattern = (dl_fill_pattern)(e + 1);
+        return st;
+    }
+    default:
+        return DLINE_OK;
+    }
 }
 
 static dline_status load_properties(loader *L, dl_style_layer *layer, const dl_yaml_node *block,
@@ -907,13 +1178,13 @@ static dline_status load_text(loader *L, const char *name, const dl_yaml_node *n
                 t->font = desc;
             }
         } else if (strcmp(k, "size") == 0) {
-            st = get_number(L, v, k, 0, MAX_TEXT_PX, &t->size);
+            st = get_length(L, v, k, 0, MAX_TEXT_PX, &t->size);
         } else if (strcmp(k, "color") == 0) {
             st = get_color(L, v, k, &t->color);
         } else if (strcmp(k, "halo-color") == 0) {
             st = get_color(L, v, k, &t->halo_color);
         } else if (strcmp(k, "halo-width") == 0) {
-            st = get_number(L, v, k, 0, MAX_TEXT_PX, &t->halo_width);
+            st = get_length(L, v, k, 0, MAX_TEXT_PX, &t->halo_width);
         } else if (strcmp(k, "position") == 0) {
             int e;
             st = get_enum(L, v, k, position_names, COUNT(position_names), &e);
@@ -921,7 +1192,7 @@ static dline_status load_text(loader *L, const char *name, const dl_yaml_node *n
                 t->position = position_values[e];
             given->position = 1;
         } else if (strcmp(k, "offset") == 0) {
-            st = get_pair(L, v, k, DL_MAX_SIZE_PX, t->offset);
+            st = get_length_pair(L, v, k, DL_MAX_SIZE_PX, t->offset);
             given->offset = 1;
         }
     }
@@ -942,39 +1213,374 @@ static void place_subtitle(dl_style *s, text_given sub)
     u->offset[1] = t->text ? SUBTITLE_GAP : t->offset[1];
 }
 
+/* Map furniture: scale bar, north arrow, legend and frame. Each block is
+ * `true`, `false` or a mapping of the keys below. */
+
+static const char *const scale_bar_keys[] = {"position", "offset", "max-width", "units", "font",
+                                             "size", "color", "halo-color", "halo-width"};
+static const char *const north_arrow_keys[] = {"position", "offset", "size", "font", "color",
+                                               "halo-color"};
+static const char *const legend_keys[] = {"position", "offset", "title", "font", "size",
+                                          "color", "background-color", "background-opacity",
+                                          "border-color", "border-width", "padding"};
+static const char *const frame_keys[] = {"width", "color"};
+
+/* *enabled from true/false, or 1 with *map set for a mapping (keys checked). */
+static dline_status furniture_block(loader *L, const char *name, const dl_yaml_node *n,
+                                    const char *const *keys, size_t nkeys, int *enabled,
+                                    const dl_yaml_node **map)
+{
+    *map = NULL;
+    if (n && n->kind == DL_YAML_MAPPING) {
+        *enabled = 1;
+        *map = n;
+        return check_keys(L, n, keys, nkeys);
+    }
+    if (is_scalar(n) && n->plain && (!strcmp(n->text, "true") || !strcmp(n->text, "false")))
+        return get_bool(L, n, name, enabled);
+    return err(L, n, "'%s' must be true, false or a mapping", name);
+}
+
+/* A Pango font description: the family list, then " Bold" when asked for. */
+static dline_status get_font_desc(loader *L, const dl_yaml_node *v, const char *name, char **out)
+{
+    int bold;
+    char *families = NULL;
+    dline_status st = get_fonts(L, v, name, &families, &bold);
+    if (st != DLINE_OK)
+        return st;
+    size_t len = strlen(families) + sizeof " Bold";
+    char *desc = malloc(len);
+    if (!desc) {
+        free(families);
+        return no_memory(L);
+    }
+    snprintf(desc, len, "%s%s", families, bold ? " Bold" : "");
+    free(families);
+    free(*out);
+    *out = desc;
+    return DLINE_OK;
+}
+
+static dline_status get_position(loader *L, const dl_yaml_node *v, const char *name,
+                                 dl_anchor *out)
+{
+    int e;
+    dline_status st = get_enum(L, v, name, position_names, COUNT(position_names), &e);
+    if (st == DLINE_OK)
+        *out = position_values[e];
+    return st;
+}
+
+static dline_status load_scale_bar(loader *L, const dl_yaml_node *n)
+{
+    dl_style_scale_bar *b = &L->style->furniture.scale_bar;
+    const dl_yaml_node *map;
+    dline_status st = furniture_block(L, "scale-bar", n, scale_bar_keys, COUNT(scale_bar_keys),
+                                      &b->enabled, &map);
+    for (size_t i = 0; map && i < map->n && st == DLINE_OK; i++) {
+        const char *k = dl_yaml_key(map, i)->text;
+        const dl_yaml_node *v = dl_yaml_value(map, i);
+        if (!strcmp(k, "position"))
+            st = get_position(L, v, k, &b->position);
+        else if (!strcmp(k, "offset"))
+            st = get_length_pair(L, v, k, DL_MAX_SIZE_PX, b->offset);
+        else if (!strcmp(k, "max-width"))
+            st = get_length(L, v, k, 1, DL_MAX_SIZE_PX, &b->max_width);
+        else if (!strcmp(k, "units")) {
+            /* Imperial units (ft, mi) may come later. */
+            static const char *const units[] = {"metric"};
+            int e;
+            st = get_enum(L, v, k, units, COUNT(units), &e);
+        } else if (!strcmp(k, "font"))
+            st = get_font_desc(L, v, k, &b->font);
+        else if (!strcmp(k, "size"))
+            st = get_length(L, v, k, 1, MAX_TEXT_PX, &b->size);
+        else if (!strcmp(k, "color"))
+            st = get_color(L, v, k, &b->color);
+        else if (!strcmp(k, "halo-color"))
+            st = get_color(L, v, k, &b->halo_color);
+        else if (!strcmp(k, "halo-width"))
+            st = get_length(L, v, k, 0, MAX_TEXT_PX, &b->halo_width);
+    }
+    return st;
+}
+
+static dline_status load_north_arrow(loader *L, const dl_yaml_node *n)
+{
+    dl_style_north_arrow *a = &L->style->furniture.north_arrow;
+    const dl_yaml_node *map;
+    dline_status st = furniture_block(L, "north-arrow", n, north_arrow_keys,
+                                      COUNT(north_arrow_keys), &a->enabled, &map);
+    for (size_t i = 0; map && i < map->n && st == DLINE_OK; i++) {
+        const char *k = dl_yaml_key(map, i)->text;
+        const dl_yaml_node *v = dl_yaml_value(map, i);
+        if (!strcmp(k, "position"))
+            st = get_position(L, v, k, &a->position);
+        else if (!strcmp(k, "offset"))
+            st = get_length_pair(L, v, k, DL_MAX_SIZE_PX, a->offset);
+        else if (!strcmp(k, "size"))
+            st = get_length(L, v, k, 1, MAX_TEXT_PX, &a->size);
+        else if (!strcmp(k, "font"))
+            st = get_font_desc(L, v, k, &a->font);
+        else if (!strcmp(k, "color"))
+            st = get_color(L, v, k, &a->color);
+        else if (!strcmp(k, "halo-color"))
+            st = get_color(L, v, k, &a->halo_color);
+    }
+    return st;
+}
+
+static dline_status load_legend(loader *L, const dl_yaml_node *n)
+{
+    dl_style_legend *g = &L->style->furniture.legend;
+    const dl_yaml_node *map;
+    g->line = n->line;
+    g->col = n->col;
+    dline_status st = furniture_block(L, "legend", n, legend_keys, COUNT(legend_keys),
+                                      &g->enabled, &map);
+    for (size_t i = 0; map && i < map->n && st == DLINE_OK; i++) {
+        const char *k = dl_yaml_key(map, i)->text;
+        const dl_yaml_node *v = dl_yaml_value(map, i);
+        if (!strcmp(k, "position"))
+            st = get_position(L, v, k, &g->position);
+        else if (!strcmp(k, "offset"))
+            st = get_length_pair(L, v, k, DL_MAX_SIZE_PX, g->offset);
+        else if (!strcmp(k, "title"))
+            st = get_string(L, v, k, 0, &g->title);
+        else if (!strcmp(k, "font"))
+            st = get_font_desc(L, v, k, &g->font);
+        else if (!strcmp(k, "size"))
+            st = get_length(L, v, k, 1, MAX_TEXT_PX, &g->size);
+        else if (!strcmp(k, "color"))
+            st = get_color(L, v, k, &g->color);
+        else if (!strcmp(k, "background-color"))
+            st = get_color(L, v, k, &g->background_color);
+        else if (!strcmp(k, "background-opacity"))
+            st = get_unit(L, v, k, &g->background_opacity);
+        else if (!strcmp(k, "border-color"))
+            st = get_color(L, v, k, &g->border_color);
+        else if (!strcmp(k, "border-width"))
+            st = get_length(L, v, k, 0, MAX_TEXT_PX, &g->border_width);
+        else if (!strcmp(k, "padding"))
+            st = get_length(L, v, k, 0, MAX_TEXT_PX, &g->padding);
+    }
+    return st;
+}
+
+static dline_status load_frame(loader *L, const dl_yaml_node *n)
+{
+    dl_style_frame *f = &L->style->furniture.frame;
+    const dl_yaml_node *map;
+    dline_status st = furniture_block(L, "frame", n, frame_keys, COUNT(frame_keys), &f->enabled,
+                                      &map);
+    for (size_t i = 0; map && i < map->n && st == DLINE_OK; i++) {
+        const char *k = dl_yaml_key(map, i)->text;
+        const dl_yaml_node *v = dl_yaml_value(map, i);
+        if (!strcmp(k, "width"))
+            st = get_length(L, v, k, 0, MAX_TEXT_PX, &f->width);
+        else if (!strcmp(k, "color"))
+            st = get_color(L, v, k, &f->color);
+    }
+    return st;
+}
+
+static dline_status furniture_defaults(loader *L)
+{
+    dl_style_furniture *f = &L->style->furniture;
+    dl_style_scale_bar *b = &f->scale_bar;
+    b->position = DL_ANCHOR_BOTTOM_LEFT;
+    b->offset[0] = b->offset[1] = 16;
+    b->max_width = 150;
+    b->size = 11;
+    dl_color_parse("#222222", &b->color);
+    dl_color_parse("rgba(255, 255, 255, 0.85)", &b->halo_color);
+    b->halo_width = 1.5;
+    dl_style_north_arrow *a = &f->north_arrow;
+    a->position = DL_ANCHOR_TOP_RIGHT;
+    a->offset[0] = a->offset[1] = 16;
+    a->size = 36;
+    dl_color_parse("#222222", &a->color);
+    dl_color_parse("#ffffff", &a->halo_color);
+    dl_style_legend *g = &f->legend;
+    g->enabled = -1;
+    g->position = DL_ANCHOR_BOTTOM_LEFT;
+    g->offset[0] = g->offset[1] = 16;
+    g->size = 12;
+    dl_color_parse("#222222", &g->color);
+    dl_color_parse("#ffffff", &g->background_color);
+    g->background_opacity = 0.85;
+    dl_color_parse("#999999", &g->border_color);
+    g->border_width = 0.8;
+    g->padding = 8;
+    f->frame.width = 1;
+    dl_color_parse("#222222", &f->frame.color);
+    if (!(b->font = dl_strdup(DEFAULT_FONT)) || !(a->font = dl_strdup(DEFAULT_FONT " Bold")) ||
+        !(g->font = dl_strdup(DEFAULT_FONT)))
+        return no_memory(L);
+    return DLINE_OK;
+}
+
+/* The legend is drawn when a layer has a `legend` text, unless `legend:
+ * false`; a legend block with nothing to list says so. */
+static void check_legend(loader *L)
+{
+    dl_style *s = L->style;
+    size_t entries = 0;
+    for (size_t i = 0; i < s->nlayers; i++)
+        entries += s->layers[i].legend != NULL;
+    dl_style_legend *g = &s->furniture.legend;
+    if (g->enabled == 1 && entries == 0)
+        dl_warn(L->ctx, L->path, g->line, g->col,
+                "'legend' has no entries: give layers a 'legend' text");
+    if (g->enabled == -1)
+        g->enabled = entries > 0;
+}
+
 /* Top-level values */
 
+int dl_style_length(const char *s, size_t len, double *px, const char **unit, size_t *unit_len)
+{
+    static const struct {
+        char name[3];
+        double px;
+    } units[] = {{"px", 1}, {"pt", 96.0 / 72}, {"mm", 96 / 25.4}, {"cm", 96 / 2.54}, {"in", 96}};
+    size_t n = len;
+    while (n > 0 && ((s[n - 1] >= 'a' && s[n - 1] <= 'z') || (s[n - 1] >= 'A' && s[n - 1] <= 'Z') ||
+                     s[n - 1] == '%'))
+        n--;
+    *unit = s + n;
+    *unit_len = len - n;
+    double v;
+    if (n == 0 || dl_style_number(s, n, &v) != 0)
+        return -1;
+    if (n == len) {
+        *px = v;
+        return 0;
+    }
+    for (size_t i = 0; i < COUNT(units); i++) {
+        /* Units are ASCII letters: | 0x20 folds them to lower case. */
+        if (len - n == 2 && (s[n] | 0x20) == units[i].name[0] &&
+            (s[n + 1] | 0x20) == units[i].name[1]) {
+            *px = v * units[i].px;
+            return 0;
+        }
+    }
+    return -2;
+}
+
+int dl_style_paper(const char *s, double *width, double *height)
+{
+    /* Sizes in the paper's own unit, so letter is exactly 816 x 1056 px. */
+    static const struct {
+        const char *name;
+        double w, h, per_inch;
+    } papers[] = {{"A3", 297, 420, 25.4}, {"A4", 210, 297, 25.4}, {"A5", 148, 210, 25.4},
+                  {"letter", 8.5, 11, 1}, {"legal", 8.5, 14, 1}};
+    const char *colon = strchr(s, ':');
+    size_t len = colon ? (size_t)(colon - s) : strlen(s);
+    int landscape = 0;
+    if (colon) {
+        if (strcasecmp(colon + 1, "landscape") == 0)
+            landscape = 1;
+        else if (strcasecmp(colon + 1, "portrait") != 0)
+            return -1;
+    }
+    for (size_t i = 0; i < COUNT(papers); i++) {
+        if (strlen(papers[i].name) == len && strncasecmp(s, papers[i].name, len) == 0) {
+            double w = papers[i].w / papers[i].per_inch * 96;
+            double h = papers[i].h / papers[i].per_inch * 96;
+            *width = landscape ? h : w;
+            *height = landscape ? w : h;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int is_px(const char *unit, size_t len)
+{
+    return len == 2 && (unit[0] | 0x20) == 'p' && (unit[1] | 0x20) == 'x';
+}
+
+/* A side in px (no unit, or "px") must be whole px; a side in physical
+ * units is kept as the exact fraction (210mm is 793.7 px), which the PDF
+ * page keeps and a PNG rounds to whole pixels. */
 static dline_status load_size(loader *L, const dl_yaml_node *n)
 {
     static const char *const what[] = {"width", "height"};
     const char *shape = "'size' must be [width, height] or \"WxH\"";
     double v[2];
+    int physical[2] = {0, 0};
+    char text[2][64];
+    const char *unit;
+    size_t ulen;
     if (n->kind == DL_YAML_SEQUENCE && n->n == 2) {
         for (int i = 0; i < 2; i++) {
             const dl_yaml_node *e = n->items[i];
-            if (!is_scalar(e) || !e->plain || dl_style_number(e->text, e->len, &v[i]) != 0)
+            int r = length_of(e, &v[i], &unit, &ulen);
+            if (r == -2)
+                return unit_error(L, e, "size", unit, ulen);
+            if (r != 0)
                 return err(L, e, "%s", shape);
+            physical[i] = ulen && !is_px(unit, ulen);
+            snprintf(text[i], sizeof text[i], "%s", e->text);
         }
-    } else if (is_scalar(n)) {
-        const char *x = strchr(n->text, 'x');
-        if (!x || dl_style_number(n->text, (size_t)(x - n->text), &v[0]) != 0 ||
-            dl_style_number(x + 1, strlen(x + 1), &v[1]) != 0)
+    } else if (is_scalar(n) && !dl_yaml_is_null(n)) {
+        /* "WxH" whose sides may have units ("210mmx297mm", "800pxx600px"):
+         * split at the first 'x' that leaves a length on each side. */
+        const char *bad_unit = NULL;
+        size_t bad_len = 0;
+        int found = 0;
+        for (const char *x = strchr(n->text, 'x'); x && !found; x = strchr(x + 1, 'x')) {
+            const char *u[2];
+            size_t ul[2];
+            size_t wl = (size_t)(x - n->text), hl = strlen(x + 1);
+            int r0 = dl_style_length(n->text, wl, &v[0], &u[0], &ul[0]);
+            int r1 = dl_style_length(x + 1, hl, &v[1], &u[1], &ul[1]);
+            if (r0 == 0 && r1 == 0) {
+                found = 1;
+                for (int i = 0; i < 2; i++)
+                    physical[i] = ul[i] && !is_px(u[i], ul[i]);
+                snprintf(text[0], sizeof text[0], "%.*s", (int)wl, n->text);
+                snprintf(text[1], sizeof text[1], "%s", x + 1);
+            } else if (!bad_unit && r0 != -1 && r1 != -1) {
+                bad_unit = r0 == -2 ? u[0] : u[1];
+                bad_len = r0 == -2 ? ul[0] : ul[1];
+            }
+        }
+        if (!found && bad_unit)
+            return unit_error(L, n, "size", bad_unit, bad_len);
+        if (!found)
             return err(L, n, "%s", shape);
     } else {
         return err(L, n, "%s", shape);
     }
     for (int i = 0; i < 2; i++) {
         const dl_yaml_node *at = n->kind == DL_YAML_SEQUENCE ? n->items[i] : n;
-        if (v[i] != floor(v[i]))
+        if (!physical[i] && v[i] != floor(v[i]))
             return err(L, at, "'size' %s must be a whole number of px", what[i]);
         if (v[i] < 1)
             return err(L, at, "'size' %s must be at least 1 px", what[i]);
         if (v[i] > DL_MAX_SIZE_PX)
-            return err(L, at, "'size' %s %g is over the limit of %d px", what[i], v[i],
+            return err(L, at, "'size' %s %s is over the limit of %d px", what[i], text[i],
                        DL_MAX_SIZE_PX);
     }
-    L->style->width = (int)v[0];
-    L->style->height = (int)v[1];
+    L->style->width = v[0];
+    L->style->height = v[1];
+    return DLINE_OK;
+}
+
+static dline_status load_paper(loader *L, const dl_yaml_node *n)
+{
+    char b[80];
+    if (!is_scalar(n) || dl_yaml_is_null(n))
+        return err(L, n, "'paper' must be a paper name such as A4 or A4:landscape");
+    if (dl_style_paper(n->text, &L->style->width, &L->style->height) != 0)
+        return err(L, n,
+                   "'paper': unknown paper '%s' (use A3, A4, A5, letter or legal, "
+                   "optionally with :landscape)",
+                   shown(n->text, b, sizeof b));
     return DLINE_OK;
 }
 
@@ -1108,6 +1714,8 @@ static void layer_defaults(dl_style_layer *l)
     l->line_opacity = 1;
     l->line_cap = DL_CAP_BUTT;
     l->line_join = DL_JOIN_MITER;
+    l->fill_pattern_spacing = 6;
+    l->fill_pattern_width = 1;
     l->circle_radius = 5;
     l->circle_color = black;
     l->circle_opacity = 1;
@@ -1122,10 +1730,16 @@ static void layer_defaults(dl_style_layer *l)
     l->text_anchor_auto = 1;
     l->text_line_height = 1.2;
     l->text_max_width = 10;
+    l->text_padding = 2;
+    l->symbol_spacing = 250;
+    l->text_max_angle = 45;
+    l->text_leader_color = black;
+    l->text_leader_width = 0.8;
 }
 
 static const char *const layer_keys[] = {"id", "type", "source", "filter", "minzoom", "maxzoom",
-                                         "connect-by", "connect-smooth", "paint", "layout"};
+                                         "connect-by", "connect-smooth", "paint", "layout",
+                                         "legend"};
 
 static dline_status load_layer(loader *L, const dl_yaml_node *n, size_t index)
 {
@@ -1200,14 +1814,20 @@ static dline_status load_layer(loader *L, const dl_yaml_node *n, size_t index)
         } else if (strcmp(key, "maxzoom") == 0) {
             st = get_number(L, v, key, 0, MAX_ZOOM, &layer->maxzoom);
         } else if (strcmp(key, "connect-by") == 0 || strcmp(key, "connect-smooth") == 0) {
-            if (layer->type != DL_LAYER_LINE)
-                return err(L, k, "'%s' applies only to line layers", key);
+            /* A symbol layer joins the points too, to put text along the line. */
+            if (layer->type != DL_LAYER_LINE && layer->type != DL_LAYER_SYMBOL)
+                return err(L, k, "'%s' applies only to line and symbol layers", key);
             if (strcmp(key, "connect-by") == 0) {
                 st = get_string(L, v, key, 0, &layer->connect_by);
             } else {
                 st = get_bool(L, v, key, &layer->connect_smooth);
                 smooth = k;
             }
+        } else if (strcmp(key, "legend") == 0) {
+            if (layer->type != DL_LAYER_FILL && layer->type != DL_LAYER_LINE &&
+                layer->type != DL_LAYER_CIRCLE)
+                return err(L, k, "'legend' applies only to fill, line and circle layers");
+            st = get_string(L, v, key, 0, &layer->legend);
         } else if (strcmp(key, "paint") == 0) {
             st = load_properties(L, layer, v, 0);
         } else if (strcmp(key, "layout") == 0) {
@@ -1260,7 +1880,7 @@ static dline_status load_fit(loader *L, const dl_yaml_node *n)
         if (st != DLINE_OK)
             return st;
         const dl_yaml_node *pad = dl_yaml_get(n, "padding");
-        if (pad && (st = get_number(L, pad, "padding", 0, DL_MAX_SIZE_PX, &s->fit_padding)))
+        if (pad && (st = get_length(L, pad, "padding", 0, DL_MAX_SIZE_PX, &s->fit_padding)))
             return st;
         ids = dl_yaml_get(n, "layers");
         if (!ids)
@@ -1298,8 +1918,9 @@ static dline_status load_fit(loader *L, const dl_yaml_node *n)
     return DLINE_OK;
 }
 
-static const char *const top_keys[] = {"size", "dpi", "crs", "extent", "fit", "background",
-                                       "title", "subtitle", "attribution", "sources", "layers"};
+static const char *const top_keys[] = {"size", "paper", "dpi", "crs", "extent", "fit", "background",
+                                       "title", "subtitle", "attribution", "sources", "layers",
+                                       "scale-bar", "north-arrow", "legend", "frame"};
 
 static dline_status load_top(loader *L, const dl_yaml_node *root)
 {
@@ -1320,6 +1941,8 @@ static dline_status load_top(loader *L, const dl_yaml_node *root)
         const dl_yaml_node *v = dl_yaml_value(root, i);
         if (strcmp(k, "size") == 0)
             st = load_size(L, v);
+        else if (strcmp(k, "paper") == 0)
+            st = load_paper(L, v);
         else if (strcmp(k, "dpi") == 0) {
             double dpi;
             if (!is_scalar(v) || !v->plain || dl_style_number(v->text, v->len, &dpi) != 0)
@@ -1344,9 +1967,20 @@ static dline_status load_top(loader *L, const dl_yaml_node *root)
             st = load_text(L, k, v, &s->attribution, &ag);
         else if (strcmp(k, "sources") == 0)
             st = load_sources(L, v);
+        else if (strcmp(k, "scale-bar") == 0)
+            st = load_scale_bar(L, v);
+        else if (strcmp(k, "north-arrow") == 0)
+            st = load_north_arrow(L, v);
+        else if (strcmp(k, "legend") == 0)
+            st = load_legend(L, v);
+        else if (strcmp(k, "frame") == 0)
+            st = load_frame(L, v);
     }
     if (st != DLINE_OK)
         return st;
+    const dl_yaml_node *paper = dl_yaml_get(root, "paper");
+    if (paper && dl_yaml_get(root, "size"))
+        return err(L, paper, "'size' and 'paper' cannot both be given");
     /* Layers name sources and fit names layers, wherever they stand in the file. */
     const dl_yaml_node *layers = dl_yaml_get(root, "layers");
     if (layers && (st = load_layers(L, layers)) != DLINE_OK)
@@ -1359,6 +1993,7 @@ static dline_status load_top(loader *L, const dl_yaml_node *root)
             return st;
     }
     place_subtitle(s, sg);
+    check_legend(L);
     return DLINE_OK;
 }
 
@@ -1378,7 +2013,8 @@ static dline_status style_defaults(loader *L)
         (st = text_defaults(L, &s->subtitle, DEFAULT_FONT, 14, "#444444", DL_ANCHOR_TOP_LEFT, 16,
                             16, 2)) ||
         (st = text_defaults(L, &s->attribution, DEFAULT_FONT, 10, "#666666",
-                            DL_ANCHOR_BOTTOM_RIGHT, 8, 8, 1.5)))
+                            DL_ANCHOR_BOTTOM_RIGHT, 8, 8, 1.5)) ||
+        (st = furniture_defaults(L)))
         return st;
     return DLINE_OK;
 }
@@ -1430,6 +2066,10 @@ void dl_style_free(dl_style *s)
     text_free(&s->title);
     text_free(&s->subtitle);
     text_free(&s->attribution);
+    free(s->furniture.scale_bar.font);
+    free(s->furniture.north_arrow.font);
+    free(s->furniture.legend.title);
+    free(s->furniture.legend.font);
     for (size_t i = 0; i < s->nsources; i++) {
         free(s->sources[i].name);
         free(s->sources[i].path);
@@ -1442,9 +2082,14 @@ void dl_style_free(dl_style *s)
         free(l->id);
         filter_free(l->filter);
         free(l->connect_by);
+        free(l->legend);
         free(l->text_field);
         free(l->text_font);
         free(l->text_weight);
+        free(l->symbol_sort_key_field);
+        free(l->text_field_secondary);
+        free(l->text_font_secondary);
+        free(l->text_weight_secondary);
     }
     free(s->layers);
     free(s);

@@ -30,6 +30,21 @@ typedef enum {
 typedef enum { DL_CAP_BUTT, DL_CAP_ROUND, DL_CAP_SQUARE } dl_line_cap;
 typedef enum { DL_JOIN_MITER, DL_JOIN_ROUND, DL_JOIN_BEVEL } dl_line_join;
 
+/* fill-pattern: built-in patterns (MapLibre names a sprite image; dline has
+ * no sprites). NONE fills with fill-color. */
+typedef enum {
+    DL_PATTERN_NONE, DL_PATTERN_HATCH, DL_PATTERN_HATCH_135, DL_PATTERN_CROSSHATCH,
+    DL_PATTERN_HORIZONTAL, DL_PATTERN_VERTICAL, DL_PATTERN_DOTS
+} dl_fill_pattern;
+
+#define DL_MAX_GRADIENT_STOPS 16
+
+/* One stop of line-gradient: the colour at a progress 0..1 along the line. */
+typedef struct {
+    double at;
+    dl_color color;
+} dl_gradient_stop;
+
 /* MapLibre text-anchor: the part of the label placed at the anchor point. */
 typedef enum {
     DL_ANCHOR_CENTER, DL_ANCHOR_LEFT, DL_ANCHOR_RIGHT, DL_ANCHOR_TOP, DL_ANCHOR_BOTTOM,
@@ -85,6 +100,9 @@ typedef struct {
     char *connect_by;
     int connect_smooth;
 
+    /* legend: the text of this layer's row in the map legend; NULL for none */
+    char *legend;
+
     /* paint, all sizes in px at 96 dpi */
     dl_color background_color; double background_opacity;
     dl_color fill_color; double fill_opacity;
@@ -92,6 +110,12 @@ typedef struct {
     dl_color line_color; double line_width; double line_opacity;
     double line_dasharray[DL_MAX_DASHES]; int line_ndash; /* in line widths */
     dl_line_cap line_cap; dl_line_join line_join;
+    double line_offset;    /* px, positive to the right of the line's direction */
+    double line_gap_width; /* px; > 0 draws two lines this far apart (casing) */
+    dl_gradient_stop line_gradient[DL_MAX_GRADIENT_STOPS]; /* ascending `at` */
+    int line_ngradient;    /* 0: no gradient, line-color is used */
+    dl_fill_pattern fill_pattern;
+    double fill_pattern_spacing, fill_pattern_width; /* px */
     double circle_radius; dl_color circle_color; double circle_opacity;
     dl_color circle_stroke_color; double circle_stroke_width;
     dl_color text_color; dl_color text_halo_color; double text_halo_width;
@@ -109,6 +133,29 @@ typedef struct {
     double text_max_width;   /* ems, 0 = no wrapping */
     int text_allow_overlap;
 
+    /* label placement (MapLibre names; text-leader-* and *-secondary are dline's) */
+    dl_anchor text_variable_anchor[9]; /* candidate anchors in preference order */
+    int text_nvariable_anchor;         /* 0: not given */
+    double text_radial_offset;         /* ems */
+    int has_text_radial_offset;        /* else text-offset's length, or a small gap */
+    double text_padding;               /* px around each label box in collisions */
+    int text_optional;                 /* accepted for icon+text; no icons yet */
+    int has_sort_key;                  /* symbol-sort-key given */
+    double symbol_sort_key;            /* the constant, when sort_key_field is NULL */
+    char *symbol_sort_key_field;       /* ["get", "field"]: a numeric attribute */
+    int symbol_placement_line;         /* symbol-placement: line */
+    double symbol_spacing;             /* px between repeated line labels */
+    double text_max_angle;             /* degrees between successive glyphs on a line */
+    int text_leader;                   /* try further positions with a leader line */
+    double text_leader_threshold;      /* px from the anchor; <= 0: 1.5 x the gap */
+    dl_color text_leader_color;
+    int has_text_leader_color;         /* else text-color */
+    double text_leader_width;          /* px */
+    char *text_field_secondary;        /* template of a second line in its own size */
+    double text_size_secondary;        /* px; <= 0: 0.8 x text-size */
+    char *text_font_secondary;         /* NULL: text-font */
+    char *text_weight_secondary;       /* NULL: "normal" */
+
     int line, col;
 } dl_style_layer;
 
@@ -124,10 +171,64 @@ typedef struct {
     double offset[2];   /* px from that corner */
 } dl_style_text;
 
+/* Map furniture: blocks at a corner (or the middle of the top or bottom
+ * edge), drawn after the layers and before the labels, which avoid them.
+ * Fonts are Pango descriptions ("Noto Sans CJK SC, DejaVu Sans Bold"). */
+typedef struct {
+    int enabled;
+    dl_anchor position;
+    double offset[2];  /* px from the corner */
+    double max_width;  /* px the bar may take */
+    char *font;
+    double size;       /* px, of the tick labels */
+    dl_color color;    /* text, outline and dark segments */
+    dl_color halo_color; /* halo and light segments */
+    double halo_width;
+} dl_style_scale_bar;
+
+typedef struct {
+    int enabled;
+    dl_anchor position;
+    double offset[2];
+    double size;       /* px, length of the arrow */
+    char *font;        /* of the "N" */
+    dl_color color;
+    dl_color halo_color; /* light half and outline */
+} dl_style_north_arrow;
+
+typedef struct {
+    int enabled;       /* -1 when not given: drawn when a layer has a legend */
+    dl_anchor position;
+    double offset[2];
+    char *title;       /* NULL for none */
+    char *font;
+    double size;       /* px, of the entries; the title is bold and 1.15 x */
+    dl_color color;
+    dl_color background_color;
+    double background_opacity;
+    dl_color border_color;
+    double border_width;
+    double padding;    /* px */
+    int line, col;     /* the block, for warnings */
+} dl_style_legend;
+
+typedef struct {
+    int enabled;
+    double width;      /* px, drawn inside the map edge */
+    dl_color color;
+} dl_style_frame;
+
+typedef struct {
+    dl_style_scale_bar scale_bar;
+    dl_style_north_arrow north_arrow;
+    dl_style_legend legend;
+    dl_style_frame frame;
+} dl_style_furniture;
+
 typedef struct {
     char *path; /* the style file as given */
     char *dir;  /* its folder, for resolving relative paths */
-    int width, height; /* px at 96 dpi */
+    double width, height; /* px at 96 dpi; fractional from mm/pt/in sizes and paper */
     double dpi;        /* output resolution: PNG pixels = size * dpi / 96 */
     char *crs;         /* map CRS definition; default "EPSG:3857" */
     int has_extent;
@@ -136,6 +237,7 @@ typedef struct {
     double fit_padding; /* px */
     dl_color background;
     dl_style_text title, subtitle, attribution;
+    dl_style_furniture furniture;
     dl_style_source *sources; size_t nsources;
     dl_style_layer *layers; size_t nlayers;
 } dl_style;
@@ -154,6 +256,20 @@ long dl_style_layer_index(const dl_style *style, const char *id);
 long dl_style_source_index(const dl_style *style, const char *name);
 
 
+
+/* Parses a length: a number of px at 96 dpi, or a number directly followed
+ * by a unit (px, pt, mm, cm or in, any case), converted to px at 96 dpi
+ * (1pt = 96/72 px, 1mm = 96/25.4 px). s[0..len) need not be NUL-terminated.
+ * Returns 0 on success with *unit_len 0 when there was no unit; -1 when s is
+ * not a number with or without a unit; -2 when the unit is unknown (*unit and
+ * *unit_len then point at it within s). */
+int dl_style_length(const char *s, size_t len, double *px, const char **unit, size_t *unit_len);
+
+/* Parses a paper name: A3, A4, A5, letter or legal (any case), portrait
+ * unless followed by ":landscape" (":portrait" is accepted too). Sets the
+ * page size in px at 96 dpi (A4 is 793.7 x 1122.5 px). 0 on success, -1
+ * when s is not a paper name. */
+int dl_style_paper(const char *s, double *width, double *height);
 
 /* Expands a text-field template: "{name}" is replaced by the value of field
  * `name` (formatted with dl_value_format; a missing field or NULL value gives

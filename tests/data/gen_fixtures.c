@@ -176,6 +176,45 @@ static void multipoint(void)
     write_text(name, ".prj", WGS84_ESRI);
 }
 
+/* 300 points in about 0.1 x 0.07 degrees, from a fixed linear congruential
+ * generator (the same numbers on every machine): a crowd for label
+ * placement. RANK runs 1..300 in a shuffled order, for symbol-sort-key. */
+static void dense(void)
+{
+    const char *name = "dense";
+    enum { N = 300 };
+    SHPHandle s = shp_create(name, SHPT_POINT);
+    DBFHandle d = dbf_create(name, "UTF-8");
+    add_field(d, "NAME", FTString, 12, 0);
+    add_field(d, "RANK", FTInteger, 5, 0);
+    unsigned long long seed = 20261130ULL;
+    int rank[N];
+    for (int i = 0; i < N; i++)
+        rank[i] = i + 1;
+    for (int i = 0; i < N; i++) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        double fx = (double)(seed >> 11) / 9007199254740992.0;
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        double fy = (double)(seed >> 11) / 9007199254740992.0;
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        int j = i + (int)((seed >> 33) % (unsigned long long)(N - i));
+        int t = rank[i];
+        rank[i] = rank[j];
+        rank[j] = t;
+        /* Whole micro-degrees, so the .shp bytes do not hang on printf. */
+        double x = 121.0 + (double)(long)(fx * 100000) / 1e6;
+        double y = 31.1 + (double)(long)(fy * 70000) / 1e6;
+        char label[16];
+        snprintf(label, sizeof label, "P%03d", i + 1);
+        put_point(s, x, y);
+        put_string(d, i, 0, label);
+        DBFWriteIntegerAttribute(d, i, 1, rank[i]);
+    }
+    SHPClose(s);
+    DBFClose(d);
+    write_text(name, ".prj", WGS84_ESRI);
+}
+
 /* Two lines: one simple, one in two parts. */
 static void write_lines(const char *name, int with_prj)
 {
@@ -460,5 +499,6 @@ int main(int argc, char **argv)
     types();
     missing_sidecars();
     epsg4549();
+    dense();
     return 0;
 }

@@ -71,7 +71,7 @@ static int count_files(void)
 
 static dl_output_options opts(dline_format f, double w, double h, double dpi)
 {
-    dl_output_options o = {f, w, h, dpi, 0, NULL};
+    dl_output_options o = {.format = f, .width = w, .height = h, .dpi = dpi};
     return o;
 }
 
@@ -331,6 +331,59 @@ static void svg_and_pdf_have_magic_and_size(void **state)
     dline_ctx_free(ctx);
 }
 
+/* Reads a whole small file into buf (NUL-terminated, NULs inside kept);
+ * returns its length. */
+static size_t read_all(const char *p, char *buf, size_t n)
+{
+    FILE *fp = fopen(p, "rb");
+    assert_non_null(fp);
+    size_t got = fread(buf, 1, n - 1, fp);
+    assert_true(feof(fp));
+    buf[got] = '\0';
+    fclose(fp);
+    return got;
+}
+
+static const char *find_bytes(const char *hay, size_t len, const char *needle)
+{
+    size_t nl = strlen(needle);
+    for (size_t i = 0; i + nl <= len; i++)
+        if (memcmp(hay + i, needle, nl) == 0)
+            return hay + i;
+    return NULL;
+}
+
+/* An A4 page in px at 96 dpi is fractional; the PDF page keeps it exactly,
+ * and a fixed creation time gives the same bytes twice. */
+static void pdf_paper_size_and_fixed_date(void **state)
+{
+    (void)state;
+    dline_ctx *ctx = dline_ctx_new();
+    dl_output_options opt = opts(DLINE_FORMAT_PDF, 210 / 25.4 * 96, 297 / 25.4 * 96, 96);
+    opt.has_creation_time = 1;
+    opt.creation_time = 1795996800; /* 2026-11-30T00:00:00Z */
+    static char a[65536], b[65536];
+    size_t len[2];
+    for (int i = 0; i < 2; i++) {
+        dl_output *o;
+        const char *p = path_in(i ? "b.pdf" : "a.pdf");
+        assert_int_equal(dl_output_open(ctx, p, &opt, &o), DLINE_OK);
+        cairo_rectangle(dl_output_cairo(o), 10, 10, 100, 100);
+        cairo_fill(dl_output_cairo(o));
+        assert_int_equal(dl_output_commit(ctx, o), DLINE_OK);
+        len[i] = read_all(p, i ? b : a, sizeof a);
+    }
+    assert_int_equal(len[0], len[1]);
+    assert_memory_equal(a, b, len[0]);
+    assert_non_null(find_bytes(a, len[0], "/MediaBox [ 0 0 595.275591 841.889764 ]"));
+    /* Cairo 1.16 leaves out the optional "D:" prefix; later versions write it. */
+    assert_true(find_bytes(a, len[0], "/CreationDate (20261130000000Z)") ||
+                find_bytes(a, len[0], "/CreationDate (D:20261130000000Z)"));
+    unlink(path_in("a.pdf"));
+    unlink(path_in("b.pdf"));
+    dline_ctx_free(ctx);
+}
+
 static void missing_folder_leaves_nothing(void **state)
 {
     (void)state;
@@ -521,6 +574,7 @@ int main(void)
         cmocka_unit_test(png_is_unpremultiplied_exactly),
         cmocka_unit_test(png_write_error_is_reported),
         cmocka_unit_test(svg_and_pdf_have_magic_and_size),
+        cmocka_unit_test(pdf_paper_size_and_fixed_date),
         cmocka_unit_test(missing_folder_leaves_nothing),
         cmocka_unit_test(folder_as_output_is_refused),
         cmocka_unit_test(abort_removes_the_temporary_file),

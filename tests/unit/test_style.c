@@ -610,7 +610,7 @@ static void test_errors_layers(void **state)
     expect_error(fx, SRC "  - {id: a, type: background, filter: [has, x]}\n",
                  ":3:31: 'filter' does not apply to background layers");
     expect_error(fx, SRC "  - {id: a, type: fill, source: roads, connect-by: seq}\n",
-                 ":3:40: 'connect-by' applies only to line layers");
+                 ":3:40: 'connect-by' applies only to line and symbol layers");
     expect_error(fx, SRC "  - {id: a, type: line, source: roads, connect-smooth: true}\n",
                  ":3:40: 'connect-smooth' needs 'connect-by'");
     expect_error(fx, SRC "  - {id: a, type: line, source: roads, connect-by: s, connect-smooth: yes}\n",
