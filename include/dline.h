@@ -93,6 +93,19 @@ dline_status dline_map_set_creation_time(dline_ctx *ctx, dline_map *map, time_t 
 dline_status dline_map_render_file(dline_ctx *ctx, dline_map *map, const char *path,
                                    dline_format format);
 
+/* Checks the fonts of a map without rendering it (the CLI's `dline fonts`):
+ * writes to out, one line each, the face fontconfig gives every font request
+ * of the style (symbol layers' text-font and secondary font, title, subtitle,
+ * attribution, legend, scale bar, north arrow) as
+ *   layer places: "Noto Sans CJK SC, DejaVu Sans" -> Noto Sans CJK SC Regular (/path/file.ttc)
+ * then "missing: none", or one line per character and place that no font
+ * has (it would be drawn as a box):
+ *   missing: U+16A0 'ᚠ' in layer places (feature 12)
+ * Labels are read from the sources and expanded exactly as a render does.
+ * *nmissing (may be NULL) is the number of "missing:" lines other than
+ * "none". Missing characters are not an error: DLINE_OK. */
+dline_status dline_map_fonts_report(dline_ctx *ctx, dline_map *map, FILE *out, size_t *nmissing);
+
 /* Writes an ogrinfo -so style summary of a shapefile to out. */
 dline_status dline_info(dline_ctx *ctx, const char *shp_path, FILE *out);
 

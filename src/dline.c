@@ -167,6 +167,7 @@ typedef struct {
     double minx, maxy, res;
     double width, height;
     dl_geom work; /* reused projected copy of the current feature */
+    int dry;      /* dline fonts: symbol layers queue their labels, nothing is drawn */
 } run;
 
 static void run_free(run *r)
@@ -611,13 +612,14 @@ static dline_status queue_labels(dline_ctx *ctx, run *r, const dl_style_layer *l
     size_t nfields = src ? dl_source_field_count(src) : 0;
     const dl_value *values = f ? f->values : NULL;
     dl_style_expand_text(l->text_field, fields, nfields, values, text, sizeof text);
-    if (!text[0])
+    if (!text[0] && !l->icon_image)
         return DLINE_OK;
     secondary[0] = '\0';
     if (l->text_field_secondary)
         dl_style_expand_text(l->text_field_secondary, fields, nfields, values, secondary,
                              sizeof secondary);
     dl_label_spec spec = {.text = text, .secondary = secondary,
+                          .has_feature = f != NULL, .feature = f ? f->id : -1,
                           .sort_key = sort_key_of(l, src, f)};
     dline_status st = DLINE_OK;
     if (g->type == DL_GEOM_POINT) {
@@ -762,11 +764,15 @@ static dline_status draw_connected(dline_ctx *ctx, run *r, const dl_style_layer 
 
 static dline_status draw_layer(dline_ctx *ctx, run *r, const dl_style_layer *l)
 {
+    if (r->dry && l->type != DL_LAYER_SYMBOL)
+        return DLINE_OK; /* dline fonts: only the labels' text matters */
     if (l->type == DL_LAYER_BACKGROUND) {
         dl_render_background(r->render, l->background_color, l->background_opacity);
         return DLINE_OK;
     }
     dline_status st = open_source(ctx, r, (size_t)l->source);
+    if (st == DLINE_OK)
+        st = dl_render_icon_load(ctx, r->render, l, r->style->path);
     if (st != DLINE_OK)
         return st;
     if (l->connect_by)
@@ -819,6 +825,43 @@ static int background_is_opaque(const dl_style *s)
     return 0;
 }
 
+/* The steps before anything is drawn: PROJ context, map CRS, every source
+ * opened (a bad input file fails before any output file is created), the
+ * extent and the view boxes. r is cleared first; run_free it whatever the
+ * status. */
+static dline_status run_prepare(dline_ctx *ctx, const dline_map *map, run *r)
+{
+    const dl_style *s = map->style;
+    memset(r, 0, sizeof *r);
+    r->style = s;
+    dl_geom_init(&r->work);
+    dline_status st = dl_proj_new(ctx, &r->proj);
+    if (st == DLINE_OK) {
+        r->sources = dl_calloc_array(s->nsources, sizeof *r->sources);
+        if (!r->sources)
+            st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    if (st == DLINE_OK) {
+        const char *map_crs = s->crs ? s->crs : "EPSG:3857";
+        dline_ctx quiet = {0};
+        if (dl_proj_check_crs(&quiet, r->proj, map_crs, NULL, 0) != DLINE_OK) {
+            if (map->crs_from_caller)
+                st = dl_error(ctx, DLINE_EUSAGE, NULL, 0, 0, "--crs: %s", quiet.message);
+            else
+                st = dl_error(ctx, DLINE_ESTYLE, s->path, 0, 0, "map crs: %s", quiet.message);
+        }
+    }
+    for (size_t i = 0; st == DLINE_OK && i < s->nlayers; i++)
+        if (layer_uses_source(&s->layers[i]))
+            st = open_source(ctx, r, (size_t)s->layers[i].source);
+    dl_bbox box;
+    if (st == DLINE_OK)
+        st = compute_extent(ctx, r, &box);
+    if (st == DLINE_OK)
+        compute_views(r, box);
+    return st;
+}
+
 dline_status dline_map_render_file(dline_ctx *ctx, dline_map *map, const char *path,
                                    dline_format format)
 {
@@ -834,35 +877,8 @@ dline_status dline_map_render_file(dline_ctx *ctx, dline_map *map, const char *p
         }
     }
     run r;
-    memset(&r, 0, sizeof r);
-    r.style = s;
-    dl_geom_init(&r.work);
-    dline_status st = dl_proj_new(ctx, &r.proj);
+    dline_status st = run_prepare(ctx, map, &r);
     if (st == DLINE_OK) {
-        r.sources = dl_calloc_array(s->nsources, sizeof *r.sources);
-        if (!r.sources)
-            st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
-    }
-    if (st == DLINE_OK) {
-        const char *map_crs = s->crs ? s->crs : "EPSG:3857";
-        dline_ctx quiet = {0};
-        if (dl_proj_check_crs(&quiet, r.proj, map_crs, NULL, 0) != DLINE_OK) {
-            if (map->crs_from_caller)
-                st = dl_error(ctx, DLINE_EUSAGE, NULL, 0, 0, "--crs: %s", quiet.message);
-            else
-                st = dl_error(ctx, DLINE_ESTYLE, s->path, 0, 0, "map crs: %s", quiet.message);
-        }
-    }
-    /* Open every source first: a bad input file fails before any output
-     * file is created. */
-    for (size_t i = 0; st == DLINE_OK && i < s->nlayers; i++)
-        if (layer_uses_source(&s->layers[i]))
-            st = open_source(ctx, &r, (size_t)s->layers[i].source);
-    dl_bbox box;
-    if (st == DLINE_OK)
-        st = compute_extent(ctx, &r, &box);
-    if (st == DLINE_OK) {
-        compute_views(&r, box);
         dl_output_options opt = {
             .format = format,
             .width = s->width,
@@ -918,5 +934,39 @@ dline_status dline_map_render_file(dline_ctx *ctx, dline_map *map, const char *p
         st = dl_output_write_text(ctx, map->debug_labels, labels_json);
     free(labels_json);
     run_free(&r);
+    return st;
+}
+
+dline_status dline_map_fonts_report(dline_ctx *ctx, dline_map *map, FILE *out, size_t *nmissing)
+{
+    const dl_style *s = map->style;
+    size_t none = 0;
+    if (!nmissing)
+        nmissing = &none;
+    *nmissing = 0;
+    run r;
+    dline_status st = run_prepare(ctx, map, &r);
+    /* The labels are queued by the render's own layer loop, so their text
+     * is expanded exactly as a render would; a renderer needs a surface,
+     * and a 1 x 1 image is never drawn on. */
+    cairo_surface_t *surface = NULL;
+    cairo_t *cr = NULL;
+    if (st == DLINE_OK) {
+        surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1);
+        cr = cairo_create(surface);
+        st = dl_render_new(ctx, cr, s->width, s->height, &r.render);
+    }
+    r.dry = 1;
+    for (size_t i = 0; st == DLINE_OK && i < s->nlayers; i++)
+        st = draw_layer(ctx, &r, &s->layers[i]);
+    if (st == DLINE_OK)
+        st = dl_render_fonts_report(ctx, r.render, s, out, nmissing);
+    if (st == DLINE_OK && (fflush(out) != 0 || ferror(out)))
+        st = dl_error(ctx, DLINE_EIO, NULL, 0, 0, "cannot write the fonts report");
+    run_free(&r);
+    if (cr)
+        cairo_destroy(cr);
+    if (surface)
+        cairo_surface_destroy(surface);
     return st;
 }

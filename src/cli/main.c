@@ -14,6 +14,7 @@ enum { EXIT_INPUT = 1, EXIT_USAGE = 2 };
 static const char usage_text[] =
     "Usage: dline render STYLE [-o OUT] [options]\n"
     "       dline info FILE.shp\n"
+    "       dline fonts STYLE\n"
     "       dline --help | --version\n"
     "\n"
     "Render a map from a YAML style to PNG, SVG or PDF.\n"
@@ -37,10 +38,17 @@ static const char usage_text[] =
     "info prints a shapefile's geometry type, feature count, extent, CRS, encoding\n"
     "and fields.\n"
     "\n"
+    "fonts prints the font file each font of the style resolves to, then every\n"
+    "character of the labels, title and legend that no installed font has (it\n"
+    "would be drawn as a box): 'missing: none', or 'missing: U+XXXX ...' lines.\n"
+    "It exits 1 when a character is missing. A render warns once per such\n"
+    "character.\n"
+    "\n"
     "Environment: SOURCE_DATE_EPOCH (seconds since 1970) is the creation date\n"
     "written into a PDF, so that renders of one style are byte-identical.\n"
     "\n"
-    "Exit status: 0 success, 1 input or style error, 2 usage error.\n";
+    "Exit status: 0 success, 1 input or style error (or, for fonts, a missing\n"
+    "character), 2 usage error.\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -288,10 +296,41 @@ static int cmd_info(int argc, char **argv)
     return rc;
 }
 
+static int cmd_fonts(int argc, char **argv)
+{
+    if (argc == 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (argc != 1)
+        return usage_error("%s", "fonts needs exactly one STYLE file");
+    if (argv[0][0] == '-')
+        return usage_error("unknown option '%s'", argv[0]);
+    dline_ctx *ctx = dline_ctx_new();
+    if (!ctx) {
+        fputs("dline: out of memory\n", stderr);
+        return EXIT_INPUT;
+    }
+    dline_ctx_set_warning_handler(ctx, print_warning, NULL);
+    dline_map *map = NULL;
+    size_t missing = 0;
+    int rc = 0;
+    dline_status st = dline_map_load(ctx, argv[0], &map);
+    if (st == DLINE_OK)
+        st = dline_map_fonts_report(ctx, map, stdout, &missing);
+    if (st != DLINE_OK)
+        rc = fail(ctx);
+    else if (missing)
+        rc = EXIT_INPUT;
+    dline_map_free(map);
+    dline_ctx_free(ctx);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        return usage_error("%s", "missing command: render or info");
+        return usage_error("%s", "missing command: render, info or fonts");
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         fputs(usage_text, stdout);
@@ -306,8 +345,10 @@ int main(int argc, char **argv)
         rc = cmd_render(argc - 2, argv + 2);
     else if (!strcmp(cmd, "info"))
         rc = cmd_info(argc - 2, argv + 2);
+    else if (!strcmp(cmd, "fonts"))
+        rc = cmd_fonts(argc - 2, argv + 2);
     else
-        rc = usage_error("unknown command '%s': use render or info", cmd);
+        rc = usage_error("unknown command '%s': use render, info or fonts", cmd);
     if (fflush(stdout) != 0 && rc == 0) {
         fprintf(stderr, "dline: cannot write to standard output: %s\n", strerror(errno));
         rc = EXIT_INPUT;

@@ -416,6 +416,8 @@ dline_status dl_render_legend(dline_ctx *ctx, dl_render *r, const dl_style_legen
         g_free(bold);
         if (!title)
             st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "legend: out of memory");
+        else
+            dl_render_warn_missing(ctx, r, title, "legend");
     }
     double sw = round(g->size * 2.4), sh = round(g->size * 1.1);
     double gap = round(g->size * 0.6), row_gap = round(g->size * 0.35);
@@ -430,6 +432,7 @@ dline_status dl_render_legend(dline_ctx *ctx, dl_render *r, const dl_style_legen
             st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "legend: out of memory");
             break;
         }
+        dl_render_warn_missing(ctx, r, texts[k], "legend");
         dl_box b = text_box(texts[k]);
         text_w = fmax(text_w, b.x1 - b.x0);
         rows_h += fmax(b.y1 - b.y0, swatch_height(&layers[i], sh)) + (k ? row_gap : 0);

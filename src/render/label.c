@@ -4,6 +4,7 @@
 #include "render/render_int.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,11 @@ static PangoFontDescription *font_new(const char *families, const char *weight, 
      * Pango keeps sizes in an int of 1/1024 px: stay well inside it. */
     pango_font_description_set_absolute_size(fd, fmin(size, 100000.0) * PANGO_SCALE);
     return fd;
+}
+
+PangoFontDescription *dl_render_font_new(const char *families, const char *weight, double size)
+{
+    return font_new(families, weight, size);
 }
 
 static PangoLayout *layout_new(dl_render *r, const char *families, const char *weight,
@@ -204,7 +210,8 @@ dline_status dl_render_queue(dline_ctx *ctx, dl_render *r, const dl_style_layer 
                              const dl_label_spec *spec)
 {
     const char *id = layer->id ? layer->id : "";
-    if (!spec->text || !*spec->text)
+    int has_text = spec->text && *spec->text;
+    if (!has_text && !layer->icon_image)
         return DLINE_OK;
     if (spec->line ? spec->nline < 2 : (!isfinite(spec->x) || !isfinite(spec->y)))
         return DLINE_OK;
@@ -224,7 +231,9 @@ dline_status dl_render_queue(dline_ctx *ctx, dl_render *r, const dl_style_layer 
     l.sort_key = isfinite(spec->sort_key) ? spec->sort_key : 0;
     l.seq = r->nlabels;
     l.smooth = spec->smooth;
-    l.text = utf8_copy(spec->text);
+    l.has_feature = spec->has_feature;
+    l.feature = spec->feature;
+    l.text = utf8_copy(has_text ? spec->text : "");
     int ok = l.text != NULL;
     if (ok && spec->secondary && *spec->secondary)
         ok = (l.secondary = utf8_copy(spec->secondary)) != NULL;
@@ -988,6 +997,97 @@ static void draw_leader(cairo_t *cr, const dl_label *l)
     cairo_restore(cr);
 }
 
+/* Icons (icon-image). A point's icon stands in the grid as a circle round
+ * the icon box (its centre, half its diagonal), and its text is anchored at
+ * that centre: the text goes around the icon as around a circle layer's
+ * circle, and other labels and icons keep off it. */
+
+/* Finds room for a point's icon and marks it taken: 1 (l->has_icon set when
+ * the icon could be loaded; l->x, l->y then move to the icon's centre), 0
+ * when there is no room, -1 out of memory. */
+static int place_point_icon(dl_render *r, placer *P, dl_label *l, const dl_icon **icon)
+{
+    const dl_style_layer *layer = l->layer;
+    *icon = dl_render_icon_get(r, layer->icon_image);
+    if (!*icon || !(layer->icon_size > 0))
+        return 1;
+    l->icon_box = dl_render_icon_box(*icon, layer, l->x, l->y, layer->icon_rotate);
+    if (!box_free(r, P, l->icon_box, 0, l->x, l->y, layer->icon_allow_overlap))
+        return 0;
+    dl_box b = l->icon_box;
+    dl_circle c = {(b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2, hypot(b.x1 - b.x0, b.y1 - b.y0) / 2};
+    if (dl_render_push_circle(r, c) != 0 ||
+        grid_add(&P->g, circle_box(c), (r->ncircles - 1) * 2 + 1) != 0)
+        return -1;
+    l->has_icon = 1;
+    l->x = c.x;
+    l->y = c.y;
+    return 1;
+}
+
+/* Takes back the circle of place_point_icon, the last one added. */
+static void unplace_point_icon(dl_render *r, placer *P, dl_label *l)
+{
+    dl_circle c = r->circles[r->ncircles - 1];
+    size_t c0, c1, r0, r1;
+    grid_span(&P->g, circle_box(c), &c0, &c1, &r0, &r1);
+    for (size_t row = r0; row <= r1; row++)
+        for (size_t col = c0; col <= c1; col++) {
+            cell *ce = &P->g.cells[row * P->g.cols + col];
+            if (ce->n > 0 && ce->items[ce->n - 1] == (r->ncircles - 1) * 2 + 1)
+                ce->n--;
+        }
+    r->ncircles--;
+    l->has_icon = 0;
+}
+
+/* symbol-placement line with icon-image: markers every symbol-spacing px (at
+ * least one, in the middle), turned with the line unless
+ * icon-rotation-alignment is viewport; one with no room is left out. 0, or
+ * -1 when out of memory. */
+static int place_icons_along(dl_render *r, placer *P, dl_label *l)
+{
+    const dl_style_layer *layer = l->layer;
+    const dl_icon *icon = dl_render_icon_get(r, layer->icon_image);
+    if (!icon || !(layer->icon_size > 0))
+        return 0;
+    polyline pl;
+    if (polyline_of(r, l, &pl) != 0)
+        return -1;
+    double len = pl.n >= 2 ? pl.cum[pl.n - 1] : 0;
+    double spacing = layer->symbol_spacing > 1 ? layer->symbol_spacing : 1;
+    double nrep_d = floor(len / spacing);
+    size_t nrep = pl.n < 2 ? 0 : nrep_d < 1 ? 1 : nrep_d > 10000 ? 10000 : (size_t)nrep_d;
+    double shift = 0.1 * fmin(spacing, len);
+    for (size_t i = 0; i < nrep; i++) {
+        /* As line labels: moved along the line in steps when blocked. */
+        for (int k = 0; k < LINE_SHIFTS; k++) {
+            double at = len * ((double)i + 0.5) / (double)nrep + (k + 1) / 2 * (k % 2 ? 1 : -1) * shift;
+            if (at < 0 || at > len)
+                continue;
+            double x, y, tx, ty;
+            at_length(&pl, at, &x, &y, &tx, &ty);
+            double deg = layer->icon_rotate;
+            if (layer->icon_rotation_alignment != 2)
+                deg += atan2(ty, tx) * 180 / PI;
+            dl_box b = dl_render_icon_box(icon, layer, x, y, deg);
+            if (!box_free(r, P, b, 0, NAN, NAN, layer->icon_allow_overlap))
+                continue;
+            if (add_part(l, b) != 0 || dl_render_push_box(r, b) != 0 ||
+                grid_add(&P->g, b, (r->nboxes - 1) * 2) != 0) {
+                polyline_free(&pl);
+                return -1;
+            }
+            l->box = l->placed ? box_union(l->box, b) : b;
+            l->placed = 1;
+            dl_render_icon_draw(r->cr, icon, layer, x, y, deg);
+            break;
+        }
+    }
+    polyline_free(&pl);
+    return 0;
+}
+
 static char *one_line(const char *text)
 {
     char *s = dl_strdup(text);
@@ -997,8 +1097,30 @@ static char *one_line(const char *text)
     return s;
 }
 
+/* The same layouts dl_render_labels makes below. */
+PangoLayout *dl_render_queued_layout(dl_render *r, const dl_label *l)
+{
+    const dl_style_layer *layer = l->layer;
+    if (!l->line)
+        return label_layout(r, layer, l->text, l->secondary);
+    char *flat = one_line(l->text);
+    PangoLayout *layout = flat ? layout_new(r, layer->text_font, layer->text_weight,
+                                            layer->text_size, 0, 0, PANGO_ALIGN_LEFT, flat)
+                               : NULL;
+    free(flat);
+    return layout;
+}
+
+/* "layer 'ID'", for warnings. */
+static const char *layer_what(const dl_style_layer *layer, char *buf, size_t size)
+{
+    snprintf(buf, size, "layer '%s'", layer->id ? layer->id : "");
+    return buf;
+}
+
 dline_status dl_render_labels(dline_ctx *ctx, dl_render *r)
 {
+    char what[128];
     if (r->labels_done >= r->nlabels)
         return DLINE_OK;
     placer P;
@@ -1022,12 +1144,30 @@ dline_status dl_render_labels(dline_ctx *ctx, dl_render *r)
         if (!(layer->text_size > 0))
             continue;
         if (l->line) {
+            if (layer->icon_image) {
+                if (place_icons_along(r, &P, l) != 0) {
+                    st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "layer '%s': out of memory",
+                                  layer->id ? layer->id : "");
+                    continue;
+                }
+                if (!*l->text) {
+                    if (l->placed)
+                        r->placed++;
+                    else
+                        r->dropped++;
+                    if (cairo_status(r->cr) != CAIRO_STATUS_SUCCESS)
+                        st = render_error(ctx, r, layer->id);
+                    continue;
+                }
+            }
             char *flat = one_line(l->text);
             PangoLayout *layout = flat ? layout_new(r, layer->text_font, layer->text_weight,
                                                     layer->text_size, 0, 0,
                                                     PANGO_ALIGN_LEFT, flat)
                                        : NULL;
             free(flat);
+            if (layout)
+                dl_render_warn_missing(ctx, r, layout, layer_what(layer, what, sizeof what));
             if (!layout || place_along(r, &P, l, layout) != 0)
                 st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "layer '%s': out of memory",
                               layer->id ? layer->id : "");
@@ -1041,12 +1181,37 @@ dline_status dl_render_labels(dline_ctx *ctx, dl_render *r)
                 st = render_error(ctx, r, layer->id);
             continue;
         }
+        const dl_icon *icon = NULL;
+        double px = l->x, py = l->y; /* the point, for the icon */
+        if (layer->icon_image) {
+            int room = place_point_icon(r, &P, l, &icon);
+            if (room < 0) {
+                st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "labels: out of memory");
+                break;
+            }
+            if (!room || (!l->has_icon && !*l->text)) {
+                r->dropped++;
+                continue;
+            }
+            if (!*l->text) {
+                dl_render_icon_draw(r->cr, icon, layer, px, py, layer->icon_rotate);
+                l->placed = 1;
+                l->box = l->icon_box;
+                l->x = px;
+                l->y = py;
+                r->placed++;
+                if (cairo_status(r->cr) != CAIRO_STATUS_SUCCESS)
+                    st = render_error(ctx, r, layer->id);
+                continue;
+            }
+        }
         PangoLayout *layout = label_layout(r, layer, l->text, l->secondary);
         if (!layout) {
             st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "layer '%s': out of memory",
                           layer->id ? layer->id : "");
             break;
         }
+        dl_render_warn_missing(ctx, r, layout, layer_what(layer, what, sizeof what));
         dl_box lb = layout_box(layout);
         double halo = layer->text_halo_width > 0 ? layer->text_halo_width : 0;
         double pad = layer->text_padding > 0 ? layer->text_padding : 0;
@@ -1082,14 +1247,26 @@ dline_status dl_render_labels(dline_ctx *ctx, dl_render *r)
                 memcpy(P.leaders + 4 * P.nleaders++, l->leader, sizeof l->leader);
                 draw_leader(r->cr, l);
             }
+            if (l->has_icon)
+                dl_render_icon_draw(r->cr, icon, layer, px, py, layer->icon_rotate);
             draw_layout(r->cr, layout, b.x0 + halo - lb.x0, b.y0 + halo - lb.y0,
                         layer->text_color, layer->text_halo_color, halo, layer->text_opacity);
             l->placed = 1;
             l->box = b;
             r->placed++;
+        } else if (l->has_icon && layer->text_optional) {
+            /* As MapLibre: the icon stands alone when its text is optional. */
+            dl_render_icon_draw(r->cr, icon, layer, px, py, layer->icon_rotate);
+            l->placed = 1;
+            l->box = l->icon_box;
+            r->placed++;
         } else {
+            if (l->has_icon)
+                unplace_point_icon(r, &P, l);
             r->dropped++;
         }
+        l->x = px;
+        l->y = py;
         g_object_unref(layout);
         if (cairo_status(r->cr) != CAIRO_STATUS_SUCCESS)
             st = render_error(ctx, r, layer->id);
@@ -1120,6 +1297,7 @@ dline_status dl_render_text_block(dline_ctx *ctx, dl_render *r, const dl_style_t
     g_free(valid);
     if (!layout)
         return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "text block: out of memory");
+    dl_render_warn_missing(ctx, r, layout, "title, subtitle or attribution");
     dl_box lb = layout_box(layout);
     double w = lb.x1 - lb.x0, h = lb.y1 - lb.y0;
 
@@ -1129,11 +1307,25 @@ dline_status dl_render_text_block(dline_ctx *ctx, dl_render *r, const dl_style_t
                                                 : (r->width - w) / 2 + t->offset[0];
     double y = fy == 0 ? t->offset[1] + stack : fy == 1 ? r->height - t->offset[1] - stack - h
                                                         : (r->height - h) / 2 + t->offset[1] + stack;
+    /* A panel's outer edge sits where the text would: the text moves in by
+     * the padding, away from the corner it is attached to. */
+    double pad = t->background.a > 0 ? t->padding : 0;
+    x += fx == 0 ? pad : fx == 1 ? -pad : 0;
+    y += fy == 0 ? pad : fy == 1 ? -pad : 0;
+    if (t->background.a > 0) {
+        cairo_save(r->cr);
+        cairo_set_source_rgba(r->cr, t->background.r, t->background.g, t->background.b,
+                              t->background.a);
+        cairo_rectangle(r->cr, x - pad, y - pad, w + 2 * pad, h + 2 * pad);
+        cairo_fill(r->cr);
+        cairo_restore(r->cr);
+    }
     draw_layout(r->cr, layout, x - lb.x0, y - lb.y0, t->color, t->halo_color, halo, 1.0);
     g_object_unref(layout);
-    dl_render_add_obstacle(r, x - halo, y - halo, x + w + halo, y + h + halo);
+    double m = pad > halo ? pad : halo;
+    dl_render_add_obstacle(r, x - m, y - m, x + w + m, y + h + m);
     if (used)
-        *used = t->offset[1] + h;
+        *used = t->offset[1] + h + 2 * pad;
     if (cairo_status(r->cr) != CAIRO_STATUS_SUCCESS)
         return dl_error(ctx, DLINE_ERENDER, NULL, 0, 0, "text block: %s",
                         cairo_status_to_string(cairo_status(r->cr)));

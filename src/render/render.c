@@ -58,6 +58,8 @@ void dl_render_free(dl_render *r)
     free(r->boxes);
     free(r->circles);
     dl_render_line_scratch_free(r);
+    free(r->warned);
+    dl_render_icons_free(r);
     if (r->pango)
         g_object_unref(r->pango);
     if (r->fontmap)

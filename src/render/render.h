@@ -45,6 +45,8 @@ typedef struct {
     const double *line;    /* symbol-placement line: nline x,y vertices in px */
     size_t nline;
     int smooth;            /* the line is drawn as a curve (connect-smooth) */
+    int has_feature;       /* feature: the source record number (from 0) labelled */
+    long feature;
 } dl_label_spec;
 
 /* Queues a label. Labels are placed by dl_render_labels() in ascending
@@ -56,6 +58,12 @@ dline_status dl_render_queue(dline_ctx *ctx, dl_render *r, const dl_style_layer 
  * placed or not, leader lines), for --debug-labels; call after
  * dl_render_labels(). The caller frees the string; NULL when out of memory. */
 char *dl_render_labels_json(const dl_render *r);
+
+/* Loads the layer's icon-image (once per renderer) so that a file which is
+ * not an SVG is reported before drawing: DLINE_ESTYLE at the icon-image line
+ * of style_path. DLINE_OK when the layer has no icon. */
+dline_status dl_render_icon_load(dline_ctx *ctx, dl_render *r, const dl_style_layer *layer,
+                                 const char *style_path);
 
 /* Marks a rectangle (px) that labels must not cover. */
 void dl_render_add_obstacle(dl_render *r, double x0, double y0, double x1, double y1);
@@ -122,5 +130,16 @@ dline_status dl_render_frame(dline_ctx *ctx, dl_render *r, const dl_style_frame 
 
 /* Number of labels placed and dropped by dl_render_labels(). */
 void dl_render_label_counts(const dl_render *r, size_t *placed, size_t *dropped);
+
+/* `dline fonts` (fonts.c), on a renderer whose labels are queued but not
+ * placed: writes to out one line per font request of the style (each symbol
+ * layer's text-font and secondary font, title, subtitle, attribution, legend,
+ * scale bar, north arrow) with the face fontconfig resolves it to and its
+ * file, then "missing: none" or one "missing: U+XXXX 'c' in WHERE" line per
+ * character and place that no font has, from the queued labels laid out as
+ * the render lays them out and the furniture's texts. *nmissing is the count
+ * of such lines. */
+dline_status dl_render_fonts_report(dline_ctx *ctx, dl_render *r, const dl_style *s, FILE *out,
+                                    size_t *nmissing);
 
 #endif

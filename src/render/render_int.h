@@ -4,6 +4,7 @@
 #define DL_RENDER_INT_H
 
 #include <pango/pangocairo.h>
+#include <stdint.h>
 
 #include "render/render.h"
 
@@ -34,7 +35,14 @@ typedef struct {
     double leader[4];            /* x0,y0 (at the anchor) to x1,y1 (on the box) */
     dl_box *parts;               /* line labels: owned collision boxes along the path */
     size_t nparts;
+    int has_feature;             /* feature: the source record labelled (`dline fonts`) */
+    long feature;
+    int has_icon;                /* an icon-image was placed (point labels) */
+    dl_box icon_box;             /* its bounding box, rotation included */
 } dl_label;
+
+/* An SVG icon loaded once per renderer (icon.c); its size in px at icon-size 1. */
+typedef struct dl_icon dl_icon;
 
 struct dl_render {
     cairo_t *cr; /* borrowed */
@@ -61,6 +69,15 @@ struct dl_render {
      * feature's vertices cost no allocation once the buffers are big enough. */
     double *line_xy, *line_off;
     size_t cap_line_xy, cap_line_off; /* in points */
+
+    /* Code points already warned about as drawn with no font, ascending
+     * (fonts.c): a render warns once per character. */
+    uint32_t *warned;
+    size_t nwarned, cap_warned;
+
+    /* icon-image SVGs by path, each parsed once per render (icon.c). */
+    dl_icon **icons;
+    size_t nicons;
 };
 
 /* Grows r->boxes / r->circles; 0 or -1 on allocation failure. */
@@ -95,7 +112,37 @@ void dl_render_line_scratch_free(dl_render *r);
  * when Cairo fails. */
 cairo_pattern_t *dl_render_fill_pattern(dl_render *r, const dl_style_layer *l);
 
+/* icon.c: the icon of a layer's icon-image, loaded on first use; NULL when
+ * it cannot be read (dl_render_icon_load reports why). Owned by r. */
+const dl_icon *dl_render_icon_get(dl_render *r, const char *path);
+/* The icon's bounding box (px) drawn at x,y with the layer's icon-size,
+ * -anchor and -offset, turned `degrees` clockwise. */
+dl_box dl_render_icon_box(const dl_icon *icon, const dl_style_layer *l, double x, double y,
+                          double degrees);
+/* Draws it as vectors, in icon-opacity. */
+void dl_render_icon_draw(cairo_t *cr, const dl_icon *icon, const dl_style_layer *l, double x,
+                         double y, double degrees);
+/* Frees the loaded icons (called by dl_render_free). */
+void dl_render_icons_free(dl_render *r);
+
 /* Frees the queued labels (called by dl_render_free). */
 void dl_render_clear_labels(dl_render *r);
+
+/* label.c: the font description of a text-font (family list), weight and
+ * size (px) as labels use it; the caller frees it. The layout the render
+ * makes for a queued label (line labels on one line); the caller unrefs it,
+ * NULL when out of memory. */
+PangoFontDescription *dl_render_font_new(const char *families, const char *weight, double size);
+PangoLayout *dl_render_queued_layout(dl_render *r, const dl_label *l);
+
+/* fonts.c: adds cp to r's set of characters already warned about; 1 when
+ * it was new, 0 when already there, -1 when out of memory. */
+int dl_render_warned_add(dl_render *r, uint32_t cp);
+/* The distinct characters of a layout drawn with no font (Pango's unknown
+ * glyphs, a hex box), in text order, at most cap of them; returns how many. */
+size_t dl_render_layout_missing(PangoLayout *layout, uint32_t *out, size_t cap);
+/* Warns "no font has U+XXXX 'c' (what); it is drawn as a box" for each
+ * character of the layout no font has, once per character per renderer. */
+void dl_render_warn_missing(dline_ctx *ctx, dl_render *r, PangoLayout *layout, const char *what);
 
 #endif

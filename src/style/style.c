@@ -4,6 +4,7 @@
 #include "style/style.h"
 #include "style/yaml.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 #define MAX_DASH 1000    /* in line widths */
 #define MAX_PATTERN_PX 1000 /* fill-pattern spacing and line width */
 #define MAX_ZOOM 24
+#define MAX_ICON_SCALE 100 /* icon-size, times the SVG's own size */
 #define SUBTITLE_GAP 6   /* px between the title and the subtitle */
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -376,7 +378,8 @@ enum {
 typedef enum {
     K_COLOR, K_NUMBER, K_LENGTH, K_OPACITY, K_DASHES, K_CAP, K_JOIN, K_ANCHOR, K_TEXT_FIELD, K_FONT,
     K_OFFSET, K_BOOL, K_ANCHORS, K_SORT_KEY, K_PLACEMENT, K_FONT_SECONDARY,
-    K_SIGNED, K_POSITIVE, K_GRADIENT, K_PATTERN
+    K_SIGNED, K_POSITIVE, K_GRADIENT, K_PATTERN,
+    K_ICON_IMAGE, K_ICON_ANCHOR, K_ICON_OFFSET, K_ANGLE, K_ALIGNMENT
 } prop_kind;
 
 typedef struct {
@@ -439,6 +442,14 @@ static const prop_def props[] = {
     {"text-opacity", T_SYMBOL, 0, K_OPACITY, F(text_opacity), 0},
     {"text-halo-color", T_SYMBOL, 0, K_COLOR, F(text_halo_color), 0},
     {"text-halo-width", T_SYMBOL, 0, K_LENGTH, F(text_halo_width), MAX_TEXT_PX},
+    {"icon-image", T_SYMBOL, 1, K_ICON_IMAGE, F(icon_image), 0},
+    {"icon-size", T_SYMBOL, 1, K_NUMBER, F(icon_size), MAX_ICON_SCALE},
+    {"icon-anchor", T_SYMBOL, 1, K_ICON_ANCHOR, F(icon_anchor), 0},
+    {"icon-offset", T_SYMBOL, 1, K_ICON_OFFSET, F(icon_offset), DL_MAX_SIZE_PX},
+    {"icon-rotate", T_SYMBOL, 1, K_ANGLE, F(icon_rotate), 0},
+    {"icon-rotation-alignment", T_SYMBOL, 1, K_ALIGNMENT, F(icon_rotation_alignment), 0},
+    {"icon-allow-overlap", T_SYMBOL, 1, K_BOOL, F(icon_allow_overlap), 0},
+    {"icon-opacity", T_SYMBOL, 0, K_OPACITY, F(icon_opacity), 0},
 };
 #undef F
 
@@ -473,7 +484,12 @@ static dline_status set_property(loader *L, dl_style_layer *layer, const prop_de
     case K_SIGNED:
     case K_POSITIVE:
     case K_GRADIENT:
-    case K_PATTERN: return set_cartography(L, layer, p, v);
+    case K_PATTERN:
+    case K_ICON_IMAGE:
+    case K_ICON_ANCHOR:
+    case K_ICON_OFFSET:
+    case K_ANGLE:
+    case K_ALIGNMENT: return set_cartography(L, layer, p, v);
     case K_CAP: {
         static const char *const caps[] = {"butt", "round", "square"};
         if ((st = get_enum(L, v, p->name, caps, COUNT(caps), &e)) == DLINE_OK)
@@ -664,6 +680,8 @@ static dline_status get_gradient(loader *L, dl_style_layer *layer, const char *n
     return DLINE_OK;
 }
 
+static dline_status get_icon_image(loader *L, dl_style_layer *layer, const dl_yaml_node *v);
+
 static dline_status set_cartography(loader *L, dl_style_layer *layer, const prop_def *p,
                                     const dl_yaml_node *v)
 {
@@ -691,6 +709,30 @@ static dline_status set_cartography(loader *L, dl_style_layer *layer, const prop
         if (st == DLINE_OK)
             layer->fill_pattern = (dl_fill_pattern)(e + 1);
         return st;
+    }
+    case K_ICON_IMAGE:
+        return get_icon_image(L, layer, v);
+    case K_ICON_ANCHOR: {
+        int e;
+        dline_status st = get_enum(L, v, p->name, anchor_names, COUNT(anchor_names), &e);
+        if (st == DLINE_OK)
+            layer->icon_anchor = (dl_anchor)e;
+        return st;
+    }
+    case K_ICON_OFFSET:
+        return get_length_pair(L, v, p->name, p->max, field);
+    case K_ANGLE: {
+        double a;
+        if (!is_scalar(v) || !v->plain || dl_style_number(v->text, v->len, &a) != 0)
+            return err(L, v, "'%s' must be a number of degrees", p->name);
+        if (fabs(a) > 360)
+            return err(L, v, "'%s' %g is outside -360..360 degrees", p->name, a);
+        *(double *)field = a;
+        return DLINE_OK;
+    }
+    case K_ALIGNMENT: {
+        static const char *const names[] = {"auto", "map", "viewport"};
+        return get_enum(L, v, p->name, names, COUNT(names), field);
     }
     default:
         return DLINE_OK;
@@ -1148,8 +1190,10 @@ static dline_status load_text(loader *L, const char *name, const dl_yaml_node *n
         return get_string(L, n, name, 1, &t->text);
     if (!n || n->kind != DL_YAML_MAPPING)
         return err(L, n, "'%s' must be a string or a mapping", name);
-    static const char *const keys[] = {"text", "font", "size", "color", "halo-color",
-                                       "halo-width", "position", "offset"};
+    static const char *const keys[] = {"text",     "font",   "size",
+                                       "color",    "halo-color", "halo-width",
+                                       "position", "offset", "background-color",
+                                       "padding"};
     dline_status st = check_keys(L, n, keys, COUNT(keys));
     if (st != DLINE_OK)
         return st;
@@ -1194,6 +1238,10 @@ static dline_status load_text(loader *L, const char *name, const dl_yaml_node *n
         } else if (strcmp(k, "offset") == 0) {
             st = get_length_pair(L, v, k, DL_MAX_SIZE_PX, t->offset);
             given->offset = 1;
+        } else if (strcmp(k, "background-color") == 0) {
+            st = get_color(L, v, k, &t->background);
+        } else if (strcmp(k, "padding") == 0) {
+            st = get_length(L, v, k, 0, DL_MAX_SIZE_PX, &t->padding);
         }
     }
     return st;
@@ -1642,6 +1690,34 @@ static char *resolve(const char *dir, const char *path)
     return r;
 }
 
+/* icon-image: an SVG file, resolved as sources are; opened here so a wrong
+ * path is reported at its line. Whether it is an SVG is for the renderer. */
+static dline_status get_icon_image(loader *L, dl_style_layer *layer, const dl_yaml_node *v)
+{
+    char *rel = NULL;
+    dline_status st = get_string(L, v, "icon-image", 0, &rel);
+    if (st != DLINE_OK)
+        return st;
+    char *path = resolve(L->style->dir, rel);
+    free(rel);
+    if (!path)
+        return no_memory(L);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        char b[80];
+        st = err(L, v, "'icon-image': cannot open '%s': %s", shown(path, b, sizeof b),
+                 strerror(errno));
+        free(path);
+        return st;
+    }
+    fclose(f);
+    free(layer->icon_image);
+    layer->icon_image = path;
+    layer->icon_line = v->line;
+    layer->icon_col = v->col;
+    return DLINE_OK;
+}
+
 static dline_status load_sources(loader *L, const dl_yaml_node *n)
 {
     if (dl_yaml_is_null(n))
@@ -1735,6 +1811,9 @@ static void layer_defaults(dl_style_layer *l)
     l->text_max_angle = 45;
     l->text_leader_color = black;
     l->text_leader_width = 0.8;
+    l->icon_size = 1;
+    l->icon_anchor = DL_ANCHOR_CENTER;
+    l->icon_opacity = 1;
 }
 
 static const char *const layer_keys[] = {"id", "type", "source", "filter", "minzoom", "maxzoom",
@@ -1842,7 +1921,7 @@ static dline_status load_layer(loader *L, const dl_yaml_node *n, size_t index)
         return err(L, dl_yaml_get(n, "minzoom"), "'minzoom' is greater than 'maxzoom'");
     if (layer->connect_smooth && !layer->connect_by)
         return err(L, smooth, "'connect-smooth' needs 'connect-by'");
-    if (layer->type == DL_LAYER_SYMBOL && !layer->text_field)
+    if (layer->type == DL_LAYER_SYMBOL && !layer->text_field && !layer->icon_image)
         dl_warn(L->ctx, L->path, n->line, n->col,
                 "symbol layer '%s' has no 'text-field' and draws nothing", idtext);
     return DLINE_OK;
@@ -2090,6 +2169,7 @@ void dl_style_free(dl_style *s)
         free(l->text_field_secondary);
         free(l->text_font_secondary);
         free(l->text_weight_secondary);
+        free(l->icon_image);
     }
     free(s->layers);
     free(s);

@@ -139,7 +139,7 @@ typedef struct {
     double text_radial_offset;         /* ems */
     int has_text_radial_offset;        /* else text-offset's length, or a small gap */
     double text_padding;               /* px around each label box in collisions */
-    int text_optional;                 /* accepted for icon+text; no icons yet */
+    int text_optional;                 /* the icon stands when its text has no room */
     int has_sort_key;                  /* symbol-sort-key given */
     double symbol_sort_key;            /* the constant, when sort_key_field is NULL */
     char *symbol_sort_key_field;       /* ["get", "field"]: a numeric attribute */
@@ -156,6 +156,18 @@ typedef struct {
     char *text_font_secondary;         /* NULL: text-font */
     char *text_weight_secondary;       /* NULL: "normal" */
 
+    /* icons (MapLibre names; icon-image is a path to an SVG file, resolved
+     * against the style's folder, as dline has no sprites) */
+    char *icon_image;                  /* NULL: no icon */
+    int icon_line, icon_col;           /* where icon-image is given, for errors */
+    double icon_size;                  /* scale of the SVG's own size in px */
+    dl_anchor icon_anchor;             /* the part of the icon at the point */
+    double icon_offset[2];             /* px, before icon-size, rotated with the icon */
+    double icon_rotate;                /* degrees clockwise */
+    double icon_opacity;
+    int icon_allow_overlap;
+    int icon_rotation_alignment;       /* 0 auto (map along lines), 1 map, 2 viewport */
+
     int line, col;
 } dl_style_layer;
 
@@ -169,6 +181,8 @@ typedef struct {
     double halo_width;
     dl_anchor position; /* corner of the map; title defaults to top-left */
     double offset[2];   /* px from that corner */
+    dl_color background; /* a panel behind the text; transparent = none */
+    double padding;      /* px between the text and the panel's edge */
 } dl_style_text;
 
 /* Map furniture: blocks at a corner (or the middle of the top or bottom

@@ -602,6 +602,28 @@ static void text_blocks_stack_and_block_labels(void **state)
     canvas_close(&c);
 }
 
+/* A text block with a background panel: the panel's outer edge sits at the
+ * offset, the text moves in by the padding, and the panel counts in `used`. */
+static void text_block_panel(void **state)
+{
+    (void)state;
+    canvas c;
+    canvas_open(&c, 300, 200);
+    dl_render_background(c.r, BLUE, 1.0);
+    dl_style_text t = {.text = "Title 标题", .font = "Noto Sans CJK SC", .size = 20,
+                       .color = BLACK, .position = DL_ANCHOR_TOP_LEFT, .offset = {10, 10},
+                       .background = WHITE, .padding = 8};
+    double used = 0;
+    assert_int_equal(dl_render_text_block(c.ctx, c.r, &t, 0, &used), DLINE_OK);
+    assert_int_equal(c.r->nboxes, 1);
+    assert_true(fabs(c.r->boxes[0].x0 - 10) < 0.01 && fabs(c.r->boxes[0].y0 - 10) < 0.01);
+    assert_true(used > 10 + 20 + 16 && used < 10 + 40 + 16);
+    assert_pixel(&c, 11, 11, 255, 255, 255, 0);  /* panel corner, inside the padding */
+    assert_pixel(&c, 8, 8, 0, 0, 255, 0);        /* outside the panel */
+    assert_true(ink(&c, 18, 18, 150, (int)used - 8) > 100); /* the text, inset */
+    canvas_close(&c);
+}
+
 static cairo_status_t discard(void *closure, const unsigned char *data, unsigned int length)
 {
     (void)closure;
@@ -669,6 +691,7 @@ int main(void)
         cmocka_unit_test(text_max_width_wraps),
         cmocka_unit_test(invalid_utf8_is_repaired),
         cmocka_unit_test(text_blocks_stack_and_block_labels),
+        cmocka_unit_test(text_block_panel),
         cmocka_unit_test(layout_is_the_same_on_png_and_pdf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

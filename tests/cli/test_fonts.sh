@@ -1,0 +1,79 @@
+#!/bin/sh
+# dline fonts: the flagship style resolves to the Noto Sans CJK SC files and
+# misses no character (exit 0); a style with runic labels names each missing
+# character with its layer and first feature, and the title, and exits 1; a
+# render of that style prints exactly one warning per character and exits 0.
+#   test_fonts.sh DLINE OUTDIR
+set -u
+dline=$1 out=$2
+mkdir -p "$out"
+fail=0
+
+"$dline" fonts ../styles/digital-line.yaml >"$out/flagship.txt" 2>"$out/flagship.err"
+status=$?
+if [ $status -ne 0 ]; then
+    echo "FAIL: dline fonts digital-line.yaml exited with $status"
+    cat "$out/flagship.txt" "$out/flagship.err"
+    fail=1
+fi
+if [ "$(tail -n 1 "$out/flagship.txt")" != "missing: none" ]; then
+    echo "FAIL: the flagship style misses characters:"
+    grep '^missing:' "$out/flagship.txt"
+    fail=1
+fi
+for want in \
+    'layer site-labels: "Noto Sans CJK SC Bold" -> Noto Sans CJK SC Bold (/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc)' \
+    'title: "Noto Sans CJK SC Bold" -> Noto Sans CJK SC Bold (/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc)' \
+    'subtitle: "Noto Sans CJK SC" -> Noto Sans CJK SC Regular (/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc)'; do
+    if ! grep -qxF "$want" "$out/flagship.txt"; then
+        echo "FAIL: no line: $want"
+        fail=1
+    fi
+done
+if [ -s "$out/flagship.err" ]; then
+    echo "FAIL: dline fonts wrote to stderr:"
+    cat "$out/flagship.err"
+    fail=1
+fi
+
+"$dline" fonts cli/fonts_missing.yaml >"$out/missing.txt" 2>"$out/missing.err"
+status=$?
+if [ $status -ne 1 ]; then
+    echo "FAIL: dline fonts fonts_missing.yaml exited with $status, expected 1"
+    fail=1
+fi
+cat >"$out/missing.want" <<'END'
+missing: U+16A0 'ᚠ' in layer runes (feature 0)
+missing: U+16A2 'ᚢ' in layer runes (feature 0)
+missing: U+16A0 'ᚠ' in title
+END
+grep '^missing:' "$out/missing.txt" >"$out/missing.got"
+if ! diff -u "$out/missing.want" "$out/missing.got"; then
+    echo "FAIL: missing characters of fonts_missing.yaml"
+    fail=1
+fi
+
+"$dline" render cli/fonts_missing.yaml -o "$out/missing.png" 2>"$out/render.err"
+status=$?
+if [ $status -ne 0 ]; then
+    echo "FAIL: render of fonts_missing.yaml exited with $status"
+    fail=1
+fi
+cat >"$out/render.want" <<'END'
+dline: warning: no font has U+16A0 'ᚠ' (title, subtitle or attribution); it is drawn as a box
+dline: warning: no font has U+16A2 'ᚢ' (layer 'runes'); it is drawn as a box
+END
+if ! diff -u "$out/render.want" "$out/render.err"; then
+    echo "FAIL: render warnings of fonts_missing.yaml"
+    fail=1
+fi
+
+"$dline" fonts >/dev/null 2>&1
+status=$?
+if [ $status -ne 2 ]; then
+    echo "FAIL: dline fonts without a style exited with $status, expected 2"
+    fail=1
+fi
+
+[ $fail -eq 0 ] && echo "ok: dline fonts"
+exit $fail
