@@ -1062,7 +1062,8 @@ static int place_icons_along(dl_render *r, placer *P, dl_label *l)
     for (size_t i = 0; i < nrep; i++) {
         /* As line labels: moved along the line in steps when blocked. */
         for (int k = 0; k < LINE_SHIFTS; k++) {
-            double at = len * ((double)i + 0.5) / (double)nrep + (k + 1) / 2 * (k % 2 ? 1 : -1) * shift;
+            int m = (k + 1) / 2 * (k % 2 ? 1 : -1);
+            double at = len * ((double)i + 0.5) / (double)nrep + m * shift;
             if (at < 0 || at > len)
                 continue;
             double x, y, tx, ty;

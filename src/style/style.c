@@ -1433,6 +1433,104 @@ static dline_status load_frame(loader *L, const dl_yaml_node *n)
     return st;
 }
 
+/* graticule: lines of longitude and latitude, labelled at the frame. */
+static const char *const graticule_keys[] = {
+    "interval", "format", "color", "width", "opacity", "dasharray", "labels", "font", "size",
+    "label-color", "label-halo-color", "label-halo-width"};
+
+/* A graticule interval: "auto", a number of degrees, or minutes written
+ * with a prime ("5'", "30′"), which reads as the labels do. */
+static dline_status get_interval(loader *L, const dl_yaml_node *v, double *out)
+{
+    if (is_scalar(v) && !strcmp(v->text, "auto")) {
+        *out = 0;
+        return DLINE_OK;
+    }
+    double x, div = 1;
+    size_t len = is_scalar(v) ? v->len : 0;
+    if (len > 1 && v->text[len - 1] == '\'') {
+        len--;
+        div = 60;
+    } else if (len > 3 && !strcmp(v->text + len - 3, "\u2032")) {
+        len -= 3;
+        div = 60;
+    }
+    if (!len || dl_style_number(v->text, len, &x) != 0 || (div == 1 && !v->plain))
+        return err(L, v, "'interval' must be auto, degrees or minutes (5')");
+    x /= div;
+    if (!(x >= 1.0 / 3600) || x > 90)
+        return err(L, v, "'interval' must be between 1\" and 90 degrees");
+    *out = x;
+    return DLINE_OK;
+}
+
+static dline_status load_graticule(loader *L, const dl_yaml_node *n)
+{
+    dl_style_graticule *g = &L->style->furniture.graticule;
+    const dl_yaml_node *map;
+    dline_status st = furniture_block(L, "graticule", n, graticule_keys, COUNT(graticule_keys),
+                                      &g->enabled, &map);
+    for (size_t i = 0; map && i < map->n && st == DLINE_OK; i++) {
+        const char *k = dl_yaml_key(map, i)->text;
+        const dl_yaml_node *v = dl_yaml_value(map, i);
+        if (!strcmp(k, "interval"))
+            st = get_interval(L, v, &g->interval);
+        else if (!strcmp(k, "format")) {
+            static const char *const formats[] = {"dm", "decimal"};
+            st = get_enum(L, v, k, formats, COUNT(formats), &g->format);
+        } else if (!strcmp(k, "color"))
+            st = get_color(L, v, k, &g->color);
+        else if (!strcmp(k, "width"))
+            st = get_length(L, v, k, 0, MAX_TEXT_PX, &g->width);
+        else if (!strcmp(k, "opacity"))
+            st = get_unit(L, v, k, &g->opacity);
+        else if (!strcmp(k, "dasharray")) {
+            if (!v || v->kind != DL_YAML_SEQUENCE)
+                return err(L, v, "'%s' must be a list of numbers", k);
+            if (v->n > DL_MAX_DASHES)
+                return err(L, v, "'%s' has more than %d values", k, DL_MAX_DASHES);
+            double sum = 0;
+            for (size_t j = 0; j < v->n && st == DLINE_OK; j++) {
+                st = get_number(L, v->items[j], k, 0, MAX_DASH, &g->dasharray[j]);
+                sum += g->dasharray[j];
+            }
+            /* Cairo refuses a dash pattern whose lengths are all zero. */
+            if (st == DLINE_OK && v->n > 0 && sum <= 0)
+                return err(L, v, "'%s' must not be all zeros", k);
+            g->ndash = (int)v->n;
+        } else if (!strcmp(k, "labels"))
+            st = get_bool(L, v, k, &g->labels);
+        else if (!strcmp(k, "font"))
+            st = get_font_desc(L, v, k, &g->font);
+        else if (!strcmp(k, "size"))
+            st = get_length(L, v, k, 1, MAX_TEXT_PX, &g->size);
+        else if (!strcmp(k, "label-color"))
+            st = get_color(L, v, k, &g->label_color);
+        else if (!strcmp(k, "label-halo-color"))
+            st = get_color(L, v, k, &g->label_halo_color);
+        else if (!strcmp(k, "label-halo-width"))
+            st = get_length(L, v, k, 0, MAX_TEXT_PX, &g->label_halo_width);
+    }
+    return st;
+}
+
+static dline_status graticule_defaults(loader *L)
+{
+    dl_style_graticule *g = &L->style->furniture.graticule;
+    g->format = DL_GRATICULE_DM;
+    dl_color_parse("#8a8f96", &g->color);
+    g->width = 0.6;
+    g->opacity = 0.8;
+    g->labels = 1;
+    g->size = 9;
+    dl_color_parse("#4a4f56", &g->label_color);
+    dl_color_parse("rgba(255, 255, 255, 0.85)", &g->label_halo_color);
+    g->label_halo_width = 1.5;
+    if (!(g->font = dl_strdup(DEFAULT_FONT)))
+        return no_memory(L);
+    return DLINE_OK;
+}
+
 static dline_status furniture_defaults(loader *L)
 {
     dl_style_furniture *f = &L->style->furniture;
@@ -1466,7 +1564,7 @@ static dline_status furniture_defaults(loader *L)
     if (!(b->font = dl_strdup(DEFAULT_FONT)) || !(a->font = dl_strdup(DEFAULT_FONT " Bold")) ||
         !(g->font = dl_strdup(DEFAULT_FONT)))
         return no_memory(L);
-    return DLINE_OK;
+    return graticule_defaults(L);
 }
 
 /* The legend is drawn when a layer has a `legend` text, unless `legend:
@@ -1999,7 +2097,7 @@ static dline_status load_fit(loader *L, const dl_yaml_node *n)
 
 static const char *const top_keys[] = {"size", "paper", "dpi", "crs", "extent", "fit", "background",
                                        "title", "subtitle", "attribution", "sources", "layers",
-                                       "scale-bar", "north-arrow", "legend", "frame"};
+                                       "scale-bar", "north-arrow", "legend", "frame", "graticule"};
 
 static dline_status load_top(loader *L, const dl_yaml_node *root)
 {
@@ -2054,6 +2152,8 @@ static dline_status load_top(loader *L, const dl_yaml_node *root)
             st = load_legend(L, v);
         else if (strcmp(k, "frame") == 0)
             st = load_frame(L, v);
+        else if (strcmp(k, "graticule") == 0)
+            st = load_graticule(L, v);
     }
     if (st != DLINE_OK)
         return st;
@@ -2149,6 +2249,7 @@ void dl_style_free(dl_style *s)
     free(s->furniture.north_arrow.font);
     free(s->furniture.legend.title);
     free(s->furniture.legend.font);
+    free(s->furniture.graticule.font);
     for (size_t i = 0; i < s->nsources; i++) {
         free(s->sources[i].name);
         free(s->sources[i].path);

@@ -232,11 +232,29 @@ typedef struct {
     dl_color color;
 } dl_style_frame;
 
+/* Meridians and parallels every `interval` degrees, labelled at the frame. */
+enum { DL_GRATICULE_DM, DL_GRATICULE_DECIMAL };
+typedef struct {
+    int enabled;
+    double interval;   /* degrees; 0 = auto (about 4 to 8 meridians across) */
+    int format;        /* DL_GRATICULE_DM or DL_GRATICULE_DECIMAL */
+    dl_color color;
+    double width;      /* px */
+    double opacity;
+    double dasharray[DL_MAX_DASHES]; int ndash; /* in line widths */
+    int labels;        /* label the lines where they meet the map edge */
+    char *font;
+    double size;       /* px, of the labels */
+    dl_color label_color, label_halo_color;
+    double label_halo_width;
+} dl_style_graticule;
+
 typedef struct {
     dl_style_scale_bar scale_bar;
     dl_style_north_arrow north_arrow;
     dl_style_legend legend;
     dl_style_frame frame;
+    dl_style_graticule graticule;
 } dl_style_furniture;
 
 typedef struct {

@@ -16,8 +16,8 @@
 
 #include "dline.h"
 #include "render/render_int.h"
+#include "canvas.h"
 
-static const dl_color WHITE = {1, 1, 1, 1};
 static const dl_color BLACK = {0, 0, 0, 1};
 
 /* A folder of test icons, made once per run. */
@@ -63,30 +63,6 @@ static int teardown(void **state)
     unlink(style);
     rmdir(dir);
     return 0;
-}
-
-typedef struct {
-    cairo_surface_t *surface;
-    cairo_t *cr;
-    dline_ctx *ctx;
-    dl_render *r;
-} canvas;
-
-static void canvas_open(canvas *c, int w, int h)
-{
-    c->surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
-    c->cr = cairo_create(c->surface);
-    c->ctx = dline_ctx_new();
-    assert_int_equal(dl_render_new(c->ctx, c->cr, w, h, &c->r), DLINE_OK);
-    dl_render_background(c->r, WHITE, 1.0);
-}
-
-static void canvas_close(canvas *c)
-{
-    dl_render_free(c->r);
-    cairo_destroy(c->cr);
-    cairo_surface_destroy(c->surface);
-    dline_ctx_free(c->ctx);
 }
 
 /* 'r', 'b', 'w' (white) or '?' for the pixel at x,y. */
@@ -358,8 +334,8 @@ static void style_reads_icon_properties(void **state)
     (void)state;
     char msg[512] = "", want[256];
     dl_style *s = style_of("{icon-image: square.svg, icon-size: 1.5, icon-anchor: bottom,\n"
-                           "      icon-offset: [2, 3mm], icon-rotate: -45, icon-allow-overlap: true,\n"
-                           "      icon-rotation-alignment: viewport}",
+                           "      icon-offset: [2, 3mm], icon-rotate: -45,\n"
+                           "      icon-allow-overlap: true, icon-rotation-alignment: viewport}",
                            msg, sizeof msg);
     if (!s)
         fail_msg("%s", msg);

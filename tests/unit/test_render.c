@@ -13,36 +13,13 @@
 #include <string.h>
 
 #include "render/render_int.h"
+#include "canvas.h"
 
 static const dl_color WHITE = {1, 1, 1, 1};
 static const dl_color BLACK = {0, 0, 0, 1};
 static const dl_color RED = {1, 0, 0, 1};
 static const dl_color GREEN = {0, 1, 0, 1};
 static const dl_color BLUE = {0, 0, 1, 1};
-
-typedef struct {
-    cairo_surface_t *surface;
-    cairo_t *cr;
-    dline_ctx *ctx;
-    dl_render *r;
-} canvas;
-
-static void canvas_open(canvas *c, int w, int h)
-{
-    c->surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
-    c->cr = cairo_create(c->surface);
-    c->ctx = dline_ctx_new();
-    assert_int_equal(dl_render_new(c->ctx, c->cr, w, h, &c->r), DLINE_OK);
-    dl_render_background(c->r, WHITE, 1.0);
-}
-
-static void canvas_close(canvas *c)
-{
-    dl_render_free(c->r);
-    cairo_destroy(c->cr);
-    cairo_surface_destroy(c->surface);
-    dline_ctx_free(c->ctx);
-}
 
 /* Straight (not premultiplied) channels of pixel x,y; the surfaces here are
  * opaque, so they are the stored bytes. */
