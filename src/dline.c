@@ -12,6 +12,7 @@
 #include "error.h"
 #include "furniture.h"
 #include "geom.h"
+#include "graticule.h"
 #include "output/output.h"
 #include "project/project.h"
 #include "render/render.h"
@@ -862,6 +863,138 @@ static dline_status run_prepare(dline_ctx *ctx, const dline_map *map, run *r)
     return st;
 }
 
+/* The inset's extent in map CRS units: its lon/lat `extent`, or its layers'
+ * boxes; the same aspect-ratio rule as the map's (compute_extent). */
+static dline_status inset_extent(dline_ctx *ctx, run *r, const dl_style_inset *in, dl_bbox *box)
+{
+    const dl_style *s = r->style;
+    double pad = 0;
+    if (in->has_extent) {
+        dl_transform *t = NULL;
+        dline_status st = dl_transform_new(ctx, r->proj, "EPSG:4326",
+                                           s->crs ? s->crs : "EPSG:3857", NULL, &t);
+        dl_bbox ll = {in->extent[0], in->extent[1], in->extent[2], in->extent[3]};
+        if (st == DLINE_OK)
+            st = dl_transform_bbox(ctx, t, ll, box);
+        dl_transform_free(t);
+        if (st != DLINE_OK)
+            return st;
+    } else {
+        *box = dl_bbox_empty();
+        for (size_t i = 0; i < in->nlayers; i++) {
+            const dl_style_layer *l = &s->layers[in->layers[i]];
+            if (!layer_uses_source(l))
+                continue;
+            run_source *rs = &r->sources[l->source];
+            dl_bbox b = dl_source_bounds(rs->src), pb;
+            if (dl_source_record_count(rs->src) == 0 || dl_bbox_is_empty(b))
+                continue;
+            dline_status st = dl_transform_bbox(ctx, rs->fwd, b, &pb);
+            if (st != DLINE_OK)
+                return st;
+            dl_bbox_add(box, pb.xmin, pb.ymin);
+            dl_bbox_add(box, pb.xmax, pb.ymax);
+        }
+        if (dl_bbox_is_empty(*box))
+            return dl_error(ctx, DLINE_ESTYLE, s->path, 0, 0,
+                            "inset: nothing to fit: its layers are empty; give an 'extent'");
+        pad = in->padding;
+    }
+    double w = fmax(in->size[0] - 2 * pad, 1), h = fmax(in->size[1] - 2 * pad, 1);
+    double res = fmax((box->xmax - box->xmin) / w, (box->ymax - box->ymin) / h);
+    if (!(res > 0))
+        return dl_error(ctx, DLINE_ESTYLE, s->path, 0, 0, "inset: its extent is a point");
+    double cx = (box->xmin + box->xmax) / 2, cy = (box->ymin + box->ymax) / 2;
+    *box = (dl_bbox){cx - res * in->size[0] / 2, cy - res * in->size[1] / 2,
+                     cx + res * in->size[0] / 2, cy + res * in->size[1] / 2};
+    return DLINE_OK;
+}
+
+/* The inset overview: its layers drawn by the map's own layer loop on a
+ * second run configuration (its grid, its view boxes) translated to the
+ * inset's box and clipped to it, then the main map's extent outlined and a
+ * frame. The box stacks with the furniture at its position and becomes a
+ * label obstacle. */
+static dline_status draw_inset(dline_ctx *ctx, run *r, double *stack)
+{
+    const dl_style_inset *in = &r->style->furniture.inset;
+    if (!in->enabled || r->dry)
+        return DLINE_OK;
+    dl_bbox box;
+    dline_status st = inset_extent(ctx, r, in, &box);
+    if (st != DLINE_OK)
+        return st;
+    run sub = *r;
+    sub.minx = box.xmin;
+    sub.maxy = box.ymax;
+    sub.res = (box.xmax - box.xmin) / in->size[0];
+    sub.width = in->size[0];
+    sub.height = in->size[1];
+    /* Its own view boxes; the sources themselves stay the map's. */
+    sub.sources = dl_calloc_array(r->style->nsources, sizeof *sub.sources);
+    if (!sub.sources)
+        return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+    memcpy(sub.sources, r->sources, r->style->nsources * sizeof *sub.sources);
+    compute_views(&sub, box);
+    double w = in->size[0], h = in->size[1], x, y;
+    dl_anchor pos = in->position;
+    int left = pos == DL_ANCHOR_TOP_LEFT || pos == DL_ANCHOR_BOTTOM_LEFT || pos == DL_ANCHOR_LEFT;
+    int right = pos == DL_ANCHOR_TOP_RIGHT || pos == DL_ANCHOR_BOTTOM_RIGHT ||
+                pos == DL_ANCHOR_RIGHT;
+    int top = pos == DL_ANCHOR_TOP_LEFT || pos == DL_ANCHOR_TOP_RIGHT || pos == DL_ANCHOR_TOP;
+    int bottom = pos == DL_ANCHOR_BOTTOM_LEFT || pos == DL_ANCHOR_BOTTOM_RIGHT ||
+                 pos == DL_ANCHOR_BOTTOM;
+    x = left    ? in->offset[0]
+        : right ? r->width - in->offset[0] - w
+                : (r->width - w) / 2 + in->offset[0];
+    y = top ? in->offset[1] + stack[pos]
+            : bottom ? r->height - in->offset[1] - stack[pos] - h
+                     : (r->height - h) / 2 + in->offset[1] + stack[pos];
+    cairo_t *cr = dl_output_cairo(r->out);
+    cairo_save(cr);
+    cairo_translate(cr, x, y);
+    cairo_rectangle(cr, 0, 0, w, h);
+    cairo_clip(cr);
+    dl_color bg = in->background;
+    cairo_set_source_rgba(cr, bg.r, bg.g, bg.b, bg.a);
+    cairo_paint(cr);
+    for (size_t i = 0; st == DLINE_OK && i < in->nlayers; i++)
+        st = draw_layer(ctx, &sub, &r->style->layers[in->layers[i]]);
+    r->work = sub.work; /* the scratch geometry may have grown */
+    free(sub.sources);
+    if (st == DLINE_OK && in->outline_width > 0) {
+        /* The main map's box in the same CRS; at least 4 px, so a map
+         * much smaller than the inset still shows where it is. */
+        double x0 = (r->minx - sub.minx) / sub.res, y0 = (sub.maxy - r->maxy) / sub.res;
+        double x1 = x0 + r->width * r->res / sub.res, y1 = y0 + r->height * r->res / sub.res;
+        double cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
+        double hw = fmax((x1 - x0) / 2, 2), hh = fmax((y1 - y0) / 2, 2);
+        dl_color c = in->outline_color;
+        cairo_set_dash(cr, NULL, 0, 0);
+        cairo_set_source_rgba(cr, c.r, c.g, c.b, c.a);
+        cairo_set_line_width(cr, in->outline_width);
+        cairo_set_line_join(cr, CAIRO_LINE_JOIN_MITER);
+        cairo_rectangle(cr, cx - hw, cy - hh, 2 * hw, 2 * hh);
+        cairo_stroke(cr);
+    }
+    if (st == DLINE_OK && in->frame_width > 0) {
+        double fw = fmin(in->frame_width, fmin(w, h) / 2);
+        dl_color c = in->frame_color;
+        cairo_set_dash(cr, NULL, 0, 0);
+        cairo_set_source_rgba(cr, c.r, c.g, c.b, c.a);
+        cairo_set_line_width(cr, fw);
+        cairo_rectangle(cr, fw / 2, fw / 2, w - fw, h - fw);
+        cairo_stroke(cr);
+    }
+    cairo_restore(cr);
+    if (st == DLINE_OK && cairo_status(cr) != CAIRO_STATUS_SUCCESS)
+        st = dl_error(ctx, DLINE_ERENDER, NULL, 0, 0, "inset: %s",
+                      cairo_status_to_string(cairo_status(cr)));
+    dl_render_add_obstacle(r->render, x, y, x + w, y + h);
+    stack[pos] += in->offset[1] + h;
+    return st;
+}
+
 dline_status dline_map_render_file(dline_ctx *ctx, dline_map *map, const char *path,
                                    dline_format format)
 {
@@ -897,6 +1030,13 @@ dline_status dline_map_render_file(dline_ctx *ctx, dline_map *map, const char *p
         dl_render_background(r.render, s->background, 1.0);
     for (size_t i = 0; st == DLINE_OK && i < s->nlayers; i++)
         st = draw_layer(ctx, &r, &s->layers[i]);
+    /* The graticule's lines go under the furniture, its edge labels after
+     * it, so they keep clear of the blocks. */
+    dl_graticule grat = {0};
+    dl_pixel_grid grat_grid = {r.minx, r.maxy, r.res};
+    if (st == DLINE_OK)
+        st = dl_graticule_draw(ctx, r.proj, s, s->crs ? s->crs : "EPSG:3857", &grat_grid,
+                               r.width, r.height, r.render, &grat);
     /* Furniture before labels so labels keep clear of it; blocks at the
      * same corner stack (title, then subtitle below it). */
     double stack[DL_ANCHOR_BOTTOM_RIGHT + 1] = {0};
@@ -914,6 +1054,14 @@ dline_status dline_map_render_file(dline_ctx *ctx, dline_map *map, const char *p
         st = dl_furniture_draw(ctx, r.proj, s, s->crs ? s->crs : "EPSG:3857", &grid, r.width,
                                r.height, r.render, stack);
     }
+    if (st == DLINE_OK)
+        st = draw_inset(ctx, &r, stack);
+    if (st == DLINE_OK) {
+        const dl_style_frame *fr = &s->furniture.frame;
+        st = dl_render_graticule_labels(ctx, r.render, &s->furniture.graticule, &grat,
+                                        fr->enabled && fr->width > 0 ? fr->width : 0);
+    }
+    dl_graticule_free(&grat);
     if (st == DLINE_OK)
         st = dl_render_labels(ctx, r.render);
     /* The neat frame last, over anything that runs to the map edge. */

@@ -1514,6 +1514,20 @@ static dline_status load_graticule(loader *L, const dl_yaml_node *n)
     return st;
 }
 
+static void inset_defaults(dl_style_inset *in)
+{
+    in->position = DL_ANCHOR_BOTTOM_RIGHT;
+    in->offset[0] = in->offset[1] = 16;
+    in->size[0] = 200;
+    in->size[1] = 150;
+    in->padding = 8;
+    dl_color_parse("#ffffff", &in->background);
+    dl_color_parse("#444444", &in->frame_color);
+    in->frame_width = 1;
+    dl_color_parse("#d1402b", &in->outline_color);
+    in->outline_width = 1.5;
+}
+
 static dline_status graticule_defaults(loader *L)
 {
     dl_style_graticule *g = &L->style->furniture.graticule;
@@ -1564,6 +1578,7 @@ static dline_status furniture_defaults(loader *L)
     if (!(b->font = dl_strdup(DEFAULT_FONT)) || !(a->font = dl_strdup(DEFAULT_FONT " Bold")) ||
         !(g->font = dl_strdup(DEFAULT_FONT)))
         return no_memory(L);
+    inset_defaults(&f->inset);
     return graticule_defaults(L);
 }
 
@@ -2047,6 +2062,88 @@ static dline_status load_layers(loader *L, const dl_yaml_node *n)
     return DLINE_OK;
 }
 
+/* inset: an overview map; read after the layers, which it names. */
+static const char *const inset_keys[] = {
+    "position", "offset", "size", "extent", "padding", "layers", "background", "frame-color",
+    "frame-width", "outline-color", "outline-width"};
+
+static dline_status load_inset(loader *L, const dl_yaml_node *n)
+{
+    dl_style *s = L->style;
+    dl_style_inset *in = &s->furniture.inset;
+    const dl_yaml_node *map;
+    dline_status st = furniture_block(L, "inset", n, inset_keys, COUNT(inset_keys), &in->enabled,
+                                      &map);
+    if (st != DLINE_OK || !in->enabled)
+        return st;
+    const dl_yaml_node *ids = map ? dl_yaml_get(map, "layers") : NULL;
+    if (!ids)
+        return err(L, n, "'inset' needs 'layers'");
+    for (size_t i = 0; i < map->n && st == DLINE_OK; i++) {
+        const char *k = dl_yaml_key(map, i)->text;
+        const dl_yaml_node *v = dl_yaml_value(map, i);
+        if (!strcmp(k, "position"))
+            st = get_position(L, v, k, &in->position);
+        else if (!strcmp(k, "offset"))
+            st = get_length_pair(L, v, k, DL_MAX_SIZE_PX, in->offset);
+        else if (!strcmp(k, "size")) {
+            st = get_length_pair(L, v, k, DL_MAX_SIZE_PX, in->size);
+            if (st == DLINE_OK && (in->size[0] < 8 || in->size[1] < 8))
+                st = err(L, v, "'size' of the inset must be at least 8 px a side");
+        } else if (!strcmp(k, "extent")) {
+            static const char *const what[] = {"minlon", "minlat", "maxlon", "maxlat"};
+            if (v->kind != DL_YAML_SEQUENCE || v->n != 4)
+                return err(L, v, "'extent' must be [minlon, minlat, maxlon, maxlat]");
+            for (int j = 0; j < 4; j++) {
+                const dl_yaml_node *x = v->items[j];
+                double lim = j % 2 == 0 ? 180 : 90;
+                if (!is_scalar(x) || !x->plain ||
+                    dl_style_number(x->text, x->len, &in->extent[j]) != 0)
+                    return err(L, x, "'extent' %s must be a number", what[j]);
+                if (in->extent[j] < -lim || in->extent[j] > lim)
+                    return err(L, x, "'extent' %s %g is outside -%g..%g", what[j],
+                               in->extent[j], lim, lim);
+            }
+            if (in->extent[0] >= in->extent[2] || in->extent[1] >= in->extent[3])
+                return err(L, v, "'extent' must have minlon < maxlon and minlat < maxlat");
+            in->has_extent = 1;
+        } else if (!strcmp(k, "padding"))
+            st = get_length(L, v, k, 0, DL_MAX_SIZE_PX, &in->padding);
+        else if (!strcmp(k, "background"))
+            st = get_color(L, v, k, &in->background);
+        else if (!strcmp(k, "frame-color"))
+            st = get_color(L, v, k, &in->frame_color);
+        else if (!strcmp(k, "frame-width"))
+            st = get_length(L, v, k, 0, MAX_TEXT_PX, &in->frame_width);
+        else if (!strcmp(k, "outline-color"))
+            st = get_color(L, v, k, &in->outline_color);
+        else if (!strcmp(k, "outline-width"))
+            st = get_length(L, v, k, 0, MAX_TEXT_PX, &in->outline_width);
+    }
+    if (st != DLINE_OK)
+        return st;
+    if (ids->kind != DL_YAML_SEQUENCE || ids->n == 0)
+        return err(L, ids, "'layers' of the inset must be a list of layer ids");
+    if (!(in->layers = dl_calloc_array(ids->n, sizeof *in->layers)))
+        return no_memory(L);
+    for (size_t i = 0; i < ids->n; i++) {
+        const dl_yaml_node *id = ids->items[i];
+        char b[80];
+        long li = is_scalar(id) ? dl_style_layer_index(s, id->text) : -1;
+        if (li < 0)
+            return err(L, id, "inset names unknown layer '%s'",
+                       is_scalar(id) ? shown(id->text, b, sizeof b) : "?");
+        /* Symbol and circle layers would place labels and obstacles in the
+         * main map's label space; an overview needs areas and lines. */
+        if (s->layers[li].type != DL_LAYER_FILL && s->layers[li].type != DL_LAYER_LINE &&
+            s->layers[li].type != DL_LAYER_BACKGROUND)
+            return err(L, id, "inset layer '%s' must be a fill, line or background layer",
+                       shown(id->text, b, sizeof b));
+        in->layers[in->nlayers++] = li;
+    }
+    return DLINE_OK;
+}
+
 static dline_status load_fit(loader *L, const dl_yaml_node *n)
 {
     dl_style *s = L->style;
@@ -2097,7 +2194,8 @@ static dline_status load_fit(loader *L, const dl_yaml_node *n)
 
 static const char *const top_keys[] = {"size", "paper", "dpi", "crs", "extent", "fit", "background",
                                        "title", "subtitle", "attribution", "sources", "layers",
-                                       "scale-bar", "north-arrow", "legend", "frame", "graticule"};
+                                       "scale-bar", "north-arrow", "legend", "frame", "graticule",
+                                       "inset"};
 
 static dline_status load_top(loader *L, const dl_yaml_node *root)
 {
@@ -2171,6 +2269,9 @@ static dline_status load_top(loader *L, const dl_yaml_node *root)
         if ((st = load_fit(L, fit)) != DLINE_OK)
             return st;
     }
+    const dl_yaml_node *inset = dl_yaml_get(root, "inset");
+    if (inset && (st = load_inset(L, inset)) != DLINE_OK)
+        return st;
     place_subtitle(s, sg);
     check_legend(L);
     return DLINE_OK;
@@ -2250,6 +2351,7 @@ void dl_style_free(dl_style *s)
     free(s->furniture.legend.title);
     free(s->furniture.legend.font);
     free(s->furniture.graticule.font);
+    free(s->furniture.inset.layers);
     for (size_t i = 0; i < s->nsources; i++) {
         free(s->sources[i].name);
         free(s->sources[i].path);

@@ -249,12 +249,32 @@ typedef struct {
     double label_halo_width;
 } dl_style_graticule;
 
+/* A small overview map of a wider extent, in the map's CRS, with the main
+ * map's extent outlined. Its layers are fill and line layers of the style,
+ * drawn with their own paint. */
+typedef struct {
+    int enabled;
+    dl_anchor position;
+    double offset[2];
+    double size[2];      /* px */
+    int has_extent;
+    double extent[4];    /* minlon, minlat, maxlon, maxlat; else fit its layers */
+    double padding;      /* px around fitted layers */
+    long *layers; size_t nlayers; /* indices into dl_style.layers, in draw order */
+    dl_color background;
+    dl_color frame_color;
+    double frame_width;
+    dl_color outline_color;
+    double outline_width;
+} dl_style_inset;
+
 typedef struct {
     dl_style_scale_bar scale_bar;
     dl_style_north_arrow north_arrow;
     dl_style_legend legend;
     dl_style_frame frame;
     dl_style_graticule graticule;
+    dl_style_inset inset;
 } dl_style_furniture;
 
 typedef struct {

@@ -1,0 +1,167 @@
+/* Drawing a graticule: its projected meridians and parallels under the
+ * furniture, and their labels just inside the map edge. */
+#include "render/graticule.h"
+#include "render/render_int.h"
+
+#include <math.h>
+
+/* Used when a style names no font, as for labels. */
+#define FALLBACK_FONT "Noto Sans CJK SC, DejaVu Sans, sans-serif"
+/* px between a label and the map edge (inside the frame). */
+#define EDGE_GAP 2.0
+
+static dline_status cairo_check(dline_ctx *ctx, const dl_render *r, const char *what)
+{
+    cairo_status_t st = cairo_status(r->cr);
+    if (st != CAIRO_STATUS_SUCCESS)
+        return dl_error(ctx, DLINE_ERENDER, NULL, 0, 0, "%s: %s", what,
+                        cairo_status_to_string(st));
+    return DLINE_OK;
+}
+
+dline_status dl_render_graticule_lines(dline_ctx *ctx, dl_render *r, const dl_style_graticule *s,
+                                       const dl_graticule *g)
+{
+    if (!(s->width > 0) || !(s->opacity > 0) || !g->nlines)
+        return DLINE_OK;
+    cairo_t *cr = r->cr;
+    cairo_save(cr);
+    cairo_rectangle(cr, 0, 0, r->width, r->height);
+    cairo_clip(cr);
+    cairo_new_path(cr);
+    for (size_t i = 0; i < g->nlines; i++) {
+        const dl_graticule_line *l = &g->lines[i];
+        int pen = 0;
+        for (size_t j = 0; j < l->n; j++) {
+            const double *p = l->xy + 2 * j;
+            if (isnan(p[0])) {
+                pen = 0;
+                continue;
+            }
+            if (pen)
+                cairo_line_to(cr, p[0], p[1]);
+            else
+                cairo_move_to(cr, p[0], p[1]);
+            pen = 1;
+        }
+    }
+    double dash[DL_MAX_DASHES];
+    for (int i = 0; i < s->ndash; i++)
+        dash[i] = s->dasharray[i] * s->width;
+    cairo_set_dash(cr, dash, s->ndash, 0);
+    cairo_set_line_width(cr, s->width);
+    cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
+    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+    cairo_set_source_rgba(cr, s->color.r, s->color.g, s->color.b, s->color.a * s->opacity);
+    cairo_stroke(cr);
+    cairo_restore(cr);
+    return cairo_check(ctx, r, "graticule");
+}
+
+/* Strictly overlapping: a label may touch the frame's strip. */
+static int overlaps(dl_box a, dl_box b)
+{
+    return a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+}
+
+dline_status dl_render_graticule_labels(dline_ctx *ctx, dl_render *r,
+                                        const dl_style_graticule *s, const dl_graticule *g,
+                                        double inset)
+{
+    if (!s->labels || !g->nlabels)
+        return DLINE_OK;
+    PangoLayout *layout = pango_layout_new(r->pango);
+    if (!layout)
+        return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+    PangoFontDescription *fd =
+        pango_font_description_from_string(s->font && *s->font ? s->font : FALLBACK_FONT);
+    pango_font_description_set_absolute_size(fd, fmin(s->size, 100000.0) * PANGO_SCALE);
+    pango_layout_set_font_description(layout, fd);
+    pango_font_description_free(fd);
+    cairo_t *cr = r->cr;
+    int image = cairo_surface_get_type(cairo_get_target(cr)) == CAIRO_SURFACE_TYPE_IMAGE;
+    double in = inset + EDGE_GAP, hw = s->label_halo_width;
+    dline_status st = DLINE_OK;
+    for (size_t i = 0; i < g->nlabels && st == DLINE_OK; i++) {
+        const dl_graticule_label *l = &g->labels[i];
+        pango_layout_set_text(layout, l->text, -1);
+        PangoRectangle ink, lg;
+        pango_layout_get_extents(layout, &ink, &lg);
+        /* The logical width along the edge, but only the ink across it, so
+         * digits sit close to the edge whatever the font's line height. */
+        double w = (double)lg.width / PANGO_SCALE;
+        double a0 = (double)ink.y / PANGO_SCALE, a1 = (double)(ink.y + ink.height) / PANGO_SCALE;
+        double h = a1 - a0;
+        /* The label's box on the map and the text origin before turning. */
+        dl_box b;
+        double ox, oy, angle = 0;
+        switch (l->edge) {
+        case DL_EDGE_TOP:
+            b = (dl_box){l->x - w / 2, in, l->x + w / 2, in + h};
+            ox = b.x0 - (double)lg.x / PANGO_SCALE;
+            oy = b.y0 - a0;
+            break;
+        case DL_EDGE_BOTTOM:
+            b = (dl_box){l->x - w / 2, r->height - in - h, l->x + w / 2, r->height - in};
+            ox = b.x0 - (double)lg.x / PANGO_SCALE;
+            oy = b.y0 - a0;
+            break;
+        case DL_EDGE_LEFT:
+            /* Read upwards: the text's top faces the left edge. */
+            b = (dl_box){in, l->y - w / 2, in + h, l->y + w / 2};
+            angle = -M_PI / 2;
+            ox = b.x0 - a0;
+            oy = b.y1 + (double)lg.x / PANGO_SCALE;
+            break;
+        default:
+            /* Read upwards too, the text's foot towards the right edge. */
+            b = (dl_box){r->width - in - h, l->y - w / 2, r->width - in, l->y + w / 2};
+            angle = -M_PI / 2;
+            ox = b.x0 - a0;
+            oy = b.y1 + (double)lg.x / PANGO_SCALE;
+            break;
+        }
+        if (b.x0 < inset || b.y0 < inset || b.x1 > r->width - inset ||
+            b.y1 > r->height - inset)
+            continue;
+        dl_box hb = {b.x0 - hw, b.y0 - hw, b.x1 + hw, b.y1 + hw};
+        int free_ = 1;
+        for (size_t k = 0; free_ && k < r->nboxes; k++)
+            free_ = !overlaps(hb, r->boxes[k]);
+        if (!free_)
+            continue;
+        /* Halo then text at the layout's origin, turned about it. */
+        cairo_save(cr);
+        cairo_translate(cr, ox, oy);
+        cairo_rotate(cr, angle);
+        cairo_new_path(cr);
+        cairo_move_to(cr, 0, 0);
+        if (hw > 0 && s->label_halo_color.a > 0) {
+            pango_cairo_layout_path(cr, layout);
+            cairo_set_line_width(cr, 2 * hw);
+            cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+            cairo_set_dash(cr, NULL, 0, 0);
+            dl_color c = s->label_halo_color;
+            cairo_set_source_rgba(cr, c.r, c.g, c.b, c.a);
+            cairo_stroke(cr);
+        }
+        dl_color c = s->label_color;
+        cairo_set_source_rgba(cr, c.r, c.g, c.b, c.a);
+        cairo_new_path(cr);
+        cairo_move_to(cr, 0, 0);
+        if (image) {
+            pango_cairo_layout_path(cr, layout);
+            cairo_fill(cr);
+        } else {
+            pango_cairo_show_layout(cr, layout);
+        }
+        cairo_new_path(cr);
+        cairo_restore(cr);
+        if (dl_render_push_box(r, hb) != 0)
+            st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+        else
+            st = cairo_check(ctx, r, "graticule labels");
+    }
+    g_object_unref(layout);
+    return st;
+}
