@@ -19,42 +19,42 @@ be32() { set -- $(bytes "$1" "$2" 4); echo $(( ($1 << 24) | ($2 << 16) | ($3 << 
 "$dline" render "$style" -o "$out/map.svg" || fail "svg render"
 "$dline" render "$style" -o "$out/map.pdf" || fail "pdf render"
 
-# PNG: signature, IHDR 1600x1200, colour type 2 (RGB: the background is opaque).
+# PNG: signature, IHDR 1600x1100, colour type 2 (RGB: the background is opaque).
 [ "$(bytes "$out/map.png" 0 8)" = "137 80 78 71 13 10 26 10" ] || fail "PNG signature"
 [ "$(be32 "$out/map.png" 16)" = 1600 ] || fail "PNG width $(be32 "$out/map.png" 16)"
-[ "$(be32 "$out/map.png" 20)" = 1200 ] || fail "PNG height"
+[ "$(be32 "$out/map.png" 20)" = 1100 ] || fail "PNG height"
 [ "$(bytes "$out/map.png" 25 1)" = 2 ] || fail "PNG colour type $(bytes "$out/map.png" 25 1), expected RGB"
 grep -q "Software" "$out/map.png" || fail "PNG tEXt Software"
-echo "ok: PNG 1600x1200 RGB"
+echo "ok: PNG 1600x1100 RGB"
 
 # --dpi 192: twice the pixels, same layout; pHYs = 192 / 0.0254 = 7559 px/m.
 "$dline" render "$style" -o "$out/map192.png" --dpi 192 || fail "dpi render"
 [ "$(be32 "$out/map192.png" 16)" = 3200 ] || fail "PNG at 192 dpi is not 3200 px wide"
-[ "$(be32 "$out/map192.png" 20)" = 2400 ] || fail "PNG at 192 dpi is not 2400 px high"
+[ "$(be32 "$out/map192.png" 20)" = 2200 ] || fail "PNG at 192 dpi is not 2200 px high"
 off=$(grep -abo pHYs "$out/map192.png" | head -n1 | cut -d: -f1)
 [ -n "$off" ] || fail "no pHYs chunk"
 [ "$(be32 "$out/map192.png" $((off + 4)))" = 7559 ] || fail "pHYs $(be32 "$out/map192.png" $((off + 4))) px/m, expected 7559"
-echo "ok: --dpi 192 gives 3200x2400 with pHYs 7559 px/m"
+echo "ok: --dpi 192 gives 3200x2200 with pHYs 7559 px/m"
 
 # SVG: vector content, no embedded raster of the map.
 head -c 200 "$out/map.svg" | grep -q "<svg" || fail "not an SVG"
 if grep -q "<image" "$out/map.svg"; then fail "SVG embeds a raster image"; fi
-rsvg-convert -w 1600 -h 1200 -b white "$out/map.svg" -o "$out/map.svg.png" || fail "rsvg-convert"
+rsvg-convert -w 1600 -h 1100 -b white "$out/map.svg" -o "$out/map.svg.png" || fail "rsvg-convert"
 # Text is outlines in the SVG and hinted glyphs in the PNG: allow edge noise.
 "$imgcmp" "$out/map.svg.png" "$out/map.png" "$out/svg.diff.png" 96 1% || fail "SVG raster differs from PNG"
 echo "ok: SVG is vector and matches the PNG"
 
-# PDF: page size in points (1600x1200 px at 96 dpi = 1200x900 pt), fonts
+# PDF: page size in points (1600x1100 px at 96 dpi = 1200x825 pt), fonts
 # embedded, site names extractable.
 pdfinfo "$out/map.pdf" > "$out/pdfinfo.txt" || fail "pdfinfo"
 grep -q "^Pages: *1$" "$out/pdfinfo.txt" || fail "PDF is not one page"
-grep -q "^Page size: *1200 x 900 pts" "$out/pdfinfo.txt" || fail "PDF page size: $(grep 'Page size' "$out/pdfinfo.txt")"
+grep -q "^Page size: *1200 x 825 pts" "$out/pdfinfo.txt" || fail "PDF page size: $(grep 'Page size' "$out/pdfinfo.txt")"
 pdffonts "$out/map.pdf" | awk 'NR > 2 && $(NF-4) != "yes" { bad = 1 } END { exit bad }' || fail "a PDF font is not embedded"
 pdftotext "$out/map.pdf" "$out/map.txt" || fail "pdftotext"
 for name in 北斗西虹桥基地 市西软件信息园 西岑科创中心 华为练秋湖研发中心 "BeiDou Innovation Base"; do
     grep -q "$name" "$out/map.txt" || fail "pdftotext does not find '$name'"
 done
-echo "ok: PDF 1200x900 pt, fonts embedded, site names extractable"
+echo "ok: PDF 1200x825 pt, fonts embedded, site names extractable"
 
 # Standard output.
 "$dline" render "$style" -o - > "$out/stdout.png" || fail "render to stdout"
