@@ -241,6 +241,8 @@ dline_status dl_render_fonts_report(dline_ctx *ctx, dl_render *r, const dl_style
         report_desc(r, out, "scale-bar", fu->scale_bar.font);
     if (fu->north_arrow.enabled)
         report_desc(r, out, "north-arrow", fu->north_arrow.font);
+    if (fu->graticule.enabled && fu->graticule.labels)
+        report_desc(r, out, "graticule", fu->graticule.font);
 
     /* Every text the render would lay out, in the layouts it would use. */
     missing_list m = {0};
@@ -278,6 +280,11 @@ dline_status dl_render_fonts_report(dline_ctx *ctx, dl_render *r, const dl_style
                         "scale-bar");
     if (rc == 0 && fu->north_arrow.enabled)
         rc = check_text(r, &m, fu->north_arrow.font, fu->north_arrow.size, "N", "north-arrow");
+    /* Graticule labels: digits, the degree, minute and second signs, the
+     * hemisphere letters and the decimal point (121°05′E, 31.25°N). */
+    if (rc == 0 && fu->graticule.enabled && fu->graticule.labels)
+        rc = check_text(r, &m, fu->graticule.font, fu->graticule.size,
+                        "0123456789.\u00b0\u2032\u2033NSEW", "graticule");
 
     if (rc == 0 && m.n == 0)
         fputs("missing: none\n", out);

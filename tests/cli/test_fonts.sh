@@ -24,7 +24,8 @@ fi
 for want in \
     'layer site-labels: "Noto Sans CJK SC Bold" -> Noto Sans CJK SC Bold (/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc)' \
     'title: "Noto Sans CJK SC Bold" -> Noto Sans CJK SC Bold (/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc)' \
-    'subtitle: "Noto Sans CJK SC" -> Noto Sans CJK SC Regular (/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc)'; do
+    'subtitle: "Noto Sans CJK SC" -> Noto Sans CJK SC Regular (/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc)' \
+    'graticule: "Noto Sans CJK SC" -> Noto Sans CJK SC Regular (/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc)'; do
     if ! grep -qxF "$want" "$out/flagship.txt"; then
         echo "FAIL: no line: $want"
         fail=1
