@@ -1298,7 +1298,7 @@ dline_status dl_render_text_block(dline_ctx *ctx, dl_render *r, const dl_style_t
     g_free(valid);
     if (!layout)
         return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "text block: out of memory");
-    dl_render_warn_missing(ctx, r, layout, "title, subtitle or attribution");
+    dl_render_warn_missing(ctx, r, layout, t->role ? t->role : "text block");
     dl_box lb = layout_box(layout);
     double w = lb.x1 - lb.x0, h = lb.y1 - lb.y0;
 

@@ -2296,6 +2296,9 @@ static dline_status style_defaults(loader *L)
                             DL_ANCHOR_BOTTOM_RIGHT, 8, 8, 1.5)) ||
         (st = furniture_defaults(L)))
         return st;
+    s->title.role = "title";
+    s->subtitle.role = "subtitle";
+    s->attribution.role = "attribution";
     return DLINE_OK;
 }
 

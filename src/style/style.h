@@ -183,6 +183,7 @@ typedef struct {
     double offset[2];   /* px from that corner */
     dl_color background; /* a panel behind the text; transparent = none */
     double padding;      /* px between the text and the panel's edge */
+    const char *role;    /* "title", "subtitle" or "attribution" (static), for messages */
 } dl_style_text;
 
 /* Map furniture: blocks at a corner (or the middle of the top or bottom

@@ -61,7 +61,7 @@ if [ $status -ne 0 ]; then
     fail=1
 fi
 cat >"$out/render.want" <<'END'
-dline: warning: no font has U+16A0 'ᚠ' (title, subtitle or attribution); it is drawn as a box
+dline: warning: no font has U+16A0 'ᚠ' (title); it is drawn as a box
 dline: warning: no font has U+16A2 'ᚢ' (layer 'runes'); it is drawn as a box
 END
 if ! diff -u "$out/render.want" "$out/render.err"; then
