@@ -20,62 +20,7 @@
 
 #include "style/style.h"
 #include "style/yaml.h"
-
-typedef struct {
-    char dir[64];
-    char path[96]; /* dir/s.yaml: where error cases are written */
-    dline_ctx *ctx;
-    int failures; /* error cases report every mismatch, then fail once */
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *fx = calloc(1, sizeof *fx);
-    if (!fx)
-        return -1;
-    snprintf(fx->dir, sizeof fx->dir, "/tmp/dline-test-style-XXXXXX");
-    if (!mkdtemp(fx->dir))
-        return -1;
-    snprintf(fx->path, sizeof fx->path, "%s/s.yaml", fx->dir);
-    fx->ctx = dline_ctx_new();
-    *state = fx;
-    return fx->ctx ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    fixture *fx = *state;
-    unlink(fx->path);
-    rmdir(fx->dir);
-    dline_ctx_free(fx->ctx);
-    free(fx);
-    return 0;
-}
-
-static void write_file(const char *path, const char *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-}
-
-static dl_style *load_ok(fixture *fx, const char *path)
-{
-    dl_style *s = NULL;
-    dline_ctx_clear(fx->ctx);
-    dline_status st = dl_style_load(fx->ctx, path, &s);
-    if (st != DLINE_OK)
-        fail_msg("%s: %s", path, dline_ctx_message(fx->ctx));
-    assert_non_null(s);
-    return s;
-}
-
-static dl_style *load_text(fixture *fx, const char *yaml)
-{
-    write_file(fx->path, yaml, strlen(yaml));
-    return load_ok(fx, fx->path);
-}
+#include "style_fixture.h"
 
 /* Loads yaml (len bytes) from the fixture path and checks the status and
  * the message, given without the path: ":3:5: unknown key ..." */

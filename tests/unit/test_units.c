@@ -16,63 +16,16 @@
 #include <unistd.h>
 
 #include "style/style.h"
+#include "style_fixture.h"
 
 #define PX_PER_MM (96 / 25.4)
 #define PX_PER_PT (96.0 / 72)
 
-typedef struct {
-    char dir[64];
-    char path[96];
-    dline_ctx *ctx;
-    int failures;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *fx = calloc(1, sizeof *fx);
-    if (!fx)
-        return -1;
-    snprintf(fx->dir, sizeof fx->dir, "/tmp/dline-test-units-XXXXXX");
-    if (!mkdtemp(fx->dir))
-        return -1;
-    snprintf(fx->path, sizeof fx->path, "%s/s.yaml", fx->dir);
-    fx->ctx = dline_ctx_new();
-    *state = fx;
-    return fx->ctx ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    fixture *fx = *state;
-    unlink(fx->path);
-    rmdir(fx->dir);
-    dline_ctx_free(fx->ctx);
-    free(fx);
-    return 0;
-}
-
-static void write_text(const char *path, const char *yaml)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(yaml, 1, strlen(yaml), f), strlen(yaml));
-    assert_int_equal(fclose(f), 0);
-}
-
-static dl_style *load_text(fixture *fx, const char *yaml)
-{
-    write_text(fx->path, yaml);
-    dl_style *s = NULL;
-    dline_ctx_clear(fx->ctx);
-    if (dl_style_load(fx->ctx, fx->path, &s) != DLINE_OK)
-        fail_msg("%s", dline_ctx_message(fx->ctx));
-    return s;
-}
 
 /* The message is given without the path: ":3:5: ...". */
 static void expect_error_at(fixture *fx, const char *yaml, const char *msg, int line)
 {
-    write_text(fx->path, yaml);
+    write_file(fx->path, yaml, strlen(yaml));
     dl_style *s = (dl_style *)1;
     dline_ctx_clear(fx->ctx);
     dline_status st = dl_style_load(fx->ctx, fx->path, &s);
