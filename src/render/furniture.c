@@ -51,39 +51,12 @@ static dl_box text_box(PangoLayout *layout)
     return b;
 }
 
-/* Halo then text with the layout's logical box at x,y. On images the text
- * is filled as an outline path so it stays registered with its halo (see
- * draw_layout in label.c); vector output keeps real, searchable text. */
+/* Halo then text with the layout's logical box at x,y. */
 static void draw_text(dl_render *r, PangoLayout *layout, double x, double y, dl_color color,
                       dl_color halo, double halo_width)
 {
-    cairo_t *cr = r->cr;
     dl_box b = text_box(layout);
-    int image = cairo_surface_get_type(cairo_get_target(cr)) == CAIRO_SURFACE_TYPE_IMAGE;
-    cairo_save(cr);
-    cairo_new_path(cr);
-    cairo_move_to(cr, x - b.x0, y - b.y0);
-    if (halo_width > 0 && halo.a > 0) {
-        pango_cairo_layout_path(cr, layout);
-        cairo_set_line_width(cr, 2 * halo_width);
-        cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
-        cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
-        cairo_set_dash(cr, NULL, 0, 0);
-        set_color(cr, halo, 1);
-        cairo_stroke(cr);
-    }
-    set_color(cr, color, 1);
-    cairo_new_path(cr);
-    cairo_move_to(cr, x - b.x0, y - b.y0);
-    if (image) {
-        pango_cairo_layout_path(cr, layout);
-        cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING);
-        cairo_fill(cr);
-    } else {
-        pango_cairo_show_layout(cr, layout);
-    }
-    cairo_new_path(cr);
-    cairo_restore(cr);
+    dl_render_draw_layout(r->cr, layout, x - b.x0, y - b.y0, color, halo, halo_width, 1.0);
 }
 
 /* The top-left corner of a w x h block at its position, `stack` px after

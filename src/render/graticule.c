@@ -79,7 +79,6 @@ dline_status dl_render_graticule_labels(dline_ctx *ctx, dl_render *r,
     pango_layout_set_font_description(layout, fd);
     pango_font_description_free(fd);
     cairo_t *cr = r->cr;
-    int image = cairo_surface_get_type(cairo_get_target(cr)) == CAIRO_SURFACE_TYPE_IMAGE;
     double in = inset + EDGE_GAP, hw = s->label_halo_width;
     dline_status st = DLINE_OK;
     for (size_t i = 0; i < g->nlabels && st == DLINE_OK; i++) {
@@ -134,27 +133,7 @@ dline_status dl_render_graticule_labels(dline_ctx *ctx, dl_render *r,
         cairo_save(cr);
         cairo_translate(cr, ox, oy);
         cairo_rotate(cr, angle);
-        cairo_new_path(cr);
-        cairo_move_to(cr, 0, 0);
-        if (hw > 0 && s->label_halo_color.a > 0) {
-            pango_cairo_layout_path(cr, layout);
-            cairo_set_line_width(cr, 2 * hw);
-            cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
-            cairo_set_dash(cr, NULL, 0, 0);
-            dl_color c = s->label_halo_color;
-            cairo_set_source_rgba(cr, c.r, c.g, c.b, c.a);
-            cairo_stroke(cr);
-        }
-        dl_color c = s->label_color;
-        cairo_set_source_rgba(cr, c.r, c.g, c.b, c.a);
-        cairo_new_path(cr);
-        cairo_move_to(cr, 0, 0);
-        if (image) {
-            pango_cairo_layout_path(cr, layout);
-            cairo_fill(cr);
-        } else {
-            pango_cairo_show_layout(cr, layout);
-        }
+        dl_render_draw_layout(cr, layout, 0, 0, s->label_color, s->label_halo_color, hw, 1.0);
         cairo_new_path(cr);
         cairo_restore(cr);
         if (dl_render_push_box(r, hb) != 0)

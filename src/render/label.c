@@ -151,8 +151,8 @@ static dl_box layout_box(PangoLayout *layout)
  * image glyphs on whole device pixels, which would shift the text against
  * its halo and against the PDF/SVG render by up to half a pixel. PDF keeps
  * real text so that it can be searched and copied. */
-static void draw_layout(cairo_t *cr, PangoLayout *layout, double x, double y, dl_color color,
-                        dl_color halo, double halo_width, double opacity)
+void dl_render_draw_layout(cairo_t *cr, PangoLayout *layout, double x, double y, dl_color color,
+                           dl_color halo, double halo_width, double opacity)
 {
     int image = cairo_surface_get_type(cairo_get_target(cr)) == CAIRO_SURFACE_TYPE_IMAGE;
     cairo_save(cr);
@@ -1250,7 +1250,7 @@ dline_status dl_render_labels(dline_ctx *ctx, dl_render *r)
             }
             if (l->has_icon)
                 dl_render_icon_draw(r->cr, icon, layer, px, py, layer->icon_rotate);
-            draw_layout(r->cr, layout, b.x0 + halo - lb.x0, b.y0 + halo - lb.y0,
+            dl_render_draw_layout(r->cr, layout, b.x0 + halo - lb.x0, b.y0 + halo - lb.y0,
                         layer->text_color, layer->text_halo_color, halo, layer->text_opacity);
             l->placed = 1;
             l->box = b;
@@ -1321,7 +1321,7 @@ dline_status dl_render_text_block(dline_ctx *ctx, dl_render *r, const dl_style_t
         cairo_fill(r->cr);
         cairo_restore(r->cr);
     }
-    draw_layout(r->cr, layout, x - lb.x0, y - lb.y0, t->color, t->halo_color, halo, 1.0);
+    dl_render_draw_layout(r->cr, layout, x - lb.x0, y - lb.y0, t->color, t->halo_color, halo, 1.0);
     g_object_unref(layout);
     double m = pad > halo ? pad : halo;
     dl_render_add_obstacle(r, x - m, y - m, x + w + m, y + h + m);

@@ -145,4 +145,12 @@ size_t dl_render_layout_missing(PangoLayout *layout, uint32_t *out, size_t cap);
  * character of the layout no font has, once per character per renderer. */
 void dl_render_warn_missing(dline_ctx *ctx, dl_render *r, PangoLayout *layout, const char *what);
 
+/* Draws a Pango layout with its origin at x,y: halo (glyph outlines stroked
+ * 2 x halo_width wide), then the text; on images the text is filled as the
+ * same outline path so it stays registered with its halo, vector output
+ * keeps real text. opacity < 1 fades text and halo as one group. Used by
+ * labels, text blocks, furniture and graticule labels (label.c). */
+void dl_render_draw_layout(cairo_t *cr, PangoLayout *layout, double x, double y, dl_color color,
+                           dl_color halo, double halo_width, double opacity);
+
 #endif
