@@ -338,6 +338,11 @@ static dline_status draw_swatch(dline_ctx *ctx, dl_render *r, const dl_style_lay
         g.type = DL_GEOM_LINE;
         g.npoints = 2;
         l.line_width = fmin(l.line_width, h);
+        /* A swatch shows the line itself: an offset would push it out of its
+         * row (a cased line keeps its gap, scaled to the row). */
+        l.line_offset = 0;
+        if (l.line_gap_width > 0 && 2 * l.line_width + l.line_gap_width > h)
+            l.line_gap_width = fmax(0, h - 2 * l.line_width);
         {
             double inset = l.line_cap == DL_CAP_BUTT && !l.connect_smooth ? 0 : l.line_width / 2;
             xy[0] = x + inset; xy[1] = y + h / 2;

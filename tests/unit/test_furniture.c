@@ -373,6 +373,7 @@ static void legend_draws_swatches_with_layer_paint(void **state)
     layers[2].line_opacity = 1;
     layers[2].legend = "Route";
     layers[2].id = "route";
+    layers[2].line_offset = 30; /* the swatch ignores it: still in its row */
     dl_style_legend g = {.enabled = 1, .position = DL_ANCHOR_TOP_LEFT, .offset = {10, 10},
                          .font = "DejaVu Sans", .size = 12, .color = {0, 0, 0, 1},
                          .background_color = {1, 1, 1, 1}, .background_opacity = 1,
