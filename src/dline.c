@@ -262,6 +262,8 @@ static dline_status compute_extent(dline_ctx *ctx, run *r, dl_bbox *box)
             const dl_style_layer *l = &s->layers[i];
             if (!layer_uses_source(l))
                 continue;
+            if (!s->nfit && l->inset_only)
+                continue; /* fitting all layers means the main map's */
             if (s->nfit) {
                 int chosen = 0;
                 for (size_t k = 0; k < s->nfit; k++)
@@ -1029,7 +1031,8 @@ dline_status dline_map_render_file(dline_ctx *ctx, dline_map *map, const char *p
     if (st == DLINE_OK)
         dl_render_background(r.render, s->background, 1.0);
     for (size_t i = 0; st == DLINE_OK && i < s->nlayers; i++)
-        st = draw_layer(ctx, &r, &s->layers[i]);
+        if (!s->layers[i].inset_only)
+            st = draw_layer(ctx, &r, &s->layers[i]);
     /* The graticule's lines go under the furniture, its edge labels after
      * it, so they keep clear of the blocks. */
     dl_graticule grat = {0};
@@ -1106,7 +1109,8 @@ dline_status dline_map_fonts_report(dline_ctx *ctx, dline_map *map, FILE *out, s
     }
     r.dry = 1;
     for (size_t i = 0; st == DLINE_OK && i < s->nlayers; i++)
-        st = draw_layer(ctx, &r, &s->layers[i]);
+        if (!s->layers[i].inset_only)
+            st = draw_layer(ctx, &r, &s->layers[i]);
     if (st == DLINE_OK)
         st = dl_render_fonts_report(ctx, r.render, s, out, nmissing);
     if (st == DLINE_OK && (fflush(out) != 0 || ferror(out)))

@@ -1931,7 +1931,7 @@ static void layer_defaults(dl_style_layer *l)
 
 static const char *const layer_keys[] = {"id", "type", "source", "filter", "minzoom", "maxzoom",
                                          "connect-by", "connect-smooth", "paint", "layout",
-                                         "legend"};
+                                         "legend", "inset-only"};
 
 static dline_status load_layer(loader *L, const dl_yaml_node *n, size_t index)
 {
@@ -2020,6 +2020,8 @@ static dline_status load_layer(loader *L, const dl_yaml_node *n, size_t index)
                 layer->type != DL_LAYER_CIRCLE)
                 return err(L, k, "'legend' applies only to fill, line and circle layers");
             st = get_string(L, v, key, 0, &layer->legend);
+        } else if (strcmp(key, "inset-only") == 0) {
+            st = get_bool(L, v, key, &layer->inset_only);
         } else if (strcmp(key, "paint") == 0) {
             st = load_properties(L, layer, v, 0);
         } else if (strcmp(key, "layout") == 0) {
@@ -2272,6 +2274,22 @@ static dline_status load_top(loader *L, const dl_yaml_node *root)
     const dl_yaml_node *inset = dl_yaml_get(root, "inset");
     if (inset && (st = load_inset(L, inset)) != DLINE_OK)
         return st;
+    /* An inset-only layer the inset does not draw would be drawn nowhere,
+     * and one with a legend row would explain something the map lacks. */
+    for (size_t i = 0; i < s->nlayers; i++) {
+        const dl_style_layer *l = &s->layers[i];
+        if (!l->inset_only)
+            continue;
+        int listed = 0;
+        for (size_t k = 0; k < s->furniture.inset.nlayers; k++)
+            listed |= s->furniture.inset.layers[k] == (long)i;
+        if (!listed)
+            return dl_error(L->ctx, DLINE_ESTYLE, L->path, l->line, l->col,
+                            "layer '%s' is inset-only, but 'inset' does not list it", l->id);
+        if (l->legend)
+            return dl_error(L->ctx, DLINE_ESTYLE, L->path, l->line, l->col,
+                            "layer '%s' is inset-only and cannot have a 'legend' row", l->id);
+    }
     place_subtitle(s, sg);
     check_legend(L);
     return DLINE_OK;

@@ -102,6 +102,9 @@ typedef struct {
 
     /* legend: the text of this layer's row in the map legend; NULL for none */
     char *legend;
+    /* inset-only: drawn in the inset overview map and not on the main map
+     * (dline extension), e.g. the district a map is about, highlighted */
+    int inset_only;
 
     /* paint, all sizes in px at 96 dpi */
     dl_color background_color; double background_opacity;

@@ -94,11 +94,47 @@ static void inset_errors(void **state)
     dline_ctx_free(ctx);
 }
 
+/* An inset-only layer is drawn in the inset alone: the inset must list it,
+ * it has no legend row, and the main map leaves it out. */
+static void inset_only_layers(void **state)
+{
+    (void)state;
+    dline_ctx *ctx = dline_ctx_new();
+    dl_style *s = NULL;
+    assert_int_equal(load(ctx,
+                          "inset: {layers: [fill, hl]}\n" LAYERS
+                          "  - {id: hl, type: fill, source: d, inset-only: true}\n",
+                          &s),
+                     DLINE_OK);
+    assert_true(s->layers[5].inset_only);
+    assert_false(s->layers[1].inset_only);
+    dl_style_free(s);
+    assert_int_equal(load(ctx,
+                          "inset: {layers: [fill]}\n" LAYERS
+                          "  - {id: hl, type: fill, source: d, inset-only: true}\n",
+                          &s),
+                     DLINE_ESTYLE);
+    assert_non_null(strstr(dline_ctx_message(ctx),
+                           ":9:5: layer 'hl' is inset-only, but 'inset' does not list it"));
+    assert_int_equal(load(ctx,
+                          "inset: {layers: [hl]}\n" LAYERS
+                          "  - {id: hl, type: fill, source: d, inset-only: true, legend: X}\n",
+                          &s),
+                     DLINE_ESTYLE);
+    assert_non_null(strstr(dline_ctx_message(ctx),
+                           ":9:5: layer 'hl' is inset-only and cannot have a 'legend' row"));
+    assert_int_equal(load(ctx, LAYERS "  - {id: hl, type: fill, source: d, inset-only: 1}\n",
+                          &s),
+                     DLINE_ESTYLE);
+    dline_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(inset_values),
         cmocka_unit_test(inset_errors),
+        cmocka_unit_test(inset_only_layers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
