@@ -273,23 +273,40 @@ static int cmd_render(int argc, char **argv)
     return rc;
 }
 
-static int cmd_info(int argc, char **argv)
+/* The start of a command that takes exactly one file: --help, the argument
+ * check and a context with warnings on stderr. Returns the context, or NULL
+ * with the exit status in *rc (0 after --help). */
+static dline_ctx *one_file_command(int argc, char **argv, const char *need, int *rc)
 {
+    *rc = 0;
     if (argc == 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
         fputs(usage_text, stdout);
-        return 0;
+        return NULL;
     }
-    if (argc != 1)
-        return usage_error("%s", "info needs exactly one FILE.shp");
-    if (argv[0][0] == '-')
-        return usage_error("unknown option '%s'", argv[0]);
+    if (argc != 1) {
+        *rc = usage_error("%s", need);
+        return NULL;
+    }
+    if (argv[0][0] == '-') {
+        *rc = usage_error("unknown option '%s'", argv[0]);
+        return NULL;
+    }
     dline_ctx *ctx = dline_ctx_new();
     if (!ctx) {
         fputs("dline: out of memory\n", stderr);
-        return EXIT_INPUT;
+        *rc = EXIT_INPUT;
+        return NULL;
     }
     dline_ctx_set_warning_handler(ctx, print_warning, NULL);
-    int rc = 0;
+    return ctx;
+}
+
+static int cmd_info(int argc, char **argv)
+{
+    int rc;
+    dline_ctx *ctx = one_file_command(argc, argv, "info needs exactly one FILE.shp", &rc);
+    if (!ctx)
+        return rc;
     if (dline_info(ctx, argv[0], stdout) != DLINE_OK)
         rc = fail(ctx);
     dline_ctx_free(ctx);
@@ -298,23 +315,12 @@ static int cmd_info(int argc, char **argv)
 
 static int cmd_fonts(int argc, char **argv)
 {
-    if (argc == 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
-        fputs(usage_text, stdout);
-        return 0;
-    }
-    if (argc != 1)
-        return usage_error("%s", "fonts needs exactly one STYLE file");
-    if (argv[0][0] == '-')
-        return usage_error("unknown option '%s'", argv[0]);
-    dline_ctx *ctx = dline_ctx_new();
-    if (!ctx) {
-        fputs("dline: out of memory\n", stderr);
-        return EXIT_INPUT;
-    }
-    dline_ctx_set_warning_handler(ctx, print_warning, NULL);
+    int rc;
+    dline_ctx *ctx = one_file_command(argc, argv, "fonts needs exactly one STYLE file", &rc);
+    if (!ctx)
+        return rc;
     dline_map *map = NULL;
     size_t missing = 0;
-    int rc = 0;
     dline_status st = dline_map_load(ctx, argv[0], &map);
     if (st == DLINE_OK)
         st = dline_map_fonts_report(ctx, map, stdout, &missing);

@@ -67,30 +67,38 @@ void dl_render_free(dl_render *r)
     free(r);
 }
 
+/* Makes room for one more element in an array that doubles as it grows. */
+static int grow(void **items, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return 0;
+    size_t c = *cap ? *cap * 2 : 64;
+    void *p = dl_realloc_array(*items, c, size);
+    if (!p)
+        return -1;
+    *items = p;
+    *cap = c;
+    return 0;
+}
+
 int dl_render_push_box(dl_render *r, dl_box b)
 {
-    if (r->nboxes == r->cap_boxes) {
-        size_t cap = r->cap_boxes ? r->cap_boxes * 2 : 64;
-        dl_box *p = dl_realloc_array(r->boxes, cap, sizeof *p);
-        if (!p)
-            return -1;
-        r->boxes = p;
-        r->cap_boxes = cap;
-    }
+    void *items = r->boxes;
+    int rc = grow(&items, r->nboxes, &r->cap_boxes, sizeof b);
+    r->boxes = items;
+    if (rc)
+        return -1;
     r->boxes[r->nboxes++] = b;
     return 0;
 }
 
 int dl_render_push_circle(dl_render *r, dl_circle c)
 {
-    if (r->ncircles == r->cap_circles) {
-        size_t cap = r->cap_circles ? r->cap_circles * 2 : 64;
-        dl_circle *p = dl_realloc_array(r->circles, cap, sizeof *p);
-        if (!p)
-            return -1;
-        r->circles = p;
-        r->cap_circles = cap;
-    }
+    void *items = r->circles;
+    int rc = grow(&items, r->ncircles, &r->cap_circles, sizeof c);
+    r->circles = items;
+    if (rc)
+        return -1;
     r->circles[r->ncircles++] = c;
     return 0;
 }

@@ -3,6 +3,10 @@
 #ifndef DL_TEST_CANVAS_H
 #define DL_TEST_CANVAS_H
 
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
 typedef struct {
     cairo_surface_t *surface;
     cairo_t *cr;
@@ -26,6 +30,28 @@ static inline void canvas_close(canvas *c)
     cairo_destroy(c->cr);
     cairo_surface_destroy(c->surface);
     dline_ctx_free(c->ctx);
+}
+
+/* Straight channels of pixel x,y; the canvases are opaque, so they are the
+ * stored bytes. */
+static inline void pixel(canvas *c, int x, int y, int rgb[3])
+{
+    cairo_surface_flush(c->surface);
+    const unsigned char *d = cairo_image_surface_get_data(c->surface);
+    uint32_t p;
+    memcpy(&p, d + y * cairo_image_surface_get_stride(c->surface) + x * 4, 4);
+    rgb[0] = (p >> 16) & 0xff;
+    rgb[1] = (p >> 8) & 0xff;
+    rgb[2] = p & 0xff;
+}
+
+static inline void assert_pixel(canvas *c, int x, int y, int r, int g, int b, int tol)
+{
+    int rgb[3];
+    pixel(c, x, y, rgb);
+    if (abs(rgb[0] - r) > tol || abs(rgb[1] - g) > tol || abs(rgb[2] - b) > tol)
+        fail_msg("pixel %d,%d is %d,%d,%d, expected %d,%d,%d", x, y, rgb[0], rgb[1], rgb[2], r,
+                 g, b);
 }
 
 #endif

@@ -143,28 +143,6 @@ static void pole_avoids_hole(void **state)
     assert_int_equal(dl_geom_pole_of_inaccessibility(&g, 3, 1, &x, &y), -1);
 }
 
-/* Rendering */
-
-static void pixel(canvas *c, int x, int y, int rgb[3])
-{
-    cairo_surface_flush(c->surface);
-    const unsigned char *d = cairo_image_surface_get_data(c->surface);
-    uint32_t p;
-    memcpy(&p, d + y * cairo_image_surface_get_stride(c->surface) + x * 4, 4);
-    rgb[0] = (p >> 16) & 0xff;
-    rgb[1] = (p >> 8) & 0xff;
-    rgb[2] = p & 0xff;
-}
-
-static void assert_pixel(canvas *c, int x, int y, int r, int g, int b, int tol)
-{
-    int rgb[3];
-    pixel(c, x, y, rgb);
-    if (abs(rgb[0] - r) > tol || abs(rgb[1] - g) > tol || abs(rgb[2] - b) > tol)
-        fail_msg("pixel %d,%d is %d,%d,%d, expected %d,%d,%d", x, y, rgb[0], rgb[1], rgb[2], r,
-                 g, b);
-}
-
 static int dark(canvas *c, int x, int y)
 {
     int rgb[3];

@@ -21,27 +21,6 @@ static const dl_color RED = {1, 0, 0, 1};
 static const dl_color GREEN = {0, 1, 0, 1};
 static const dl_color BLUE = {0, 0, 1, 1};
 
-/* Straight (not premultiplied) channels of pixel x,y; the surfaces here are
- * opaque, so they are the stored bytes. */
-static void pixel(canvas *c, int x, int y, int rgb[3])
-{
-    cairo_surface_flush(c->surface);
-    const unsigned char *d = cairo_image_surface_get_data(c->surface);
-    uint32_t p = *(const uint32_t *)(const void *)(d + y * cairo_image_surface_get_stride(c->surface) + x * 4);
-    rgb[0] = (p >> 16) & 0xff;
-    rgb[1] = (p >> 8) & 0xff;
-    rgb[2] = p & 0xff;
-}
-
-static void assert_pixel(canvas *c, int x, int y, int r, int g, int b, int tol)
-{
-    int rgb[3];
-    pixel(c, x, y, rgb);
-    if (abs(rgb[0] - r) > tol || abs(rgb[1] - g) > tol || abs(rgb[2] - b) > tol)
-        fail_msg("pixel %d,%d is %d,%d,%d, expected %d,%d,%d", x, y, rgb[0], rgb[1], rgb[2], r,
-                 g, b);
-}
-
 /* Pixels that are not white. */
 static size_t ink(canvas *c, int x0, int y0, int x1, int y1)
 {
