@@ -14,6 +14,7 @@
 #include "geom.h"
 #include "graticule.h"
 #include "output/output.h"
+#include "output/svg.h"
 #include "project/project.h"
 #include "render/render.h"
 #include "source/source.h"
@@ -953,15 +954,22 @@ static dline_status draw_inset(dline_ctx *ctx, run *r, double *stack)
             : bottom ? r->height - in->offset[1] - stack[pos] - h
                      : (r->height - h) / 2 + in->offset[1] + stack[pos];
     cairo_t *cr = dl_output_cairo(r->out);
-    cairo_save(cr);
+    dl_svg_group_begin(cr, "inset", 0);
+    dl_cr_save(cr);
     cairo_translate(cr, x, y);
     cairo_rectangle(cr, 0, 0, w, h);
-    cairo_clip(cr);
+    dl_cr_clip(cr);
     dl_color bg = in->background;
     cairo_set_source_rgba(cr, bg.r, bg.g, bg.b, bg.a);
-    cairo_paint(cr);
-    for (size_t i = 0; st == DLINE_OK && i < in->nlayers; i++)
-        st = draw_layer(ctx, &sub, &r->style->layers[in->layers[i]]);
+    dl_cr_paint(cr);
+    for (size_t i = 0; st == DLINE_OK && i < in->nlayers; i++) {
+        const dl_style_layer *l = &r->style->layers[in->layers[i]];
+        char id[300];
+        snprintf(id, sizeof id, "inset-%s", l->id ? l->id : "");
+        dl_svg_group_begin(cr, id, 0);
+        st = draw_layer(ctx, &sub, l);
+        dl_svg_group_end(cr);
+    }
     r->work = sub.work; /* the scratch geometry may have grown */
     free(sub.sources);
     if (st == DLINE_OK && in->outline_width > 0) {
@@ -977,7 +985,7 @@ static dline_status draw_inset(dline_ctx *ctx, run *r, double *stack)
         cairo_set_line_width(cr, in->outline_width);
         cairo_set_line_join(cr, CAIRO_LINE_JOIN_MITER);
         cairo_rectangle(cr, cx - hw, cy - hh, 2 * hw, 2 * hh);
-        cairo_stroke(cr);
+        dl_cr_stroke(cr);
     }
     if (st == DLINE_OK && in->frame_width > 0) {
         double fw = fmin(in->frame_width, fmin(w, h) / 2);
@@ -986,9 +994,10 @@ static dline_status draw_inset(dline_ctx *ctx, run *r, double *stack)
         cairo_set_source_rgba(cr, c.r, c.g, c.b, c.a);
         cairo_set_line_width(cr, fw);
         cairo_rectangle(cr, fw / 2, fw / 2, w - fw, h - fw);
-        cairo_stroke(cr);
+        dl_cr_stroke(cr);
     }
-    cairo_restore(cr);
+    dl_cr_restore(cr);
+    dl_svg_group_end(cr);
     if (st == DLINE_OK && cairo_status(cr) != CAIRO_STATUS_SUCCESS)
         st = dl_error(ctx, DLINE_ERENDER, NULL, 0, 0, "inset: %s",
                       cairo_status_to_string(cairo_status(cr)));
@@ -1030,9 +1039,19 @@ dline_status dline_map_render_file(dline_ctx *ctx, dline_map *map, const char *p
         st = dl_render_new(ctx, dl_output_cairo(r.out), s->width, s->height, &r.render);
     if (st == DLINE_OK)
         dl_render_background(r.render, s->background, 1.0);
-    for (size_t i = 0; st == DLINE_OK && i < s->nlayers; i++)
-        if (!s->layers[i].inset_only)
-            st = draw_layer(ctx, &r, &s->layers[i]);
+    for (size_t i = 0; st == DLINE_OK && i < s->nlayers; i++) {
+        const dl_style_layer *l = &s->layers[i];
+        if (l->inset_only)
+            continue;
+        /* Symbol layers only queue labels here; their group is written
+         * with the labels. */
+        int group = l->type != DL_LAYER_SYMBOL;
+        if (group)
+            dl_render_group_begin(r.render, l->id, 1);
+        st = draw_layer(ctx, &r, l);
+        if (group)
+            dl_render_group_end(r.render);
+    }
     /* The graticule's lines go under the furniture, its edge labels after
      * it, so they keep clear of the blocks. */
     dl_graticule grat = {0};
@@ -1048,7 +1067,9 @@ dline_status dline_map_render_file(dline_ctx *ctx, dline_map *map, const char *p
         double used = 0;
         if (!blocks[i]->text)
             continue;
+        dl_render_group_begin(r.render, blocks[i]->role, 0);
         st = dl_render_text_block(ctx, r.render, blocks[i], stack[blocks[i]->position], &used);
+        dl_render_group_end(r.render);
         stack[blocks[i]->position] += used;
     }
     if (st == DLINE_OK) {
@@ -1061,15 +1082,23 @@ dline_status dline_map_render_file(dline_ctx *ctx, dline_map *map, const char *p
         st = draw_inset(ctx, &r, stack);
     if (st == DLINE_OK) {
         const dl_style_frame *fr = &s->furniture.frame;
+        int group = grat.nlines > 0;
+        if (group)
+            dl_render_group_begin(r.render, "graticule-labels", 0);
         st = dl_render_graticule_labels(ctx, r.render, &s->furniture.graticule, &grat,
                                         fr->enabled && fr->width > 0 ? fr->width : 0);
+        if (group)
+            dl_render_group_end(r.render);
     }
     dl_graticule_free(&grat);
     if (st == DLINE_OK)
         st = dl_render_labels(ctx, r.render);
     /* The neat frame last, over anything that runs to the map edge. */
-    if (st == DLINE_OK)
+    if (st == DLINE_OK && s->furniture.frame.enabled && s->furniture.frame.width > 0) {
+        dl_render_group_begin(r.render, "frame", 0);
         st = dl_render_frame(ctx, r.render, &s->furniture.frame);
+        dl_render_group_end(r.render);
+    }
     /* The label report is made now and written only once the map is. */
     char *labels_json = NULL;
     if (st == DLINE_OK && map->debug_labels && !(labels_json = dl_render_labels_json(r.render)))

@@ -38,18 +38,24 @@ dline_status dl_furniture_draw(dline_ctx *ctx, dl_proj *proj, const dl_style *st
     double used = 0;
     if (st == DLINE_OK && has_scale) {
         dl_anchor p = f->scale_bar.position;
+        dl_render_group_begin(render, "scale-bar", 0);
         st = dl_render_scale_bar(ctx, render, &f->scale_bar, mpp, stack[p], &used, NULL);
+        dl_render_group_end(render);
         stack[p] += used;
     }
     if (st == DLINE_OK && has_north) {
         dl_anchor p = f->north_arrow.position;
+        dl_render_group_begin(render, "north-arrow", 0);
         st = dl_render_north_arrow(ctx, render, &f->north_arrow, north, stack[p], &used);
+        dl_render_group_end(render);
         stack[p] += used;
     }
     if (st == DLINE_OK && f->legend.enabled > 0) {
         dl_anchor p = f->legend.position;
+        dl_render_group_begin(render, "legend", 0);
         st = dl_render_legend(ctx, render, &f->legend, style->layers, style->nlayers, stack[p],
                               &used);
+        dl_render_group_end(render);
         stack[p] += used;
     }
     if (st == DLINE_OK)

@@ -215,5 +215,8 @@ dline_status dl_graticule_draw(dline_ctx *ctx, dl_proj *proj, const dl_style *st
         dl_graticule_free(out);
         return DLINE_OK;
     }
-    return dl_render_graticule_lines(ctx, render, s, out);
+    dl_render_group_begin(render, "graticule", 0);
+    st = dl_render_graticule_lines(ctx, render, s, out);
+    dl_render_group_end(render);
+    return st;
 }

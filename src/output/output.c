@@ -4,9 +4,9 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "output/output.h"
+#include "output/svg.h"
 
 #include <cairo-pdf.h>
-#include <cairo-svg.h>
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -30,6 +30,7 @@ struct dl_output {
     FILE *fp;    /* the temporary file, or stdout */
     cairo_surface_t *surface;
     cairo_t *cr;
+    dl_svg *svg; /* SVG: the writer; the surface only records state */
     double dpi;
     int opaque;
     char *title;
@@ -90,10 +91,20 @@ static cairo_status_t write_memory(void *closure, const unsigned char *data, uns
     return CAIRO_STATUS_SUCCESS;
 }
 
+static int svg_write(void *closure, const char *buf, int len)
+{
+    dl_output *o = closure;
+    if (len <= 0)
+        return 0;
+    cairo_write_func_t fn = o->tmp ? write_file : write_memory;
+    return fn(o, (const unsigned char *)buf, (unsigned int)len) == CAIRO_STATUS_SUCCESS ? 0 : -1;
+}
+
 static void output_free(dl_output *o)
 {
     if (o->cr)
         cairo_destroy(o->cr);
+    dl_svg_free(o->svg);
     if (o->surface)
         cairo_surface_destroy(o->surface);
     if (o->fp && o->fp != stdout)
@@ -177,33 +188,40 @@ static dline_status create_surface(dline_ctx *ctx, dl_output *o, const dl_output
          * column left partly outside the map by rounding is covered by the
          * background, which paints the whole surface. */
         cairo_scale(o->cr, opt->dpi / 96.0, opt->dpi / 96.0);
+    } else if (o->format == DLINE_FORMAT_SVG) {
+        /* dline's SVG writer: Cairo keeps the paths and state, a recording
+         * surface with nothing recorded stands under the context. */
+        o->svg = dl_svg_new(svg_write, o, opt->width, opt->height, o->title);
+        if (!o->svg)
+            return dl_error(ctx, DLINE_ENOMEM, what, 0, 0, "out of memory");
+        o->surface = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, NULL);
+        if (cairo_surface_status(o->surface) != CAIRO_STATUS_SUCCESS)
+            return dl_error(ctx, DLINE_ERENDER, what, 0, 0, "cannot create the SVG surface: %s",
+                            cairo_status_to_string(cairo_surface_status(o->surface)));
+        o->cr = cairo_create(o->surface);
+        dl_svg_attach(o->svg, o->cr);
     } else {
         cairo_write_func_t fn = o->tmp ? write_file : write_memory;
         double wpt = opt->width * 0.75, hpt = opt->height * 0.75;
-        if (o->format == DLINE_FORMAT_SVG) {
-            o->surface = cairo_svg_surface_create_for_stream(fn, o, wpt, hpt);
-        } else {
-            o->surface = cairo_pdf_surface_create_for_stream(fn, o, wpt, hpt);
-            if (cairo_surface_status(o->surface) == CAIRO_STATUS_SUCCESS) {
-                if (o->title)
-                    cairo_pdf_surface_set_metadata(o->surface, CAIRO_PDF_METADATA_TITLE,
-                                                   o->title);
-                cairo_pdf_surface_set_metadata(o->surface, CAIRO_PDF_METADATA_CREATOR, CREATOR);
-                /* A fixed date (SOURCE_DATE_EPOCH in the CLI) instead of
-                 * the clock makes the PDF reproducible byte for byte.
-                 * Cairo 1.16 writes it without the "D:" prefix, which the
-                 * PDF 1.5 it writes allows ("optional"); poppler reads it. */
-                struct tm tm;
-                char date[32];
-                if (opt->has_creation_time && gmtime_r(&opt->creation_time, &tm) &&
-                    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm) > 0)
-                    cairo_pdf_surface_set_metadata(o->surface, CAIRO_PDF_METADATA_CREATE_DATE,
-                                                   date);
-            }
+        o->surface = cairo_pdf_surface_create_for_stream(fn, o, wpt, hpt);
+        if (cairo_surface_status(o->surface) == CAIRO_STATUS_SUCCESS) {
+            if (o->title)
+                cairo_pdf_surface_set_metadata(o->surface, CAIRO_PDF_METADATA_TITLE,
+                                               o->title);
+            cairo_pdf_surface_set_metadata(o->surface, CAIRO_PDF_METADATA_CREATOR, CREATOR);
+            /* A fixed date (SOURCE_DATE_EPOCH in the CLI) instead of
+             * the clock makes the PDF reproducible byte for byte.
+             * Cairo 1.16 writes it without the "D:" prefix, which the
+             * PDF 1.5 it writes allows ("optional"); poppler reads it. */
+            struct tm tm;
+            char date[32];
+            if (opt->has_creation_time && gmtime_r(&opt->creation_time, &tm) &&
+                strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm) > 0)
+                cairo_pdf_surface_set_metadata(o->surface, CAIRO_PDF_METADATA_CREATE_DATE,
+                                               date);
         }
         if (cairo_surface_status(o->surface) != CAIRO_STATUS_SUCCESS)
-            return dl_error(ctx, DLINE_ERENDER, what, 0, 0, "cannot create the %s surface: %s",
-                            o->format == DLINE_FORMAT_SVG ? "SVG" : "PDF",
+            return dl_error(ctx, DLINE_ERENDER, what, 0, 0, "cannot create the PDF surface: %s",
                             cairo_status_to_string(cairo_surface_status(o->surface)));
         o->cr = cairo_create(o->surface);
         cairo_scale(o->cr, 0.75, 0.75);
@@ -352,6 +370,12 @@ dline_status dl_output_commit(dline_ctx *ctx, dl_output *o)
         cs = cairo_surface_status(o->surface);
         if (cs == CAIRO_STATUS_SUCCESS)
             st = dl_png_write(ctx, o->fp, what, o->surface, o->dpi, o->opaque, o->title);
+    } else if (o->svg) {
+        if (dl_svg_finish(o->svg) != 0 || o->write_errno) {
+            st = o->write_errno ? write_error(ctx, o, o->write_errno)
+                                : dl_error(ctx, DLINE_ENOMEM, what, 0, 0, "cannot write SVG: out of memory");
+            goto done;
+        }
     } else {
         /* Vector surfaces write as they go and at finish: only now is it
          * known whether the file was written. */

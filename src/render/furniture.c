@@ -171,7 +171,7 @@ dline_status dl_render_scale_bar(dline_ctx *ctx, dl_render *r, const dl_style_sc
         cairo_set_line_width(cr, 2 * halo + 1);
         cairo_set_line_join(cr, CAIRO_LINE_JOIN_MITER);
         set_color(cr, s->halo_color, 1);
-        cairo_stroke(cr);
+        dl_cr_stroke(cr);
     }
     dl_color light = s->halo_color;
     light.a = 1; /* a see-through light segment would read as a gap */
@@ -179,7 +179,7 @@ dline_status dl_render_scale_bar(dline_ctx *ctx, dl_render *r, const dl_style_sc
     for (int i = 0; i < c.segments; i++) {
         cairo_rectangle(cr, x0 + i * seg, yb, seg, bar_h);
         set_color(cr, i % 2 == 0 ? s->color : light, 1);
-        cairo_fill(cr);
+        dl_cr_fill(cr);
     }
     set_color(cr, s->color, 1);
     cairo_set_line_width(cr, 1);
@@ -192,7 +192,7 @@ dline_status dl_render_scale_bar(dline_ctx *ctx, dl_render *r, const dl_style_sc
         cairo_move_to(cr, x, yb);
         cairo_line_to(cr, x, yb - tick);
     }
-    cairo_stroke(cr);
+    dl_cr_stroke(cr);
     cairo_restore(cr);
 
     double ty = yb - gap - th;
@@ -274,20 +274,20 @@ dline_status dl_render_north_arrow(dline_ctx *ctx, dl_render *r, const dl_style_
     cairo_close_path(cr);
     set_color(cr, a->halo_color, 1);
     cairo_set_line_width(cr, 1 + 2 * halo);
-    cairo_stroke_preserve(cr);
-    cairo_fill(cr); /* the light half */
+    dl_cr_stroke_preserve(cr);
+    dl_cr_fill(cr); /* the light half */
     /* The dark half: tip, notch, left barb. */
     cairo_move_to(cr, ox + pts[0][0], oy + pts[0][1]);
     cairo_line_to(cr, ox + pts[2][0], oy + pts[2][1]);
     cairo_line_to(cr, ox + pts[3][0], oy + pts[3][1]);
     cairo_close_path(cr);
     set_color(cr, a->color, 1);
-    cairo_fill(cr);
+    dl_cr_fill(cr);
     for (int i = 0; i < 4; i++)
         cairo_line_to(cr, ox + pts[i][0], oy + pts[i][1]);
     cairo_close_path(cr);
     cairo_set_line_width(cr, 1);
-    cairo_stroke(cr);
+    dl_cr_stroke(cr);
     cairo_restore(cr);
     draw_text(r, n, ox + ncx - nw / 2, oy + ncy - nh / 2, a->color, a->halo_color, halo);
     g_object_unref(n);
@@ -432,12 +432,12 @@ dline_status dl_render_legend(dline_ctx *ctx, dl_render *r, const dl_style_legen
         cairo_save(cr);
         cairo_rectangle(cr, bx + bw / 2, by + bw / 2, w - bw, h - bw);
         set_color(cr, g->background_color, g->background_opacity);
-        cairo_fill_preserve(cr);
+        dl_cr_fill_preserve(cr);
         if (bw > 0) {
             cairo_set_dash(cr, NULL, 0, 0);
             cairo_set_line_width(cr, bw);
             set_color(cr, g->border_color, 1);
-            cairo_stroke(cr);
+            dl_cr_stroke(cr);
         }
         cairo_new_path(cr);
         cairo_restore(cr);
@@ -499,7 +499,7 @@ dline_status dl_render_frame(dline_ctx *ctx, dl_render *r, const dl_style_frame 
     cairo_set_line_width(cr, w);
     set_color(cr, f->color, 1);
     cairo_rectangle(cr, w / 2, w / 2, r->width - w, r->height - w);
-    cairo_stroke(cr);
+    dl_cr_stroke(cr);
     cairo_restore(cr);
     return cairo_check(ctx, r, "frame");
 }

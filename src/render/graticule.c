@@ -25,9 +25,9 @@ dline_status dl_render_graticule_lines(dline_ctx *ctx, dl_render *r, const dl_st
     if (!(s->width > 0) || !(s->opacity > 0) || !g->nlines)
         return DLINE_OK;
     cairo_t *cr = r->cr;
-    cairo_save(cr);
+    dl_cr_save(cr);
     cairo_rectangle(cr, 0, 0, r->width, r->height);
-    cairo_clip(cr);
+    dl_cr_clip(cr);
     cairo_new_path(cr);
     for (size_t i = 0; i < g->nlines; i++) {
         const dl_graticule_line *l = &g->lines[i];
@@ -53,8 +53,8 @@ dline_status dl_render_graticule_lines(dline_ctx *ctx, dl_render *r, const dl_st
     cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
     cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
     cairo_set_source_rgba(cr, s->color.r, s->color.g, s->color.b, s->color.a * s->opacity);
-    cairo_stroke(cr);
-    cairo_restore(cr);
+    dl_cr_stroke(cr);
+    dl_cr_restore(cr);
     return cairo_check(ctx, r, "graticule");
 }
 

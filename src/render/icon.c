@@ -14,6 +14,8 @@
 struct dl_icon {
     char *path;
     RsvgHandle *svg; /* NULL when the file could not be read */
+    char *data;      /* the file's bytes, for SVG output */
+    gsize len;
     double w, h;     /* px at icon-size 1 */
     char *why;       /* g_error's message when svg is NULL */
 };
@@ -25,6 +27,7 @@ static void icon_free(dl_icon *icon)
     if (icon->svg)
         g_object_unref(icon->svg);
     free(icon->path);
+    g_free(icon->data);
     free(icon->why);
     free(icon);
 }
@@ -48,7 +51,10 @@ static dl_icon *icon_read(const char *path)
         return NULL;
     }
     GError *gerr = NULL;
-    RsvgHandle *svg = rsvg_handle_new_from_file(path, &gerr);
+    /* Read once: librsvg parses the bytes, the SVG writer embeds them. */
+    RsvgHandle *svg = NULL;
+    if (g_file_get_contents(path, &icon->data, &icon->len, &gerr))
+        svg = rsvg_handle_new_from_data((const guint8 *)icon->data, icon->len, &gerr);
     const char *why = NULL;
     gdouble w = 0, h = 0;
     if (!svg) {
@@ -189,18 +195,20 @@ void dl_render_icon_draw(cairo_t *cr, const dl_icon *icon, const dl_style_layer 
     cairo_save(cr);
     int group = l->icon_opacity < 1;
     if (group)
-        cairo_push_group(cr);
+        dl_cr_push_group(cr);
     cairo_save(cr);
     icon_transform(cr, icon, l, x, y, degrees);
     cairo_new_path(cr);
-    RsvgRectangle vp = {0, 0, icon->w, icon->h};
-    /* librsvg reports a failure on cr itself; dl_render_labels checks it. */
-    rsvg_handle_render_document(icon->svg, cr, &vp, NULL);
-    cairo_restore(cr);
-    if (group) {
-        cairo_pop_group_to_source(cr);
-        cairo_paint_with_alpha(cr, l->icon_opacity);
+    if (dl_svg_of(cr)) {
+        dl_svg_image(cr, icon->data, icon->len, icon->w, icon->h);
+    } else {
+        RsvgRectangle vp = {0, 0, icon->w, icon->h};
+        /* librsvg reports a failure on cr itself; dl_render_labels checks it. */
+        rsvg_handle_render_document(icon->svg, cr, &vp, NULL);
     }
+    cairo_restore(cr);
+    if (group)
+        dl_cr_pop_group_paint(cr, l->icon_opacity);
     cairo_new_path(cr);
     cairo_restore(cr);
 }

@@ -154,11 +154,16 @@ static dl_box layout_box(PangoLayout *layout)
 void dl_render_draw_layout(cairo_t *cr, PangoLayout *layout, double x, double y, dl_color color,
                            dl_color halo, double halo_width, double opacity)
 {
+    if (dl_svg_of(cr)) {
+        double f[4] = {color.r, color.g, color.b, color.a}, h[4] = {halo.r, halo.g, halo.b, halo.a};
+        dl_svg_text(cr, layout, x, y, f, h, halo_width, opacity < 0 ? 0 : opacity);
+        return;
+    }
     int image = cairo_surface_get_type(cairo_get_target(cr)) == CAIRO_SURFACE_TYPE_IMAGE;
     cairo_save(cr);
     int group = opacity < 1;
     if (group)
-        cairo_push_group(cr);
+        dl_cr_push_group(cr);
     cairo_new_path(cr);
     cairo_move_to(cr, x, y);
     int have_path = 0;
@@ -171,25 +176,23 @@ void dl_render_draw_layout(cairo_t *cr, PangoLayout *layout, double x, double y,
         cairo_set_dash(cr, NULL, 0, 0);
         cairo_set_source_rgba(cr, halo.r, halo.g, halo.b, halo.a);
         if (image)
-            cairo_stroke_preserve(cr);
+            dl_cr_stroke_preserve(cr);
         else
-            cairo_stroke(cr);
+            dl_cr_stroke(cr);
     }
     cairo_set_source_rgba(cr, color.r, color.g, color.b, color.a);
     if (image) {
         if (!have_path)
             pango_cairo_layout_path(cr, layout);
         cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING);
-        cairo_fill(cr);
+        dl_cr_fill(cr);
     } else {
         cairo_new_path(cr);
         cairo_move_to(cr, x, y);
         pango_cairo_show_layout(cr, layout);
     }
-    if (group) {
-        cairo_pop_group_to_source(cr);
-        cairo_paint_with_alpha(cr, opacity < 0 ? 0 : opacity);
-    }
+    if (group)
+        dl_cr_pop_group_paint(cr, opacity < 0 ? 0 : opacity);
     cairo_new_path(cr);
     cairo_restore(cr);
 }
@@ -801,9 +804,21 @@ static int too_curved(const polyline *pl, double s0, double w, double step, doub
 /* Draws the text path mapped onto the line: each flattened outline point is
  * moved by the arc-length parameterisation, long edges subdivided first so
  * glyphs bend with the curve. Halo then fill as draw_layout does on images. */
+static void along_map_fn(const void *A, double xl, double yl, double *x, double *y)
+{
+    along_map(A, xl, yl, x, y);
+}
+
 static void draw_along(cairo_t *cr, PangoLayout *layout, const along *A, dl_color color,
                        dl_color halo, double halo_width, double opacity)
 {
+    if (dl_svg_of(cr)) {
+        /* Real text, one character cluster at a time along the curve. */
+        double f[4] = {color.r, color.g, color.b, color.a}, h[4] = {halo.r, halo.g, halo.b, halo.a};
+        dl_svg_text_along(cr, layout, along_map_fn, A, f, h, halo_width,
+                          opacity < 0 ? 0 : opacity);
+        return;
+    }
     cairo_save(cr);
     cairo_new_path(cr);
     cairo_move_to(cr, 0, 0);
@@ -817,7 +832,7 @@ static void draw_along(cairo_t *cr, PangoLayout *layout, const along *A, dl_colo
     }
     int group = opacity < 1;
     if (group)
-        cairo_push_group(cr);
+        dl_cr_push_group(cr);
     double lx = 0, ly = 0, sx = 0, sy = 0;
     for (int i = 0; i < text->num_data; i += text->data[i].header.length) {
         const cairo_path_data_t *d = &text->data[i];
@@ -863,14 +878,12 @@ static void draw_along(cairo_t *cr, PangoLayout *layout, const along *A, dl_colo
         cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
         cairo_set_dash(cr, NULL, 0, 0);
         cairo_set_source_rgba(cr, halo.r, halo.g, halo.b, halo.a);
-        cairo_stroke_preserve(cr);
+        dl_cr_stroke_preserve(cr);
     }
     cairo_set_source_rgba(cr, color.r, color.g, color.b, color.a);
-    cairo_fill(cr);
-    if (group) {
-        cairo_pop_group_to_source(cr);
-        cairo_paint_with_alpha(cr, opacity < 0 ? 0 : opacity);
-    }
+    dl_cr_fill(cr);
+    if (group)
+        dl_cr_pop_group_paint(cr, opacity < 0 ? 0 : opacity);
     cairo_new_path(cr);
     cairo_restore(cr);
 }
@@ -993,7 +1006,7 @@ static void draw_leader(cairo_t *cr, const dl_label *l)
     cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
     cairo_set_dash(cr, NULL, 0, 0);
     cairo_set_source_rgba(cr, c.r, c.g, c.b, c.a * fmin(fmax(layer->text_opacity, 0), 1));
-    cairo_stroke(cr);
+    dl_cr_stroke(cr);
     cairo_restore(cr);
 }
 
@@ -1144,6 +1157,9 @@ dline_status dl_render_labels(dline_ctx *ctx, dl_render *r)
         const dl_style_layer *layer = l->layer;
         if (!(layer->text_size > 0))
             continue;
+        /* SVG: each layer's labels in its own group, in layer order (the
+         * layers are one array, so their addresses are in style order). */
+        dl_svg_label_group(r->cr, layer->id, (uintptr_t)layer);
         if (l->line) {
             if (layer->icon_image) {
                 if (place_icons_along(r, &P, l) != 0) {
@@ -1272,6 +1288,7 @@ dline_status dl_render_labels(dline_ctx *ctx, dl_render *r)
         if (cairo_status(r->cr) != CAIRO_STATUS_SUCCESS)
             st = render_error(ctx, r, layer->id);
     }
+    dl_svg_label_groups_end(r->cr);
     free(P.leaders);
     grid_free(&P.g);
     return st;
@@ -1318,7 +1335,7 @@ dline_status dl_render_text_block(dline_ctx *ctx, dl_render *r, const dl_style_t
         cairo_set_source_rgba(r->cr, t->background.r, t->background.g, t->background.b,
                               t->background.a);
         cairo_rectangle(r->cr, x - pad, y - pad, w + 2 * pad, h + 2 * pad);
-        cairo_fill(r->cr);
+        dl_cr_fill(r->cr);
         cairo_restore(r->cr);
     }
     dl_render_draw_layout(r->cr, layout, x - lb.x0, y - lb.y0, t->color, t->halo_color, halo, 1.0);

@@ -162,7 +162,7 @@ static void piece(cairo_t *cr, const dl_style_layer *l, double x0, double y0, do
     cairo_pattern_destroy(p);
     cairo_move_to(cr, x0, y0);
     cairo_line_to(cr, x1, y1);
-    cairo_stroke(cr);
+    dl_cr_stroke(cr);
 }
 
 /* Strokes a line as pieces, each a linear gradient between the colours at
@@ -217,7 +217,7 @@ static int stroke_gradient(dl_render *r, const dl_style_layer *l, const cairo_pa
         translucent |= l->line_gradient[i].color.a < 1;
     double width = cairo_get_line_width(cr);
 
-    cairo_push_group(cr); /* saves the state: width, cap, join, dash */
+    dl_cr_push_group(cr); /* saves the state: width, cap, join, dash */
     cairo_set_dash(cr, NULL, 0, 0);
     cairo_set_line_width(cr, width + 2);
     cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
@@ -225,6 +225,15 @@ static int stroke_gradient(dl_render *r, const dl_style_layer *l, const cairo_pa
     if (translucent)
         cairo_set_operator(cr, CAIRO_OPERATOR_SOURCE);
     int st = each_line(r, l, flat, gradient_pieces);
+    if (dl_svg_of(cr)) {
+        /* SVG: the pieces under a mask of the line's own stroke, which
+         * does what the group as a source does here. */
+        cairo_new_path(cr);
+        if (st == 0)
+            st = each_line(r, l, flat, add_line);
+        dl_svg_pop_group_stroke_mask(cr, st == 0 ? l->line_opacity : 0);
+        return st;
+    }
     cairo_pattern_t *colours = cairo_pop_group(cr);
     if (st != 0) {
         cairo_pattern_destroy(colours);
@@ -233,16 +242,14 @@ static int stroke_gradient(dl_render *r, const dl_style_layer *l, const cairo_pa
 
     int faded = l->line_opacity < 1;
     if (faded)
-        cairo_push_group(cr);
+        dl_cr_push_group(cr);
     cairo_new_path(cr);
     st = each_line(r, l, flat, add_line);
     cairo_set_source(cr, colours);
-    cairo_stroke(cr);
+    dl_cr_stroke(cr);
     cairo_pattern_destroy(colours);
-    if (faded) {
-        cairo_pop_group_to_source(cr);
-        cairo_paint_with_alpha(cr, l->line_opacity);
-    }
+    if (faded)
+        dl_cr_pop_group_paint(cr, l->line_opacity);
     return st;
 }
 
@@ -281,7 +288,7 @@ int dl_render_stroke_styled(dl_render *r, const dl_style_layer *l)
         cairo_set_source_rgba(cr, l->line_color.r, l->line_color.g, l->line_color.b,
                               l->line_color.a * l->line_opacity);
         if (st == 0)
-            cairo_stroke(cr);
+            dl_cr_stroke(cr);
     }
     cairo_new_path(cr);
     cairo_path_destroy(flat);

@@ -45,9 +45,9 @@ static void draw_tile(cairo_t *cr, const dl_style_layer *l, double step, int n)
                 cairo_arc(cr, (i + 0.5) * step, (j + 0.5) * step, l->fill_pattern_width, 0,
                           6.283185307179586);
             }
-        cairo_fill(cr);
+        dl_cr_fill(cr);
     } else {
-        cairo_stroke(cr);
+        dl_cr_stroke(cr);
     }
 }
 
@@ -62,6 +62,7 @@ cairo_pattern_t *dl_render_fill_pattern(dl_render *r, const dl_style_layer *l)
         return NULL;
     cairo_surface_t *target = cairo_get_target(r->cr);
     cairo_surface_t *tile;
+    cairo_t *svg_tile = NULL; /* SVG: the tile's context, until the pattern is made */
     cairo_matrix_t m;
     if (cairo_surface_get_type(target) == CAIRO_SURFACE_TYPE_IMAGE) {
         /* A raster tile must be a whole number of device pixels, or every
@@ -96,19 +97,29 @@ cairo_pattern_t *dl_render_fill_pattern(dl_render *r, const dl_style_layer *l)
         cairo_destroy(tc);
         cairo_matrix_init_scale(&m, scale, scale);
     } else {
-        /* PDF and SVG: a recording surface keeps the tile as vector lines. */
+        /* PDF and SVG: a recording surface keeps the tile as vector lines
+         * (on SVG the tile's paths become a <pattern>). */
         cairo_rectangle_t ext = {0, 0, t, t};
         tile = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, &ext);
         cairo_t *tc = cairo_create(tile);
+        dl_svg_pattern_begin(r->cr, tc, t, t);
         draw_tile(tc, l, t, 1);
-        cairo_destroy(tc);
+        svg_tile = tc;
+        if (!dl_svg_of(r->cr))
+            cairo_destroy(tc);
         cairo_matrix_init_identity(&m);
     }
-    if (cairo_surface_status(tile) != CAIRO_STATUS_SUCCESS) {
+    cairo_pattern_t *p = NULL;
+    if (cairo_surface_status(tile) == CAIRO_STATUS_SUCCESS)
+        p = cairo_pattern_create_for_surface(tile);
+    if (dl_svg_of(r->cr)) {
+        dl_svg_pattern_end(r->cr, svg_tile, p);
+        cairo_destroy(svg_tile);
+    }
+    if (!p) {
         cairo_surface_destroy(tile);
         return NULL;
     }
-    cairo_pattern_t *p = cairo_pattern_create_for_surface(tile);
     cairo_surface_destroy(tile);
     cairo_pattern_set_extend(p, CAIRO_EXTEND_REPEAT);
     cairo_pattern_set_matrix(p, &m);

@@ -60,6 +60,8 @@ void dl_render_free(dl_render *r)
     dl_render_line_scratch_free(r);
     free(r->warned);
     dl_render_icons_free(r);
+    if (r->pattern)
+        cairo_pattern_destroy(r->pattern);
     if (r->pango)
         g_object_unref(r->pango);
     if (r->fontmap)
@@ -110,6 +112,16 @@ void dl_render_add_obstacle(dl_render *r, double x0, double y0, double x1, doubl
     (void)dl_render_push_box(r, b);
 }
 
+void dl_render_group_begin(dl_render *r, const char *id, int layer)
+{
+    dl_svg_group_begin(r->cr, id, layer);
+}
+
+void dl_render_group_end(dl_render *r)
+{
+    dl_svg_group_end(r->cr);
+}
+
 static void set_color(cairo_t *cr, dl_color c, double opacity)
 {
     cairo_set_source_rgba(cr, c.r, c.g, c.b, c.a * opacity);
@@ -121,7 +133,7 @@ void dl_render_background(dl_render *r, dl_color color, double opacity)
      * rounded up has a last row/column only partly inside the map. */
     cairo_save(r->cr);
     set_color(r->cr, color, opacity);
-    cairo_paint(r->cr);
+    dl_cr_paint(r->cr);
     cairo_restore(r->cr);
 }
 
@@ -251,6 +263,21 @@ void dl_render_path_smooth(cairo_t *cr, const double *xy, size_t n)
     path_smooth(cr, xy, 0, n);
 }
 
+/* The layer's fill-pattern, made once for a run of its features. Owned by r. */
+static cairo_pattern_t *fill_pattern(dl_render *r, const dl_style_layer *l)
+{
+    cairo_matrix_t m;
+    cairo_get_matrix(r->cr, &m);
+    if (r->pattern && r->pattern_layer == l && memcmp(&m, &r->pattern_ctm, sizeof m) == 0)
+        return r->pattern;
+    if (r->pattern)
+        cairo_pattern_destroy(r->pattern);
+    r->pattern = dl_render_fill_pattern(r, l);
+    r->pattern_layer = l;
+    r->pattern_ctm = m;
+    return r->pattern;
+}
+
 static void draw_fill(dl_render *r, const dl_style_layer *l, const dl_geom *g)
 {
     cairo_t *cr = r->cr;
@@ -265,22 +292,21 @@ static void draw_fill(dl_render *r, const dl_style_layer *l, const dl_geom *g)
      * non-zero rule cuts them while overlapping outer rings stay filled. */
     cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING);
     /* A pattern that cannot be made (Cairo out of memory) fills flat. */
-    cairo_pattern_t *pat = l->fill_pattern != DL_PATTERN_NONE ? dl_render_fill_pattern(r, l) : NULL;
+    cairo_pattern_t *pat = l->fill_pattern != DL_PATTERN_NONE ? fill_pattern(r, l) : NULL;
     if (pat) {
         cairo_set_source(cr, pat);
-        cairo_pattern_destroy(pat);
     } else {
         set_color(cr, l->fill_color, l->fill_opacity);
     }
     if (l->has_fill_outline) {
-        cairo_fill_preserve(cr);
+        dl_cr_fill_preserve(cr);
         set_color(cr, l->fill_outline_color, l->fill_opacity);
         cairo_set_line_width(cr, 1.0);
         cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
         cairo_set_dash(cr, NULL, 0, 0);
-        cairo_stroke(cr);
+        dl_cr_stroke(cr);
     } else {
-        cairo_fill(cr);
+        dl_cr_fill(cr);
     }
 }
 
@@ -354,7 +380,7 @@ static int draw_line(dl_render *r, const dl_style_layer *l, const dl_geom *g)
         st = dl_render_stroke_styled(r, l);
     } else {
         set_color(cr, l->line_color, l->line_opacity);
-        cairo_stroke(cr);
+        dl_cr_stroke(cr);
     }
     cairo_set_dash(cr, NULL, 0, 0);
     return st;
@@ -377,7 +403,7 @@ static void draw_circles(dl_render *r, const dl_style_layer *l, const dl_geom *g
             cairo_arc(cr, clamp_coord(p[0]), clamp_coord(p[1]), rad, 0, TWO_PI);
         }
         set_color(cr, l->circle_color, l->circle_opacity);
-        cairo_fill(cr);
+        dl_cr_fill(cr);
     }
     /* As in MapLibre the stroke lies outside the radius, and circle-opacity
      * fades only the fill (MapLibre has a separate circle-stroke-opacity,
@@ -394,7 +420,7 @@ static void draw_circles(dl_render *r, const dl_style_layer *l, const dl_geom *g
         cairo_set_line_width(cr, sw);
         cairo_set_dash(cr, NULL, 0, 0);
         set_color(cr, l->circle_stroke_color, 1.0);
-        cairo_stroke(cr);
+        dl_cr_stroke(cr);
     }
     for (size_t i = 0; i < g->npoints; i++) {
         const double *p = g->xy + 2 * i;

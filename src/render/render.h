@@ -19,6 +19,11 @@ dline_status dl_render_new(dline_ctx *ctx, cairo_t *cr, double width, double hei
                            dl_render **out);
 void dl_render_free(dl_render *r);
 
+/* SVG output: what is drawn between these goes in <g id="id">, an Inkscape
+ * layer when `layer` is set (a style layer). No-ops on other outputs. */
+void dl_render_group_begin(dl_render *r, const char *id, int layer);
+void dl_render_group_end(dl_render *r);
+
 /* Fills the whole map with a colour. */
 void dl_render_background(dl_render *r, dl_color color, double opacity);
 

@@ -6,6 +6,7 @@
 #include <pango/pangocairo.h>
 #include <stdint.h>
 
+#include "output/svg.h"
 #include "render/render.h"
 
 /* Labels keep clear of the map edge by this much (px). */
@@ -74,6 +75,12 @@ struct dl_render {
      * (fonts.c): a render warns once per character. */
     uint32_t *warned;
     size_t nwarned, cap_warned;
+
+    /* The last fill-pattern made, reused by the next feature of the same
+     * layer drawn under the same transformation (one tile, one SVG def). */
+    cairo_pattern_t *pattern;
+    const dl_style_layer *pattern_layer;
+    cairo_matrix_t pattern_ctm;
 
     /* icon-image SVGs by path, each parsed once per render (icon.c). */
     dl_icon **icons;
