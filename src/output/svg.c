@@ -56,13 +56,14 @@ enum { LEVEL_BASE, LEVEL_SAVE, LEVEL_GROUP };
 static const cairo_user_data_key_t svg_key;
 static const cairo_user_data_key_t pattern_key;
 
+/* A failed write is remembered and the rest discarded, but reported to
+ * libxml2 as written: it would print its own "I/O error" line, and the
+ * caller reports the failure once, with the file's name. */
 static int io_write(void *context, const char *buf, int len)
 {
     dl_svg *svg = context;
-    if (svg->write(svg->closure, buf, len) != 0) {
+    if (!svg->failed && svg->write(svg->closure, buf, len) != 0)
         svg->failed = 1;
-        return -1;
-    }
     return len;
 }
 

@@ -189,6 +189,10 @@ typedef struct {
     const char *role;    /* "title", "subtitle" or "attribution" (static), for messages */
 } dl_style_text;
 
+/* A scale bar's units: metres and kilometres; feet and miles (international,
+ * 0.3048 m and 1609.344 m); nautical miles (1852 m). */
+typedef enum { DL_UNITS_METRIC, DL_UNITS_IMPERIAL, DL_UNITS_NAUTICAL } dl_scale_units;
+
 /* Map furniture: blocks at a corner (or the middle of the top or bottom
  * edge), drawn after the layers and before the labels, which avoid them.
  * Fonts are Pango descriptions ("Noto Sans CJK SC, DejaVu Sans Bold"). */
@@ -197,6 +201,7 @@ typedef struct {
     dl_anchor position;
     double offset[2];  /* px from the corner */
     double max_width;  /* px the bar may take */
+    dl_scale_units units; /* zero, the default, is metric */
     char *font;
     double size;       /* px, of the tick labels */
     dl_color color;    /* text, outline and dark segments */

@@ -113,3 +113,12 @@ id=$(echo "$pat" | sed 's/url(#\(.*\))/\1/')
 [ "$(xp "$out/mono.svg" "count(//$(el pattern)[@id='$id']/$(el path)[@stroke])")" -ge 1 ] ||
     fail "pattern $id has no stroked lines"
 echo "ok: fill-pattern as an SVG <pattern> of vector lines"
+
+# A write that fails (standard output on a full device): one line naming
+# the output and exit 1, not libxml2's own messages.
+err=$("$dline" render cli/svg_text.yaml --format svg -o - 2>&1 >/dev/full)
+rc=$?
+[ "$rc" = 1 ] || fail "exit $rc writing SVG to a full device"
+[ "$err" = "dline: <stdout>: cannot write output: No space left on device" ] ||
+    fail "message writing SVG to a full device: $err"
+echo "ok: a failed SVG write is one line and exit 1"
