@@ -855,6 +855,14 @@ static dline_status run_prepare(dline_ctx *ctx, const dline_map *map, run *r)
                 st = dl_error(ctx, DLINE_ESTYLE, s->path, 0, 0, "map crs: %s", quiet.message);
         }
     }
+    const dl_style_inset *in = &s->furniture.inset;
+    if (st == DLINE_OK && in->enabled && in->crs) {
+        /* Asked before any output file exists, like the map's CRS. */
+        dline_ctx quiet = {0};
+        if (dl_proj_check_crs(&quiet, r->proj, in->crs, NULL, 0) != DLINE_OK)
+            st = dl_error(ctx, DLINE_ESTYLE, s->path, in->crs_line, in->crs_col, "inset crs: %s",
+                          quiet.message);
+    }
     for (size_t i = 0; st == DLINE_OK && i < s->nlayers; i++)
         if (layer_uses_source(&s->layers[i]))
             st = open_source(ctx, r, (size_t)s->layers[i].source);
@@ -866,16 +874,18 @@ static dline_status run_prepare(dline_ctx *ctx, const dline_map *map, run *r)
     return st;
 }
 
-/* The inset's extent in map CRS units: its lon/lat `extent`, or its layers'
- * boxes; the same aspect-ratio rule as the map's (compute_extent). */
+/* The inset's extent in its CRS units: its lon/lat `extent`, or its layers'
+ * boxes through r's transformations (the inset's own, see
+ * inset_transforms); the same aspect-ratio rule as the map's
+ * (compute_extent). */
 static dline_status inset_extent(dline_ctx *ctx, run *r, const dl_style_inset *in, dl_bbox *box)
 {
     const dl_style *s = r->style;
     double pad = 0;
     if (in->has_extent) {
         dl_transform *t = NULL;
-        dline_status st = dl_transform_new(ctx, r->proj, "EPSG:4326",
-                                           s->crs ? s->crs : "EPSG:3857", NULL, &t);
+        const char *crs = in->crs ? in->crs : s->crs ? s->crs : "EPSG:3857";
+        dline_status st = dl_transform_new(ctx, r->proj, "EPSG:4326", crs, NULL, &t);
         dl_bbox ll = {in->extent[0], in->extent[1], in->extent[2], in->extent[3]};
         if (st == DLINE_OK)
             st = dl_transform_bbox(ctx, t, ll, box);
@@ -913,31 +923,118 @@ static dline_status inset_extent(dline_ctx *ctx, run *r, const dl_style_inset *i
     return DLINE_OK;
 }
 
+/* For an inset with its own CRS: a transformation from each open source's
+ * CRS to it, in place of the map's, made once per distinct source CRS as
+ * open_source does. The ones made here have borrowed == 0; free them with
+ * free_inset_transforms whatever the status. */
+static dline_status inset_transforms(dline_ctx *ctx, run *sub, const char *crs)
+{
+    size_t n = sub->style->nsources;
+    for (size_t i = 0; i < n; i++) {
+        sub->sources[i].fwd = NULL;
+        sub->sources[i].borrowed = 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        run_source *rs = &sub->sources[i];
+        if (!rs->src)
+            continue;
+        for (size_t j = 0; j < i && !rs->fwd; j++)
+            if (sub->sources[j].fwd && !strcmp(sub->sources[j].crs, rs->crs))
+                rs->fwd = sub->sources[j].fwd;
+        if (rs->fwd)
+            continue;
+        dline_status st = dl_transform_new(ctx, sub->proj, rs->crs, crs,
+                                           dl_source_path(rs->src), &rs->fwd);
+        if (st != DLINE_OK)
+            return st;
+        rs->borrowed = 0;
+    }
+    return DLINE_OK;
+}
+
+static void free_inset_transforms(run *sub)
+{
+    for (size_t i = 0; i < sub->style->nsources; i++)
+        if (!sub->sources[i].borrowed)
+            dl_transform_free(sub->sources[i].fwd);
+}
+
+/* Each side of the main map's frame is cut into this many pieces when it
+ * is outlined in an inset with its own CRS. */
+#define OUTLINE_STEPS 32
+
+/* The main map's frame as a path in an inset with its own CRS: densified
+ * and transformed point by point, since it turns (and may bend) there. A
+ * ring less than 4 px across is scaled up round its centre, so a map much
+ * smaller than the inset still shows where it is, as the rectangle does.
+ * Leaves no path, with a warning, when the frame does not transform. */
+static dline_status inset_outline_path(dline_ctx *ctx, const run *r, const run *sub,
+                                       const char *crs, cairo_t *cr)
+{
+    const dl_style *s = r->style;
+    dl_transform *t = NULL;
+    dline_status st = dl_transform_new(ctx, r->proj, s->crs ? s->crs : "EPSG:3857", crs, NULL,
+                                       &t);
+    if (st != DLINE_OK)
+        return st;
+    enum { N = 4 * OUTLINE_STEPS };
+    double xy[2 * N];
+    dl_pixel_grid from = {r->minx, r->maxy, r->res}, to = {sub->minx, sub->maxy, sub->res};
+    size_t ok = dl_transform_frame(t, &from, r->width, r->height, &to, OUTLINE_STEPS, xy);
+    dl_transform_free(t);
+    if (ok != N) {
+        dl_warn(ctx, s->path, s->furniture.inset.crs_line, s->furniture.inset.crs_col,
+                "inset: the map's extent cannot be transformed to the inset CRS; not outlined");
+        return DLINE_OK;
+    }
+    dl_bbox b = dl_bbox_empty();
+    for (size_t i = 0; i < N; i++)
+        dl_bbox_add(&b, xy[2 * i], xy[2 * i + 1]);
+    double w = b.xmax - b.xmin, h = b.ymax - b.ymin;
+    double sx = w > 0 && w < 4 ? 4 / w : 1, sy = h > 0 && h < 4 ? 4 / h : 1;
+    double cx = (b.xmin + b.xmax) / 2, cy = (b.ymin + b.ymax) / 2;
+    for (size_t i = 0; i < N; i++) {
+        double x = cx + (xy[2 * i] - cx) * sx, y = cy + (xy[2 * i + 1] - cy) * sy;
+        if (i == 0)
+            cairo_move_to(cr, x, y);
+        else
+            cairo_line_to(cr, x, y);
+    }
+    cairo_close_path(cr);
+    return DLINE_OK;
+}
+
 /* The inset overview: its layers drawn by the map's own layer loop on a
- * second run configuration (its grid, its view boxes) translated to the
- * inset's box and clipped to it, then the main map's extent outlined and a
- * frame. The box stacks with the furniture at its position and becomes a
- * label obstacle. */
+ * second run configuration (its grid, its view boxes, and with its own CRS
+ * its own transformations) translated to the inset's box and clipped to it,
+ * then the main map's extent outlined and a frame. The box stacks with the
+ * furniture at its position and becomes a label obstacle. */
 static dline_status draw_inset(dline_ctx *ctx, run *r, double *stack)
 {
     const dl_style_inset *in = &r->style->furniture.inset;
     if (!in->enabled || r->dry)
         return DLINE_OK;
-    dl_bbox box;
-    dline_status st = inset_extent(ctx, r, in, &box);
-    if (st != DLINE_OK)
-        return st;
     run sub = *r;
-    sub.minx = box.xmin;
-    sub.maxy = box.ymax;
-    sub.res = (box.xmax - box.xmin) / in->size[0];
-    sub.width = in->size[0];
-    sub.height = in->size[1];
     /* Its own view boxes; the sources themselves stay the map's. */
     sub.sources = dl_calloc_array(r->style->nsources, sizeof *sub.sources);
     if (!sub.sources)
         return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
     memcpy(sub.sources, r->sources, r->style->nsources * sizeof *sub.sources);
+    dl_bbox box;
+    dline_status st = in->crs ? inset_transforms(ctx, &sub, in->crs) : DLINE_OK;
+    if (st == DLINE_OK)
+        st = inset_extent(ctx, &sub, in, &box);
+    if (st != DLINE_OK) {
+        if (in->crs)
+            free_inset_transforms(&sub);
+        free(sub.sources);
+        return st;
+    }
+    sub.minx = box.xmin;
+    sub.maxy = box.ymax;
+    sub.res = (box.xmax - box.xmin) / in->size[0];
+    sub.width = in->size[0];
+    sub.height = in->size[1];
     compute_views(&sub, box);
     double w = in->size[0], h = in->size[1], x, y;
     dl_anchor pos = in->position;
@@ -971,8 +1068,16 @@ static dline_status draw_inset(dline_ctx *ctx, run *r, double *stack)
         dl_svg_group_end(cr);
     }
     r->work = sub.work; /* the scratch geometry may have grown */
-    free(sub.sources);
-    if (st == DLINE_OK && in->outline_width > 0) {
+    if (st == DLINE_OK && in->outline_width > 0 && in->crs) {
+        dl_color c = in->outline_color;
+        cairo_set_dash(cr, NULL, 0, 0);
+        cairo_set_source_rgba(cr, c.r, c.g, c.b, c.a);
+        cairo_set_line_width(cr, in->outline_width);
+        cairo_set_line_join(cr, CAIRO_LINE_JOIN_MITER);
+        st = inset_outline_path(ctx, r, &sub, in->crs, cr);
+        if (st == DLINE_OK && cairo_has_current_point(cr))
+            dl_cr_stroke(cr);
+    } else if (st == DLINE_OK && in->outline_width > 0) {
         /* The main map's box in the same CRS; at least 4 px, so a map
          * much smaller than the inset still shows where it is. */
         double x0 = (r->minx - sub.minx) / sub.res, y0 = (sub.maxy - r->maxy) / sub.res;
@@ -987,6 +1092,9 @@ static dline_status draw_inset(dline_ctx *ctx, run *r, double *stack)
         cairo_rectangle(cr, cx - hw, cy - hh, 2 * hw, 2 * hh);
         dl_cr_stroke(cr);
     }
+    if (in->crs)
+        free_inset_transforms(&sub);
+    free(sub.sources);
     if (st == DLINE_OK && in->frame_width > 0) {
         double fw = fmin(in->frame_width, fmin(w, h) / 2);
         dl_color c = in->frame_color;

@@ -247,3 +247,28 @@ dline_status dl_transform_bbox_inv(dline_ctx *ctx, dl_transform *t, dl_bbox in, 
 {
     return trans_bbox(ctx, t, PJ_INV, in, out);
 }
+
+size_t dl_transform_frame(dl_transform *t, const dl_pixel_grid *from, double width, double height,
+                          const dl_pixel_grid *to, int steps, double *xy)
+{
+    static const double corner[5][2] = {{0, 0}, {1, 0}, {1, 1}, {0, 1}, {0, 0}};
+    size_t k = 0;
+    for (int side = 0; side < 4; side++) {
+        for (int i = 0; i < steps; i++) {
+            double f = (double)i / steps;
+            double px = width * (corner[side][0] + f * (corner[side + 1][0] - corner[side][0]));
+            double py = height * (corner[side][1] + f * (corner[side + 1][1] - corner[side][1]));
+            xy[2 * k] = from->minx + px * from->res;
+            xy[2 * k + 1] = from->maxy - py * from->res;
+            k++;
+        }
+    }
+    size_t ok = trans(t, PJ_FWD, xy, k);
+    for (size_t i = 0; i < k; i++) {
+        if (xy[2 * i] == HUGE_VAL)
+            continue;
+        xy[2 * i] = (xy[2 * i] - to->minx) / to->res;
+        xy[2 * i + 1] = (to->maxy - xy[2 * i + 1]) / to->res;
+    }
+    return ok;
+}

@@ -51,6 +51,16 @@ typedef struct {
     double minx, maxy, res;
 } dl_pixel_grid;
 
+/* The frame of a map `width` x `height` px on grid `from` (in t's source
+ * CRS) as a ring in px of grid `to` (its destination CRS): each side cut
+ * into `steps` pieces, as a frame turns and bends in another projection.
+ * Writes 4 * steps points to xy, from the top-left corner along the top
+ * edge, so corner k (top-left, top-right, bottom-right, bottom-left) is
+ * point k * steps. Points PROJ cannot transform become HUGE_VAL; returns
+ * how many did. */
+size_t dl_transform_frame(dl_transform *t, const dl_pixel_grid *from, double width, double height,
+                          const dl_pixel_grid *to, int steps, double *xy);
+
 /* Metres on the ground per px along the map's horizontal at pixel px,py,
  * measured geodesically between points a few px either side. `ll` is a
  * transformation from longitude/latitude (EPSG:4326) to the map CRS; it is

@@ -274,9 +274,10 @@ dline_status dl_render_fonts_report(dline_ctx *ctx, dl_render *r, const dl_style
             rc = check_text(r, &m, fu->legend.font, fu->legend.size, s->layers[i].legend,
                             "legend");
     }
-    /* The scale bar's ticks are digits and its unit; the arrow says "N". */
+    /* The scale bar's ticks are digits and its unit (m, km, ft, mi, nmi); the
+     * arrow says "N". */
     if (rc == 0 && fu->scale_bar.enabled)
-        rc = check_text(r, &m, fu->scale_bar.font, fu->scale_bar.size, "0123456789. km",
+        rc = check_text(r, &m, fu->scale_bar.font, fu->scale_bar.size, "0123456789. kmftin",
                         "scale-bar");
     if (rc == 0 && fu->north_arrow.enabled)
         rc = check_text(r, &m, fu->north_arrow.font, fu->north_arrow.size, "N", "north-arrow");

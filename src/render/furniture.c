@@ -83,13 +83,14 @@ static void place_block(const dl_render *r, dl_anchor pos, const double off[2], 
 
 /* Scale bar */
 
-int dl_render_scale_bar_pick(double metres_per_px, double max_width, dl_scale_bar_choice *out)
+#define FOOT 0.3048          /* m, the international foot */
+#define MILE 1609.344        /* m, 5280 ft */
+#define NAUTICAL_MILE 1852.0 /* m */
+
+/* The longest of 1, 2 or 5 x 10^n that is at most `most`; its leading
+ * digit in *lead. */
+static double round_length(double most, int *lead)
 {
-    memset(out, 0, sizeof *out);
-    if (!(metres_per_px > 0) || !isfinite(metres_per_px) || !(max_width >= 1) ||
-        !isfinite(max_width))
-        return -1;
-    double most = metres_per_px * max_width;
     double p = pow(10, floor(log10(most)));
     /* floor(log10) can land one decade off at exact powers of ten. */
     if (p * 10 <= most)
@@ -97,25 +98,76 @@ int dl_render_scale_bar_pick(double metres_per_px, double max_width, dl_scale_ba
     else if (p > most)
         p /= 10;
     static const double steps[] = {5, 2, 1};
-    int lead = 1;
+    *lead = 1;
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
         if (steps[i] * p <= most * (1 + 1e-12)) {
-            lead = (int)steps[i];
+            *lead = (int)steps[i];
             break;
         }
     }
-    out->metres = lead * p;
+    return *lead * p;
+}
+
+/* A tick value as people write it: no exponent ("10000", not "1e+04"), no
+ * trailing zeros ("2.5", "0.025"). Round lengths and their halves need at
+ * most a few decimals; six keep any that a pick can give. */
+static void tick_text(char *out, size_t n, double v)
+{
+    snprintf(out, n, "%.6f", v);
+    char *dot = strchr(out, '.');
+    if (!dot)
+        return;
+    char *e = out + strlen(out) - 1;
+    while (e > dot && *e == '0')
+        *e-- = '\0';
+    if (e == dot)
+        *e = '\0';
+}
+
+int dl_render_scale_bar_pick(dl_scale_units units, double metres_per_px, double max_width,
+                             dl_scale_bar_choice *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!(metres_per_px > 0) || !isfinite(metres_per_px) || !(max_width >= 1) ||
+        !isfinite(max_width))
+        return -1;
+    double most = metres_per_px * max_width;
+    double unit = 1;
+    out->unit = "m";
+    if (units == DL_UNITS_IMPERIAL) {
+        /* Miles from one mile, feet below it, as Leaflet's scale does:
+         * a short distance reads "500 ft", not "0.1 mi". */
+        int miles = most / MILE * (1 + 1e-12) >= 1;
+        unit = miles ? MILE : FOOT;
+        out->unit = miles ? "mi" : "ft";
+    } else if (units == DL_UNITS_NAUTICAL) {
+        /* Fractions of the mile (0.1, 0.2, 0.5 nmi), not a smaller unit,
+         * as on charts. */
+        unit = NAUTICAL_MILE;
+        out->unit = "nmi";
+    }
+    /* In feet or nautical miles the room is a quotient, rounded: the slack
+     * keeps a room of exactly one mile from shrinking to half a mile.
+     * Metres divide by nothing and keep their pick as it always was. */
+    double room = units == DL_UNITS_METRIC ? most : most / unit * (1 + 1e-12);
+    int lead;
+    out->length = round_length(room, &lead);
+    out->metres = out->length * unit;
     out->width = out->metres / metres_per_px;
     /* Quarters of 1 and 2 are round (0.25, 0.5); of 5 they are not, so a
      * 5 bar is halved. Narrow bars keep two segments to stay legible. */
     out->segments = lead != 5 && out->width >= 60 ? 4 : 2;
+    if (units == DL_UNITS_METRIC && out->metres >= 1000) {
+        out->length = out->metres / 1000;
+        out->unit = "km";
+    }
+    char half[24], whole[24]; /* a round length of any map: at most 1e7 km */
+    tick_text(half, sizeof half, out->length / 2);
+    tick_text(whole, sizeof whole, out->length);
+    snprintf(out->ticks[0], sizeof out->ticks[0], "0");
+    snprintf(out->ticks[1], sizeof out->ticks[1], "%s", half);
+    snprintf(out->ticks[2], sizeof out->ticks[2], "%s %s", whole, out->unit);
     return 0;
-}
-
-/* A tick value in the bar's unit: "0", "2.5", "500". */
-static void format_tick(double v, char *buf, size_t size)
-{
-    snprintf(buf, size, "%.4g", v);
 }
 
 dline_status dl_render_scale_bar(dline_ctx *ctx, dl_render *r, const dl_style_scale_bar *s,
@@ -127,20 +179,13 @@ dline_status dl_render_scale_bar(dline_ctx *ctx, dl_render *r, const dl_style_sc
     if (drawn)
         memset(drawn, 0, sizeof *drawn);
     dl_scale_bar_choice c;
-    if (dl_render_scale_bar_pick(metres_per_px, s->max_width, &c) != 0)
+    if (dl_render_scale_bar_pick(s->units, metres_per_px, s->max_width, &c) != 0)
         return DLINE_OK;
-    int km = c.metres >= 1000;
-    double unit = km ? 1000 : 1;
-    char t0[32], tmid[32], tend[48];
-    format_tick(0, t0, sizeof t0);
-    format_tick(c.metres / 2 / unit, tmid, sizeof tmid);
-    format_tick(c.metres / unit, tend, sizeof tend - 4);
-    strcat(tend, km ? " km" : " m");
 
     pango_cairo_update_context(r->cr, r->pango);
-    PangoLayout *l0 = text_layout(r, s->font, s->size, t0);
-    PangoLayout *lm = text_layout(r, s->font, s->size, tmid);
-    PangoLayout *le = text_layout(r, s->font, s->size, tend);
+    PangoLayout *l0 = text_layout(r, s->font, s->size, c.ticks[0]);
+    PangoLayout *lm = text_layout(r, s->font, s->size, c.ticks[1]);
+    PangoLayout *le = text_layout(r, s->font, s->size, c.ticks[2]);
     if (!l0 || !lm || !le) {
         if (l0)
             g_object_unref(l0);

@@ -483,6 +483,7 @@ typedef struct {
     grid g;
     double *leaders; /* x0, y0, x1, y1 each */
     size_t nleaders, cap;
+    size_t first_icon_circle; /* r->circles from here on are round placed icons */
 } placer;
 
 static dl_box grow(dl_box b, double pad)
@@ -555,11 +556,35 @@ static int box_free(const dl_render *r, const placer *P, dl_box b, double pad, d
     return 1;
 }
 
-/* A leader line crosses no placed label, obstacle or other circle. */
-static int leader_free(const dl_render *r, const placer *P, const double s[4], double ax,
-                       double ay)
+/* The halo on each side of a leader: text-leader-halo-width, else the
+ * text's halo capped at 1 px. A leader is a hairline: a halo as wide as
+ * the text's (often 2-3 px) would turn it into a white band across the map. */
+static double leader_halo_width(const dl_style_layer *layer)
 {
-    dl_box b = {fmin(s[0], s[2]), fmin(s[1], s[3]), fmax(s[0], s[2]), fmax(s[1], s[3])};
+    if (layer->text_leader_halo_width >= 0)
+        return layer->text_leader_halo_width;
+    return fmin(fmax(layer->text_halo_width, 0), 1);
+}
+
+/* How far a leader's casing reaches each side of its line (0 without one):
+ * the casing is drawn over what is already on the map, so the leader keeps
+ * that far from other circles, labels and obstacles, or its halo would bite
+ * into them. */
+static double leader_clearance(const dl_style_layer *layer)
+{
+    double halo = leader_halo_width(layer), width = layer->text_leader_width;
+    if (!(halo > 0) || !(layer->text_halo_color.a > 0) || !(width > 0))
+        return 0;
+    return width / 2 + halo;
+}
+
+/* A leader line, clear by `clear` px, crosses no placed label, obstacle or
+ * other circle. */
+static int leader_free(const dl_render *r, const placer *P, const double s[4], double ax,
+                       double ay, double clear)
+{
+    dl_box b = {fmin(s[0], s[2]) - clear, fmin(s[1], s[3]) - clear, fmax(s[0], s[2]) + clear,
+                fmax(s[1], s[3]) + clear};
     size_t c0, c1, r0, r1;
     grid_span(&P->g, b, &c0, &c1, &r0, &r1);
     for (size_t row = r0; row <= r1; row++) {
@@ -569,10 +594,12 @@ static int leader_free(const dl_render *r, const placer *P, const double s[4], d
                 size_t item = c->items[k];
                 if (item & 1) {
                     dl_circle ci = r->circles[item >> 1];
+                    ci.r += clear;
                     if (!is_own_circle(ci, ax, ay) &&
                         segment_hits_circle(s[0], s[1], s[2], s[3], ci))
                         return 0;
-                } else if (segment_hits_box(s[0], s[1], s[2], s[3], r->boxes[item >> 1])) {
+                } else if (segment_hits_box(s[0], s[1], s[2], s[3],
+                                            grow(r->boxes[item >> 1], clear))) {
                     return 0;
                 }
             }
@@ -649,7 +676,7 @@ static int place_label(const dl_render *r, const placer *P, dl_label *l, double 
             double d = hypot(nx - l->x, ny - l->y);
             if (d > threshold) {
                 double s[4] = {l->x + (nx - l->x) / d * rad, l->y + (ny - l->y) / d * rad, nx, ny};
-                if (!leader_free(r, P, s, l->x, l->y))
+                if (!leader_free(r, P, s, l->x, l->y, leader_clearance(layer)))
                     continue;
                 l->has_leader = 1;
                 memcpy(l->leader, s, sizeof s);
@@ -933,42 +960,51 @@ static int place_along(dl_render *r, placer *P, dl_label *l, PangoLayout *layout
     double shift = 0.1 * fmin(spacing, len);
     for (size_t i = 0; i < nrep; i++) {
         double centre = len * ((double)i + 0.5) / (double)nrep;
-        for (int k = 0; k < LINE_SHIFTS; k++) {
-            int m = (k + 1) / 2 * (k % 2 ? 1 : -1);
-            double s0 = centre + m * shift - w / 2;
-            if (s0 < halo || s0 + w > len - halo)
-                continue;
-            if (too_curved(&pl, s0, w, fmax(size / 2, 1), max_angle))
-                continue;
-            along A = {&pl, s0, w, lb.x0, (lb.y0 + lb.y1) / 2, layer->text_offset[1] * size, 0};
-            double xa, ya, xb, yb;
-            along_map(&A, lb.x0, A.yc, &xa, &ya);
-            along_map(&A, lb.x1, A.yc, &xb, &yb);
-            A.rev = xb < xa;
-            int ok = 1;
-            for (size_t j = 0; j < nparts && ok; j++) {
-                double cx, cy;
-                along_map(&A, lb.x0 + w * (double)j / (double)(nparts - 1), A.yc, &cx, &cy);
-                dl_box b = {cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2};
-                ok = box_free(r, P, b, pad, NAN, NAN, layer->text_allow_overlap);
-            }
-            if (!ok)
-                continue;
-            for (size_t j = 0; j < nparts; j++) {
-                double cx, cy;
-                along_map(&A, lb.x0 + w * (double)j / (double)(nparts - 1), A.yc, &cx, &cy);
-                dl_box b = {cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2};
-                if (add_part(l, b) != 0 || dl_render_push_box(r, grow(b, pad)) != 0 ||
-                    grid_add(&P->g, grow(b, pad), (r->nboxes - 1) * 2) != 0) {
-                    polyline_free(&pl);
-                    return -1;
+        /* A label offset from its line (text-offset y) that finds no room
+         * on its side tries the same positions on the other side, as a
+         * cartographer would rather than drop the name. */
+        double lift = layer->text_offset[1] * size;
+        int done = 0;
+        for (int sd = 0; sd < (lift != 0 ? 2 : 1) && !done; sd++) {
+            for (int k = 0; k < LINE_SHIFTS; k++) {
+                int m = (k + 1) / 2 * (k % 2 ? 1 : -1);
+                double s0 = centre + m * shift - w / 2;
+                if (s0 < halo || s0 + w > len - halo)
+                    continue;
+                if (too_curved(&pl, s0, w, fmax(size / 2, 1), max_angle))
+                    continue;
+                along A = {&pl, s0, w, lb.x0, (lb.y0 + lb.y1) / 2, sd ? -lift : lift,
+                            0};
+                double xa, ya, xb, yb;
+                along_map(&A, lb.x0, A.yc, &xa, &ya);
+                along_map(&A, lb.x1, A.yc, &xb, &yb);
+                A.rev = xb < xa;
+                int ok = 1;
+                for (size_t j = 0; j < nparts && ok; j++) {
+                    double cx, cy;
+                    along_map(&A, lb.x0 + w * (double)j / (double)(nparts - 1), A.yc, &cx, &cy);
+                    dl_box b = {cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2};
+                    ok = box_free(r, P, b, pad, NAN, NAN, layer->text_allow_overlap);
                 }
-                l->box = l->placed ? box_union(l->box, b) : b;
-                l->placed = 1;
+                if (!ok)
+                    continue;
+                for (size_t j = 0; j < nparts; j++) {
+                    double cx, cy;
+                    along_map(&A, lb.x0 + w * (double)j / (double)(nparts - 1), A.yc, &cx, &cy);
+                    dl_box b = {cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2};
+                    if (add_part(l, b) != 0 || dl_render_push_box(r, grow(b, pad)) != 0 ||
+                        grid_add(&P->g, grow(b, pad), (r->nboxes - 1) * 2) != 0) {
+                        polyline_free(&pl);
+                        return -1;
+                    }
+                    l->box = l->placed ? box_union(l->box, b) : b;
+                    l->placed = 1;
+                }
+                draw_along(r->cr, layout, &A, layer->text_color, layer->text_halo_color, halo,
+                           layer->text_opacity);
+                done = 1;
+                break;
             }
-            draw_along(r->cr, layout, &A, layer->text_color, layer->text_halo_color, halo,
-                       layer->text_opacity);
-            break;
         }
     }
     polyline_free(&pl);
@@ -991,6 +1027,12 @@ static int compare_labels(const void *a, const void *b)
     return (p->seq > q->seq) - (p->seq < q->seq);
 }
 
+/* A leader over its casing: text-halo-color stroked leader + 2 x halo wide,
+ * both with round caps, so the line stays readable over busy ground. The
+ * casing starts one halo width further from the point: its cap then reaches
+ * no further into the point's circle or icon than the leader's own cap does.
+ * Below full text-opacity both fade as one group, as a label's text and halo
+ * do, so the casing does not show through the leader. */
 static void draw_leader(cairo_t *cr, const dl_label *l)
 {
     const dl_style_layer *layer = l->layer;
@@ -998,15 +1040,35 @@ static void draw_leader(cairo_t *cr, const dl_label *l)
     if (!(width > 0))
         return;
     dl_color c = layer->has_text_leader_color ? layer->text_leader_color : layer->text_color;
+    dl_color hc = layer->text_halo_color;
+    double opacity = fmin(fmax(layer->text_opacity, 0), 1);
+    const double *s = l->leader;
+    double dx = s[2] - s[0], dy = s[3] - s[1], len = hypot(dx, dy);
+    double halo = leader_halo_width(layer);
+    int casing = halo > 0 && hc.a > 0 && len > halo;
+    int group = casing && opacity < 1;
+    double alpha = group ? 1 : opacity;
     cairo_save(cr);
-    cairo_new_path(cr);
-    cairo_move_to(cr, l->leader[0], l->leader[1]);
-    cairo_line_to(cr, l->leader[2], l->leader[3]);
-    cairo_set_line_width(cr, width);
     cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
     cairo_set_dash(cr, NULL, 0, 0);
-    cairo_set_source_rgba(cr, c.r, c.g, c.b, c.a * fmin(fmax(layer->text_opacity, 0), 1));
+    if (group)
+        dl_cr_push_group(cr);
+    if (casing) {
+        cairo_new_path(cr);
+        cairo_move_to(cr, s[0] + dx / len * halo, s[1] + dy / len * halo);
+        cairo_line_to(cr, s[2], s[3]);
+        cairo_set_line_width(cr, width + 2 * halo);
+        cairo_set_source_rgba(cr, hc.r, hc.g, hc.b, hc.a * alpha);
+        dl_cr_stroke(cr);
+    }
+    cairo_new_path(cr);
+    cairo_move_to(cr, s[0], s[1]);
+    cairo_line_to(cr, s[2], s[3]);
+    cairo_set_line_width(cr, width);
+    cairo_set_source_rgba(cr, c.r, c.g, c.b, c.a * alpha);
     dl_cr_stroke(cr);
+    if (group)
+        dl_cr_pop_group_paint(cr, opacity);
     cairo_restore(cr);
 }
 
@@ -1014,6 +1076,29 @@ static void draw_leader(cairo_t *cr, const dl_label *l)
  * the icon box (its centre, half its diagonal), and its text is anchored at
  * that centre: the text goes around the icon as around a circle layer's
  * circle, and other labels and icons keep off it. */
+
+/* Whether b hits the circle of another label's icon centred on x,y: box_free
+ * takes every circle at a label's point for its own (a circle layer's dot
+ * under the icon), but an icon another layer put on the same point is not. */
+static int hits_icon_at(const dl_render *r, const placer *P, dl_box b, double x, double y)
+{
+    const grid *g = &P->g;
+    size_t c0, c1, r0, r1;
+    grid_span(g, b, &c0, &c1, &r0, &r1);
+    for (size_t row = r0; row <= r1; row++)
+        for (size_t col = c0; col <= c1; col++) {
+            const cell *c = &g->cells[row * g->cols + col];
+            for (size_t k = 0; k < c->n; k++) {
+                size_t item = c->items[k];
+                if (!(item & 1) || (item >> 1) < P->first_icon_circle)
+                    continue;
+                dl_circle ci = r->circles[item >> 1];
+                if (is_own_circle(ci, x, y) && box_hits_circle(b, ci))
+                    return 1;
+            }
+        }
+    return 0;
+}
 
 /* Finds room for a point's icon and marks it taken: 1 (l->has_icon set when
  * the icon could be loaded; l->x, l->y then move to the icon's centre), 0
@@ -1025,7 +1110,8 @@ static int place_point_icon(dl_render *r, placer *P, dl_label *l, const dl_icon 
     if (!*icon || !(layer->icon_size > 0))
         return 1;
     l->icon_box = dl_render_icon_box(*icon, layer, l->x, l->y, layer->icon_rotate);
-    if (!box_free(r, P, l->icon_box, 0, l->x, l->y, layer->icon_allow_overlap))
+    if (!box_free(r, P, l->icon_box, 0, l->x, l->y, layer->icon_allow_overlap) ||
+        (!layer->icon_allow_overlap && hits_icon_at(r, P, l->icon_box, l->x, l->y)))
         return 0;
     dl_box b = l->icon_box;
     dl_circle c = {(b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2, hypot(b.x1 - b.x0, b.y1 - b.y0) / 2};
@@ -1139,6 +1225,8 @@ dline_status dl_render_labels(dline_ctx *ctx, dl_render *r)
         return DLINE_OK;
     placer P;
     memset(&P, 0, sizeof P);
+    /* Only place_point_icon adds circles while labels are placed. */
+    P.first_icon_circle = r->ncircles;
     if (grid_init(&P.g, r->width, r->height) != 0)
         return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "labels: out of memory");
     dline_status st = DLINE_OK;

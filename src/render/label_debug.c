@@ -50,6 +50,11 @@ static json_object *label_json(const dl_label *l, size_t order)
                            json_object_new_boolean(layer->text_allow_overlap != 0));
     json_object_object_add(o, "placed", json_object_new_boolean(l->placed != 0));
     json_object_object_add(o, "box", l->placed ? box_json(l->box) : NULL);
+    /* A point's icon (markers along lines are among the parts). When the
+     * icon stands alone its box is the label's box too. */
+    json_object_object_add(o, "icon", l->placed && l->has_icon ? box_json(l->icon_box) : NULL);
+    json_object_object_add(o, "icon_allow_overlap",
+                           json_object_new_boolean(layer->icon_allow_overlap != 0));
     if (l->line) {
         json_object *parts = json_object_new_array();
         for (size_t i = 0; i < l->nparts; i++)

@@ -95,14 +95,21 @@ dline_status dl_render_labels(dline_ctx *ctx, dl_render *r);
  * px after the blocks already at that corner, returns in *used (may be NULL)
  * the px it takes there, offset included, and becomes a label obstacle. */
 
-/* A scale bar's round length: 1, 2 or 5 x 10^n metres, the longest that
- * fits max_width px; its width in px and its 2 or 4 segments. -1 when
- * metres_per_px or max_width is not a positive number. */
+/* A scale bar's round length: 1, 2 or 5 x 10^n of the unit it is shown in,
+ * the longest that fits max_width px; its width in px, its 2 or 4 segments
+ * and its tick labels. The unit is metres below 1 km and kilometres from
+ * 1 km (metric), feet below 1 mile and miles from 1 mile (imperial), or
+ * nautical miles at any length (nautical). -1 when metres_per_px or
+ * max_width is not a positive number. */
 typedef struct {
-    double metres, width;
+    double metres, width; /* ground length and its px at metres_per_px */
+    double length;        /* the same in unit: 500, 2, 0.2 */
+    const char *unit;     /* "m", "km", "ft", "mi" or "nmi" (static) */
     int segments;
+    char ticks[3][32];    /* "0", half and the length with its unit: "2.5", "5 mi" */
 } dl_scale_bar_choice;
-int dl_render_scale_bar_pick(double metres_per_px, double max_width, dl_scale_bar_choice *out);
+int dl_render_scale_bar_pick(dl_scale_units units, double metres_per_px, double max_width,
+                             dl_scale_bar_choice *out);
 
 /* Where a scale bar went: its ends in px (y through its middle). */
 typedef struct {

@@ -435,6 +435,7 @@ static const prop_def props[] = {
     {"text-leader-threshold", T_SYMBOL, 1, K_LENGTH, F(text_leader_threshold), DL_MAX_SIZE_PX},
     {"text-leader-color", T_SYMBOL, 0, K_COLOR, F(text_leader_color), 0},
     {"text-leader-width", T_SYMBOL, 0, K_LENGTH, F(text_leader_width), MAX_TEXT_PX},
+    {"text-leader-halo-width", T_SYMBOL, 0, K_LENGTH, F(text_leader_halo_width), MAX_TEXT_PX},
     {"text-field-secondary", T_SYMBOL, 1, K_TEXT_FIELD, F(text_field_secondary), 0},
     {"text-size-secondary", T_SYMBOL, 1, K_LENGTH, F(text_size_secondary), MAX_TEXT_PX},
     {"text-font-secondary", T_SYMBOL, 1, K_FONT_SECONDARY, F(text_font_secondary), 0},
@@ -1336,10 +1337,14 @@ static dline_status load_scale_bar(loader *L, const dl_yaml_node *n)
         else if (!strcmp(k, "max-width"))
             st = get_length(L, v, k, 1, DL_MAX_SIZE_PX, &b->max_width);
         else if (!strcmp(k, "units")) {
-            /* Imperial units (ft, mi) may come later. */
-            static const char *const units[] = {"metric"};
+            /* Indexed by the enum, so a name cannot drift from its value. */
+            static const char *const units[] = {[DL_UNITS_METRIC] = "metric",
+                                                [DL_UNITS_IMPERIAL] = "imperial",
+                                                [DL_UNITS_NAUTICAL] = "nautical"};
             int e;
             st = get_enum(L, v, k, units, COUNT(units), &e);
+            if (st == DLINE_OK)
+                b->units = (dl_scale_units)e;
         } else if (!strcmp(k, "font"))
             st = get_font_desc(L, v, k, &b->font);
         else if (!strcmp(k, "size"))
@@ -1552,6 +1557,7 @@ static dline_status furniture_defaults(loader *L)
     b->position = DL_ANCHOR_BOTTOM_LEFT;
     b->offset[0] = b->offset[1] = 16;
     b->max_width = 150;
+    b->units = DL_UNITS_METRIC;
     b->size = 11;
     dl_color_parse("#222222", &b->color);
     dl_color_parse("rgba(255, 255, 255, 0.85)", &b->halo_color);
@@ -1924,6 +1930,7 @@ static void layer_defaults(dl_style_layer *l)
     l->text_max_angle = 45;
     l->text_leader_color = black;
     l->text_leader_width = 0.8;
+    l->text_leader_halo_width = -1; /* text-halo-width, at most 1 px */
     l->icon_size = 1;
     l->icon_anchor = DL_ANCHOR_CENTER;
     l->icon_opacity = 1;
@@ -2067,7 +2074,7 @@ static dline_status load_layers(loader *L, const dl_yaml_node *n)
 /* inset: an overview map; read after the layers, which it names. */
 static const char *const inset_keys[] = {
     "position", "offset", "size", "extent", "padding", "layers", "background", "frame-color",
-    "frame-width", "outline-color", "outline-width"};
+    "frame-width", "outline-color", "outline-width", "crs"};
 
 static dline_status load_inset(loader *L, const dl_yaml_node *n)
 {
@@ -2121,6 +2128,13 @@ static dline_status load_inset(loader *L, const dl_yaml_node *n)
             st = get_color(L, v, k, &in->outline_color);
         else if (!strcmp(k, "outline-width"))
             st = get_length(L, v, k, 0, MAX_TEXT_PX, &in->outline_width);
+        else if (!strcmp(k, "crs")) {
+            /* Only PROJ can tell whether it is a CRS; the render asks it
+             * and points back here. */
+            st = get_string(L, v, k, 0, &in->crs);
+            in->crs_line = v->line;
+            in->crs_col = v->col;
+        }
     }
     if (st != DLINE_OK)
         return st;
@@ -2373,6 +2387,7 @@ void dl_style_free(dl_style *s)
     free(s->furniture.legend.font);
     free(s->furniture.graticule.font);
     free(s->furniture.inset.layers);
+    free(s->furniture.inset.crs);
     for (size_t i = 0; i < s->nsources; i++) {
         free(s->sources[i].name);
         free(s->sources[i].path);

@@ -154,6 +154,7 @@ typedef struct {
     dl_color text_leader_color;
     int has_text_leader_color;         /* else text-color */
     double text_leader_width;          /* px */
+    double text_leader_halo_width;     /* px each side; < 0: text-halo-width, at most 1 */
     char *text_field_secondary;        /* template of a second line in its own size */
     double text_size_secondary;        /* px; <= 0: 0.8 x text-size */
     char *text_font_secondary;         /* NULL: text-font */
@@ -258,11 +259,13 @@ typedef struct {
     double label_halo_width;
 } dl_style_graticule;
 
-/* A small overview map of a wider extent, in the map's CRS, with the main
- * map's extent outlined. Its layers are fill and line layers of the style,
- * drawn with their own paint. */
+/* A small overview map of a wider extent, in the map's CRS or its own, with
+ * the main map's extent outlined. Its layers are fill and line layers of the
+ * style, drawn with their own paint. */
 typedef struct {
     int enabled;
+    char *crs;           /* its own CRS, or NULL for the map's; checked at render */
+    int crs_line, crs_col; /* where `crs` is, for that check's error */
     dl_anchor position;
     double offset[2];
     double size[2];      /* px */

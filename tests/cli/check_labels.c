@@ -1,8 +1,9 @@
 /* Checks a --debug-labels JSON file: it parses, every label has its fields,
  * no two placed labels overlap (line labels by their boxes along the path),
- * no placed label leaves the frame (text-padding respected), and every
- * leader line runs from its anchor's side to the edge of its own box
- * without crossing another label.
+ * no placed icon overlaps another label's text or icon, no placed label or
+ * icon leaves the frame (text-padding respected), and every leader line runs
+ * from its anchor's side to the edge of its own box without crossing another
+ * label or icon.
  *   check_labels FILE.json [MIN_PLACED [MIN_LEADERS]] */
 #include <json-c/json.h>
 #include <math.h>
@@ -19,8 +20,10 @@ typedef struct {
 typedef struct {
     const char *layer, *text;
     int placed, overlap, has_leader;
+    int has_icon, icon_overlap, icon_alone; /* icon_alone: the box is the icon's */
     double ax, ay, pad;
     box b;
+    box icon;
     box *parts; /* collision boxes: the parts of a line label, else the box */
     size_t nparts;
     double leader[4];
@@ -100,6 +103,11 @@ static int read_label(json_object *o, label *l)
     l->placed = json_object_get_boolean(v);
     if (json_object_object_get_ex(o, "allow_overlap", &v))
         l->overlap = json_object_get_boolean(v);
+    if (json_object_object_get_ex(o, "icon_allow_overlap", &v))
+        l->icon_overlap = json_object_get_boolean(v);
+    json_object *icon;
+    if (!json_object_object_get_ex(o, "icon", &icon))
+        return -1;
     if (get_num(o, "padding", &l->pad))
         return -1;
     if (!json_object_object_get_ex(o, "anchor", &v) || json_object_array_length(v) != 2)
@@ -109,9 +117,16 @@ static int read_label(json_object *o, label *l)
     if (!json_object_object_get_ex(o, "box", &v))
         return -1;
     if (!l->placed)
-        return v == NULL ? 0 : -1;
+        return v == NULL && icon == NULL ? 0 : -1;
     if (get_box(v, &l->b))
         return -1;
+    if (icon) {
+        if (get_box(icon, &l->icon))
+            return -1;
+        l->has_icon = 1;
+        l->icon_alone = fabs(l->icon.x0 - l->b.x0) < EPS && fabs(l->icon.y0 - l->b.y0) < EPS &&
+                        fabs(l->icon.x1 - l->b.x1) < EPS && fabs(l->icon.y1 - l->b.y1) < EPS;
+    }
     json_object *parts;
     size_t n = json_object_object_get_ex(o, "parts", &parts) ? json_object_array_length(parts)
                                                               : 0;
@@ -162,6 +177,50 @@ static void check_leader(const label *l, const label *all, size_t n)
                 fail(l, "leader crosses another label");
                 return;
             }
+        if (all[j].has_icon && crosses(s, all[j].icon)) {
+            fail(l, "leader crosses another label's icon");
+            return;
+        }
+    }
+}
+
+/* A placed icon is clear of every other placed label's text (line labels:
+ * their parts) and icon, unless one of the two was allowed to overlap:
+ * place_point_icon puts the icon's box only where it is free and leaves a
+ * circle round it (half its diagonal) that later labels and icons keep off.
+ *
+ * A label's own icon and text are not checked against each other. With
+ * automatic or variable anchors the text is placed around the icon's circle
+ * as around a circle layer's circle, at least half the diagonal plus the gap
+ * from the icon's centre, so its box clears the icon's box (on a diagonal
+ * the smaller side of the icon still clears it, since half the diagonal is
+ * at least sqrt(2) times half the smaller side); the leader rings are
+ * further out still. But a fixed text-anchor (without text-variable-anchor)
+ * and the `center` variable anchor put the text on the icon's centre on
+ * purpose, and an icon standing alone (no text, or text-optional) has the
+ * icon's box as its box: there they overlap as the style asks. */
+static void check_icon(const label *a, const label *all, size_t n)
+{
+    for (size_t j = 0; j < n; j++) {
+        const label *b = &all[j];
+        if (b == a || !b->placed)
+            continue;
+        char msg[256];
+        if (!b->icon_alone && !a->icon_overlap && !b->overlap) {
+            for (size_t k = 0; k < b->nparts; k++)
+                if (overlap(a->icon, b->parts[k])) {
+                    snprintf(msg, sizeof msg, "icon overlaps label '%s' (%s)", b->text,
+                             b->layer);
+                    fail(a, msg);
+                    break;
+                }
+        }
+        /* Each pair of icons once. */
+        if (b > a && b->has_icon && !a->icon_overlap && !b->icon_overlap &&
+            overlap(a->icon, b->icon)) {
+            snprintf(msg, sizeof msg, "icon overlaps the icon of '%s' (%s)", b->text, b->layer);
+            fail(a, msg);
+        }
     }
 }
 
@@ -188,7 +247,7 @@ int main(int argc, char **argv)
     }
     size_t n = json_object_array_length(arr);
     label *ls = calloc(n ? n : 1, sizeof *ls);
-    long placed = 0, leaders = 0;
+    long placed = 0, leaders = 0, icons = 0;
     for (size_t i = 0; i < n; i++) {
         if (read_label(json_object_array_get_idx(arr, i), &ls[i]) != 0) {
             fprintf(stderr, "FAIL: label %zu has missing or malformed fields\n", i);
@@ -196,6 +255,7 @@ int main(int argc, char **argv)
         }
         placed += ls[i].placed;
         leaders += ls[i].has_leader;
+        icons += ls[i].has_icon;
     }
     for (size_t i = 0; i < n; i++) {
         const label *a = &ls[i];
@@ -209,13 +269,21 @@ int main(int argc, char **argv)
                 break;
             }
         }
+        if (a->has_icon) {
+            box b = a->icon;
+            if (b.x0 < frame - EPS || b.y0 < frame - EPS || b.x1 > w - frame + EPS ||
+                b.y1 > h - frame + EPS)
+                fail(a, "icon outside the frame");
+            check_icon(a, ls, n);
+        }
         if (a->has_leader)
             check_leader(a, ls, n);
-        if (a->overlap)
+        /* A label standing as its icon alone was placed by the icon's rule. */
+        if (a->icon_alone ? a->icon_overlap : a->overlap)
             continue;
         for (size_t j = i + 1; j < n; j++) {
             const label *b = &ls[j];
-            if (!b->placed || b->overlap)
+            if (!b->placed || (b->icon_alone ? b->icon_overlap : b->overlap))
                 continue;
             int hit = 0;
             for (size_t k = 0; k < a->nparts && !hit; k++)
@@ -242,7 +310,7 @@ int main(int argc, char **argv)
     json_object_put(root);
     if (failures)
         return 1;
-    printf("ok: %s: %zu labels, %ld placed, %ld with leader lines\n", argv[1], n, placed,
-           leaders);
+    printf("ok: %s: %zu labels, %ld placed, %ld with leader lines, %ld with icons\n", argv[1], n,
+           placed, leaders, icons);
     return 0;
 }

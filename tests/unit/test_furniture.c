@@ -155,7 +155,7 @@ static void scale_bar_picks_round_lengths(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         dl_scale_bar_choice c;
-        assert_int_equal(dl_render_scale_bar_pick(cases[i].mpp, cases[i].max, &c), 0);
+        assert_int_equal(dl_render_scale_bar_pick(DL_UNITS_METRIC, cases[i].mpp, cases[i].max, &c), 0);
         if (fabs(c.metres - cases[i].metres) > 1e-9 * cases[i].metres ||
             c.segments != cases[i].segments)
             fail_msg("case %zu: %g m in %d segments, expected %g m in %d", i, c.metres,
@@ -164,10 +164,74 @@ static void scale_bar_picks_round_lengths(void **state)
         assert_true(c.width <= cases[i].max + 1e-9);
     }
     dl_scale_bar_choice c;
-    assert_int_equal(dl_render_scale_bar_pick(0, 150, &c), -1);
-    assert_int_equal(dl_render_scale_bar_pick(NAN, 150, &c), -1);
-    assert_int_equal(dl_render_scale_bar_pick(INFINITY, 150, &c), -1);
-    assert_int_equal(dl_render_scale_bar_pick(10, 0, &c), -1);
+    assert_int_equal(dl_render_scale_bar_pick(DL_UNITS_METRIC, 0, 150, &c), -1);
+    assert_int_equal(dl_render_scale_bar_pick(DL_UNITS_METRIC, NAN, 150, &c), -1);
+    assert_int_equal(dl_render_scale_bar_pick(DL_UNITS_METRIC, INFINITY, 150, &c), -1);
+    assert_int_equal(dl_render_scale_bar_pick(DL_UNITS_METRIC, 10, 0, &c), -1);
+}
+
+/* The same round lengths in each unit system, with the tick labels: feet
+ * below a mile and miles from one (1 ft = 0.3048 m, 1 mi = 1609.344 m),
+ * nautical miles with fractions below one (1852 m), and metric with its
+ * labels as they always were. */
+static void scale_bar_picks_in_each_unit(void **state)
+{
+    (void)state;
+    static const struct {
+        dl_scale_units units;
+        double mpp, max, length;
+        const char *mid, *end;
+        int segments;
+    } cases[] = {
+        {DL_UNITS_METRIC, 9.99, 100, 500, "250", "500 m", 2},
+        {DL_UNITS_METRIC, 20, 150, 2, "1", "2 km", 4},
+        {DL_UNITS_METRIC, 40, 150, 5, "2.5", "5 km", 2},
+        {DL_UNITS_METRIC, 0.01, 150, 1, "0.5", "1 m", 4},
+        /* Large numbers are written out, not as "1e+04". */
+        {DL_UNITS_METRIC, 1e5, 200, 20000, "10000", "20000 km", 4},
+        {DL_UNITS_IMPERIAL, 2e5, 300, 20000, "10000", "20000 mi", 4},
+        {DL_UNITS_IMPERIAL, 1, 150, 200, "100", "200 ft", 4},      /* 492 ft fit */
+        {DL_UNITS_IMPERIAL, 3, 150, 1000, "500", "1000 ft", 4},    /* 1476 ft */
+        {DL_UNITS_IMPERIAL, 20, 50, 2000, "1000", "2000 ft", 2},   /* 3281 ft over 30 px */
+        {DL_UNITS_IMPERIAL, 10.5, 150, 5000, "2500", "5000 ft", 2}, /* 5167 ft: short of 1 mi */
+        {DL_UNITS_IMPERIAL, 10.73, 150, 1, "0.5", "1 mi", 4},      /* 1609.5 m: a mile fits */
+        {DL_UNITS_IMPERIAL, 16.09344, 100, 1, "0.5", "1 mi", 4},   /* exactly 1 mi fits */
+        {DL_UNITS_IMPERIAL, 17.8816, 90, 1, "0.5", "1 mi", 4},     /* 1 mi, rounded below */
+        {DL_UNITS_IMPERIAL, 25, 150, 2, "1", "2 mi", 4},           /* 2.33 mi */
+        {DL_UNITS_IMPERIAL, 60, 150, 5, "2.5", "5 mi", 2},         /* 5.59 mi */
+        {DL_UNITS_IMPERIAL, 1000, 150, 50, "25", "50 mi", 2},      /* 93.2 mi */
+        {DL_UNITS_IMPERIAL, 0.001, 150, 0.2, "0.1", "0.2 ft", 4},  /* 0.49 ft */
+        {DL_UNITS_NAUTICAL, 1, 150, 0.05, "0.025", "0.05 nmi", 2}, /* 0.081 nmi */
+        {DL_UNITS_NAUTICAL, 2, 150, 0.1, "0.05", "0.1 nmi", 4},    /* 0.162 nmi */
+        {DL_UNITS_NAUTICAL, 5, 150, 0.2, "0.1", "0.2 nmi", 4},     /* 0.405 nmi */
+        {DL_UNITS_NAUTICAL, 10, 150, 0.5, "0.25", "0.5 nmi", 2},   /* 0.81 nmi */
+        {DL_UNITS_NAUTICAL, 18.52, 100, 1, "0.5", "1 nmi", 4},     /* exactly 1 nmi fits */
+        {DL_UNITS_NAUTICAL, 1852.0 / 150, 150, 1, "0.5", "1 nmi", 4}, /* 1 nmi, rounded below */
+        {DL_UNITS_NAUTICAL, 100, 150, 5, "2.5", "5 nmi", 2},       /* 8.1 nmi */
+        {DL_UNITS_NAUTICAL, 500, 150, 20, "10", "20 nmi", 4},      /* 40.5 nmi */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        dl_scale_bar_choice c;
+        assert_int_equal(dl_render_scale_bar_pick(cases[i].units, cases[i].mpp, cases[i].max, &c),
+                         0);
+        if (fabs(c.length - cases[i].length) > 1e-12 * cases[i].length ||
+            c.segments != cases[i].segments || strcmp(c.ticks[0], "0") != 0 ||
+            strcmp(c.ticks[1], cases[i].mid) != 0 || strcmp(c.ticks[2], cases[i].end) != 0)
+            fail_msg("case %zu: %g %s in %d segments, ticks '%s' '%s' '%s', expected %g in %d, "
+                     "'0' '%s' '%s'",
+                     i, c.length, c.unit, c.segments, c.ticks[0], c.ticks[1], c.ticks[2],
+                     cases[i].length, cases[i].segments, cases[i].mid, cases[i].end);
+        /* The ground length behind the label, exactly, and its px. */
+        double unit = !strcmp(c.unit, "km") ? 1000 : !strcmp(c.unit, "ft") ? 0.3048
+                      : !strcmp(c.unit, "mi") ? 1609.344 : !strcmp(c.unit, "nmi") ? 1852 : 1;
+        assert_true(fabs(c.metres - c.length * unit) <= 1e-12 * c.metres);
+        assert_true(fabs(c.width - c.metres / cases[i].mpp) < 1e-9);
+        assert_true(c.width <= cases[i].max + 1e-9);
+    }
+    dl_scale_bar_choice c;
+    assert_int_equal(dl_render_scale_bar_pick(DL_UNITS_IMPERIAL, 0, 150, &c), -1);
+    assert_int_equal(dl_render_scale_bar_pick(DL_UNITS_NAUTICAL, NAN, 150, &c), -1);
+    assert_int_equal(dl_render_scale_bar_pick(DL_UNITS_IMPERIAL, 10, 0.5, &c), -1);
 }
 
 static void geodesic_distance_matches_geod_inverse(void **state)
@@ -184,10 +248,12 @@ static void geodesic_distance_matches_geod_inverse(void **state)
     assert_true(isnan(dl_proj_geodesic_distance(NAN, 0, 1, 0)));
 }
 
-/* Draws the bar for the map, then measures it: the ground distance between
- * its inverse-projected ends must be its label within 1%, and the scale at
- * the centre must match within 0.1%. */
-static void check_scale_bar(const char *crs, double res, double *mpp_out)
+/* Draws the bar for the map in units, then measures it: the ground distance
+ * between its inverse-projected ends must be its label within 1%, and the
+ * scale at the centre must match within 0.1%. The bar's ground length comes
+ * back in *metres_out (may be NULL). */
+static void check_scale_bar(const char *crs, double res, dl_scale_units units, double *mpp_out,
+                            double *metres_out)
 {
     map m;
     map_open(&m, crs, res);
@@ -202,6 +268,7 @@ static void check_scale_bar(const char *crs, double res, double *mpp_out)
     canvas c;
     canvas_open(&c, m.ctx);
     dl_style_scale_bar s = scale_bar_style();
+    s.units = units;
     dl_scale_bar_drawn d;
     double used;
     assert_int_equal(dl_render_scale_bar(m.ctx, c.r, &s, mpp, 0, &used, &d), DLINE_OK);
@@ -224,13 +291,15 @@ static void check_scale_bar(const char *crs, double res, double *mpp_out)
     canvas_close(&c);
     map_close(&m);
     *mpp_out = mpp;
+    if (metres_out)
+        *metres_out = d.metres;
 }
 
 static void scale_bar_is_geodesic_in_web_mercator(void **state)
 {
     (void)state;
     double mpp;
-    check_scale_bar("EPSG:3857", 100, &mpp);
+    check_scale_bar("EPSG:3857", 100, DL_UNITS_METRIC, &mpp, NULL);
     /* Not projected units: Mercator stretches by 1/cos(31.1 deg) here. */
     assert_true(fabs(mpp - 100 * cos(LAT0 * M_PI / 180)) / mpp < 0.005);
 }
@@ -239,7 +308,7 @@ static void scale_bar_is_geodesic_in_gauss_kruger(void **state)
 {
     (void)state;
     double mpp;
-    check_scale_bar("EPSG:4549", 85, &mpp);
+    check_scale_bar("EPSG:4549", 85, DL_UNITS_METRIC, &mpp, NULL);
     assert_true(fabs(mpp - 85) / 85 < 0.001);
 }
 
@@ -248,8 +317,32 @@ static void scale_bar_is_geodesic_in_degrees(void **state)
 {
     (void)state;
     double mpp;
-    check_scale_bar("EPSG:4326", 0.001, &mpp);
+    check_scale_bar("EPSG:4326", 0.001, DL_UNITS_METRIC, &mpp, NULL);
     assert_true(fabs(mpp - 0.001 * 111319.5 * cos(LAT0 * M_PI / 180)) / mpp < 0.005);
+}
+
+/* An imperial bar is as true on the ground: in miles in Web Mercator
+ * (5 mi at 85.6 m/px), in feet in Gauss-Kruger (500 ft at 2 m/px), and a
+ * nautical one in longitude/latitude. */
+static void scale_bar_is_geodesic_in_imperial_and_nautical(void **state)
+{
+    (void)state;
+    double mpp, metres;
+    dl_scale_bar_choice c;
+    check_scale_bar("EPSG:3857", 100, DL_UNITS_IMPERIAL, &mpp, &metres);
+    assert_int_equal(dl_render_scale_bar_pick(DL_UNITS_IMPERIAL, mpp, 150, &c), 0);
+    assert_string_equal(c.unit, "mi");
+    assert_true(c.length == 5 && metres == 5 * 1609.344);
+
+    check_scale_bar("EPSG:4549", 2, DL_UNITS_IMPERIAL, &mpp, &metres);
+    assert_int_equal(dl_render_scale_bar_pick(DL_UNITS_IMPERIAL, mpp, 150, &c), 0);
+    assert_string_equal(c.unit, "ft");
+    assert_true(c.length == 500 && fabs(metres - 500 * 0.3048) < 1e-9);
+
+    check_scale_bar("EPSG:4326", 0.001, DL_UNITS_NAUTICAL, &mpp, &metres);
+    assert_int_equal(dl_render_scale_bar_pick(DL_UNITS_NAUTICAL, mpp, 150, &c), 0);
+    assert_string_equal(c.unit, "nmi");
+    assert_true(c.length == 5 && metres == 5 * 1852.0);
 }
 
 /* Meridian convergence as PROJ reports it: proj_factors on the projected
@@ -540,6 +633,7 @@ static void style_furniture_defaults_and_values(void **state)
     assert_true(f->scale_bar.enabled);
     assert_int_equal(f->scale_bar.position, DL_ANCHOR_BOTTOM_LEFT);
     assert_true(f->scale_bar.max_width == 150 && f->scale_bar.offset[0] == 16);
+    assert_int_equal(f->scale_bar.units, DL_UNITS_METRIC);
     assert_int_equal(f->north_arrow.position, DL_ANCHOR_TOP_LEFT);
     assert_true(f->north_arrow.size == 50);
     assert_true(f->frame.enabled && f->frame.width == 2 && f->frame.color.r == 1);
@@ -560,6 +654,7 @@ static void style_furniture_defaults_and_values(void **state)
     assert_string_equal(f->scale_bar.font, "DejaVu Serif Bold");
     assert_true(f->scale_bar.offset[1] == 30);
     assert_int_equal(f->scale_bar.position, DL_ANCHOR_BOTTOM_RIGHT);
+    assert_int_equal(f->scale_bar.units, DL_UNITS_METRIC);
     assert_string_equal(f->legend.title, "Key");
     assert_true(f->legend.background_opacity == 0.5 && f->legend.padding == 4);
     /* A legend block with no layer to list warns. */
@@ -572,6 +667,13 @@ static void style_furniture_defaults_and_values(void **state)
                           &s),
                      DLINE_OK);
     assert_int_equal(s->furniture.legend.enabled, 0);
+    dl_style_free(s);
+
+    assert_int_equal(load(ctx, "scale-bar: {units: imperial}\n", &s), DLINE_OK);
+    assert_int_equal(s->furniture.scale_bar.units, DL_UNITS_IMPERIAL);
+    dl_style_free(s);
+    assert_int_equal(load(ctx, "scale-bar: {units: nautical}\n", &s), DLINE_OK);
+    assert_int_equal(s->furniture.scale_bar.units, DL_UNITS_NAUTICAL);
     dl_style_free(s);
     dline_ctx_free(ctx);
 }
@@ -601,8 +703,12 @@ static void style_furniture_errors(void **state)
                  ":1:9: unknown key 'widht' (did you mean 'width'?)");
     expect_error(ctx, "scale_bar: true\n",
                  ":1:1: unknown key 'scale_bar' (did you mean 'scale-bar'?)");
-    expect_error(ctx, "scale-bar: {units: imperial}\n",
-                 ":1:20: 'units' must be one of metric");
+    expect_error(ctx, "scale-bar: {units: imperal}\n",
+                 ":1:20: 'units': unknown value 'imperal' (did you mean 'imperial'?)");
+    expect_error(ctx, "scale-bar: {units: nautic}\n",
+                 ":1:20: 'units': unknown value 'nautic' (did you mean 'nautical'?)");
+    expect_error(ctx, "scale-bar: {units: furlongs}\n",
+                 ":1:20: 'units' must be one of metric, imperial, nautical");
     expect_error(ctx, "scale-bar: {position: botom-left}\n",
                  ":1:23: 'position': unknown value 'botom-left' (did you mean 'bottom-left'?)");
     expect_error(ctx, "scale-bar: yes\n", ":1:12: 'scale-bar' must be true, false or a mapping");
@@ -619,10 +725,12 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(scale_bar_picks_round_lengths),
+        cmocka_unit_test(scale_bar_picks_in_each_unit),
         cmocka_unit_test(geodesic_distance_matches_geod_inverse),
         cmocka_unit_test(scale_bar_is_geodesic_in_web_mercator),
         cmocka_unit_test(scale_bar_is_geodesic_in_gauss_kruger),
         cmocka_unit_test(scale_bar_is_geodesic_in_degrees),
+        cmocka_unit_test(scale_bar_is_geodesic_in_imperial_and_nautical),
         cmocka_unit_test(north_is_up_in_web_mercator),
         cmocka_unit_test(north_tilts_in_lambert_conic),
         cmocka_unit_test(north_tilts_in_rotated_oblique_mercator),

@@ -212,6 +212,87 @@ static void leader_line_when_near_positions_are_taken(void **state)
     canvas_close(&c);
 }
 
+/* The leader of leader_line_when_near_positions_are_taken, 2 px wide in red,
+ * over a dark ground: it runs straight up x = 149..151 from the circle's top
+ * (y = 97) to the label above the obstacles (y <= 80). Checked at y = 88. */
+static void leader_over_dark(canvas *c, double halo_width, double leader_halo_width,
+                             dl_color halo)
+{
+    static const dl_color dark = {0.125, 0.125, 0.25, 1}, red = {1, 0, 0, 1};
+    canvas_open(c, 300, 200);
+    dl_render_background(c->r, dark, 1.0);
+    double xy[] = {150, 100};
+    dl_geom g;
+    memset(&g, 0, sizeof g);
+    g.type = DL_GEOM_POINT;
+    g.xy = xy;
+    g.npoints = 1;
+    dl_style_layer dots = symbol_layer("dots");
+    dots.type = DL_LAYER_CIRCLE;
+    dots.circle_radius = 3;
+    dots.circle_color = BLACK;
+    dots.circle_opacity = 1;
+    assert_int_equal(dl_render_feature(c->ctx, c->r, &dots, &g), DLINE_OK);
+    crowd(c);
+    dl_style_layer l = symbol_layer("a");
+    l.text_anchor_auto = 1;
+    l.text_leader = 1;
+    l.text_leader_width = 2;
+    l.text_leader_color = red;
+    l.has_text_leader_color = 1;
+    l.text_halo_color = halo;
+    l.text_halo_width = halo_width;
+    l.text_leader_halo_width = leader_halo_width;
+    dl_render_queue_label(c->ctx, c->r, &l, "Town", 150, 100);
+    assert_int_equal(dl_render_labels(c->ctx, c->r), DLINE_OK);
+    const dl_label *t = &c->r->labels[0];
+    assert_true(t->placed && t->has_leader);
+    assert_true(fabs(t->leader[0] - 150) < 1e-6 && fabs(t->leader[2] - 150) < 1e-6);
+    assert_true(t->leader[3] < 85);
+}
+
+static void leader_has_a_halo(void **state)
+{
+    (void)state;
+    static const dl_color yellow = {1, 1, 0, 1}, clear = {1, 1, 0, 0};
+    canvas c;
+    /* text-leader-halo-width 2: 2 px of halo colour each side, dark beyond. */
+    leader_over_dark(&c, 1.5, 2, yellow);
+    for (int x = 149; x <= 150; x++)
+        assert_pixel(&c, x, 88, 255, 0, 0, 8);
+    for (int x = 147; x <= 148; x++)
+        assert_pixel(&c, x, 88, 255, 255, 0, 8);
+    for (int x = 151; x <= 152; x++)
+        assert_pixel(&c, x, 88, 255, 255, 0, 8);
+    assert_pixel(&c, 146, 88, 32, 32, 64, 8);
+    assert_pixel(&c, 153, 88, 32, 32, 64, 8);
+    /* The casing starts its halo width further from the circle (y = 95):
+     * started at the leader's start (y = 97) its cap would paint these
+     * pixels inside the black circle yellow. */
+    assert_pixel(&c, 148, 98, 0, 0, 0, 8);
+    assert_pixel(&c, 151, 98, 0, 0, 0, 8);
+    canvas_close(&c);
+
+    /* Not given: the text's halo, at most 1 px (3 px here). */
+    leader_over_dark(&c, 3, -1, yellow);
+    assert_pixel(&c, 148, 88, 255, 255, 0, 8);
+    assert_pixel(&c, 151, 88, 255, 255, 0, 8);
+    assert_pixel(&c, 147, 88, 32, 32, 64, 8);
+    assert_pixel(&c, 152, 88, 32, 32, 64, 8);
+    canvas_close(&c);
+
+    /* 0, or no halo colour: the bare leader. */
+    leader_over_dark(&c, 3, 0, yellow);
+    assert_pixel(&c, 148, 88, 32, 32, 64, 8);
+    assert_pixel(&c, 151, 88, 32, 32, 64, 8);
+    assert_pixel(&c, 150, 88, 255, 0, 0, 8);
+    canvas_close(&c);
+    leader_over_dark(&c, 3, -1, clear);
+    assert_pixel(&c, 148, 88, 32, 32, 64, 8);
+    assert_pixel(&c, 151, 88, 32, 32, 64, 8);
+    canvas_close(&c);
+}
+
 static void no_leader_unless_asked(void **state)
 {
     (void)state;
@@ -315,6 +396,41 @@ static void text_follows_a_line(void **state)
     assert_true(labs((long)a - (long)b) < 10);
 }
 
+/* A label offset to one side of its line (text-offset y) goes to the other
+ * side, at the same distance, when its own side is taken all along. */
+static void offset_line_label_takes_other_side(void **state)
+{
+    (void)state;
+    dl_style_layer l = symbol_layer("line-name");
+    l.symbol_placement_line = 1;
+    l.symbol_spacing = 1000; /* one repeat, in the middle */
+    l.text_offset[1] = -1.2; /* above the line: 1.2 x 14 = 16.8 px */
+    double straight[] = {10, 100, 590, 100};
+    for (int blocked = 0; blocked <= 1; blocked++) {
+        canvas c;
+        canvas_open(&c, 600, 200);
+        if (blocked)
+            dl_render_add_obstacle(c.r, 0, 40, 600, 97);
+        line_label(&c, &l, straight, 2);
+        assert_int_equal(dl_render_labels(c.ctx, c.r), DLINE_OK);
+        const dl_label *t = &c.r->labels[0];
+        assert_true(t->placed);
+        double want = blocked ? 100 + 16.8 : 100 - 16.8;
+        for (size_t i = 0; i < t->nparts; i++)
+            assert_true(fabs((t->parts[i].y0 + t->parts[i].y1) / 2 - want) < 0.01);
+        canvas_close(&c);
+    }
+    /* Both sides taken: dropped. */
+    canvas c;
+    canvas_open(&c, 600, 200);
+    dl_render_add_obstacle(c.r, 0, 40, 600, 97);
+    dl_render_add_obstacle(c.r, 0, 103, 600, 160);
+    line_label(&c, &l, straight, 2);
+    assert_int_equal(dl_render_labels(c.ctx, c.r), DLINE_OK);
+    assert_false(c.r->labels[0].placed);
+    canvas_close(&c);
+}
+
 static void json_lists_every_label(void **state)
 {
     (void)state;
@@ -344,6 +460,10 @@ static void json_lists_every_label(void **state)
     assert_true(fabs(json_object_get_double(x0) - c.r->labels[0].box.x0) < 0.001);
     assert_true(json_object_object_get_ex(first, "leader", &v));
     assert_null(v);
+    assert_true(json_object_object_get_ex(first, "icon", &v)); /* no icon-image */
+    assert_null(v);
+    assert_true(json_object_object_get_ex(first, "icon_allow_overlap", &v));
+    assert_false(json_object_get_boolean(v));
     json_object *second = json_object_array_get_idx(labels, 1);
     assert_true(json_object_object_get_ex(second, "placed", &v));
     assert_false(json_object_get_boolean(v));
@@ -386,7 +506,8 @@ static void style_reads_placement_properties(void **state)
         "     symbol-sort-key: [get, rank], text-leader: true, text-leader-threshold: 30,\n"
         "     text-field-secondary: [get, en], text-size-secondary: 11,\n"
         "     text-font-secondary: [Noto Sans CJK SC Bold]},\n"
-        "     paint: {text-leader-color: red, text-leader-width: 1.5}}\n"
+        "     paint: {text-leader-color: red, text-leader-width: 1.5,\n"
+        "             text-leader-halo-width: 0.5}}\n"
         "  - {id: b, type: symbol, source: p, connect-by: seq, connect-smooth: true,\n"
         "     layout: {text-field: Line, symbol-placement: line, symbol-spacing: 400,\n"
         "              text-max-angle: 30, symbol-sort-key: -2.5}}\n"
@@ -406,6 +527,7 @@ static void style_reads_placement_properties(void **state)
     assert_true(a->text_leader && a->text_leader_threshold == 30);
     assert_true(a->has_text_leader_color && a->text_leader_color.r == 1);
     assert_true(a->text_leader_width == 1.5);
+    assert_true(a->text_leader_halo_width == 0.5);
     assert_string_equal(a->text_field_secondary, "{en}");
     assert_true(a->text_size_secondary == 11);
     assert_string_equal(a->text_font_secondary, "Noto Sans CJK SC");
@@ -423,6 +545,7 @@ static void style_reads_placement_properties(void **state)
     assert_true(c->symbol_spacing == 250 && c->text_max_angle == 45);
     assert_false(c->text_leader);
     assert_true(c->text_leader_width == 0.8);
+    assert_true(c->text_leader_halo_width < 0); /* text-halo-width, at most 1 px */
     dl_style_free(s);
 }
 
@@ -448,6 +571,10 @@ static void style_rejects_bad_placement_values(void **state)
         {HEAD "paint: {text-leader-width: -1}}\n",
          ":3:65: 'text-leader-width' must not be negative"},
         {HEAD "paint: {text-leader: true}}\n", ":3:46: 'text-leader' is a layout property"},
+        {HEAD "paint: {text-leader-halo-width: -0.5}}\n",
+         ":3:70: 'text-leader-halo-width' must not be negative"},
+        {HEAD "layout: {text-leader-halo-width: 1}}\n",
+         ":3:47: 'text-leader-halo-width' is a paint property"},
         {"sources: {p: p.shp}\nlayers:\n  - {id: a, type: circle, source: p, "
          "layout: {symbol-placement: line}}\n",
          ":3:47: 'symbol-placement' does not apply to circle layers"},
@@ -506,9 +633,11 @@ int main(void)
         cmocka_unit_test(radial_offset_is_in_ems),
         cmocka_unit_test(text_padding_spaces_labels_and_frame),
         cmocka_unit_test(leader_line_when_near_positions_are_taken),
+        cmocka_unit_test(leader_has_a_halo),
         cmocka_unit_test(no_leader_unless_asked),
         cmocka_unit_test(secondary_line_has_its_own_size),
         cmocka_unit_test(text_follows_a_line),
+        cmocka_unit_test(offset_line_label_takes_other_side),
         cmocka_unit_test(json_lists_every_label),
         cmocka_unit_test(style_reads_placement_properties),
         cmocka_unit_test(style_rejects_bad_placement_values),
