@@ -62,6 +62,13 @@ typedef struct dline_map dline_map;
 
 /* Loads and checks the style at style_path. On success *out owns a new map. */
 dline_status dline_map_load(dline_ctx *ctx, const char *style_path, dline_map **out);
+/* The same with overrides applied to the style before it is checked, each
+ * "PATH=VALUE" as the CLI's --set takes it: PATH is keys joined by dots,
+ * layers named by id ("layers.sites.paint.circle-color=#06c"), VALUE a
+ * scalar or a YAML flow collection ("size=[800, 600]"). sets may be NULL
+ * when nsets is 0; the strings are not kept. */
+dline_status dline_map_load_with(dline_ctx *ctx, const char *style_path, const char *const *sets,
+                                 size_t nsets, dline_map **out);
 void dline_map_free(dline_map *map);
 
 /* Overrides of the style's values, as the CLI's --size, --dpi, --extent, --crs. */
@@ -106,7 +113,8 @@ dline_status dline_map_render_file(dline_ctx *ctx, dline_map *map, const char *p
  * "none". Missing characters are not an error: DLINE_OK. */
 dline_status dline_map_fonts_report(dline_ctx *ctx, dline_map *map, FILE *out, size_t *nmissing);
 
-/* Writes an ogrinfo -so style summary of a shapefile to out. */
+/* Writes an ogrinfo -so style summary of a shapefile, GeoJSON file or CSV
+ * point list (the kind from the extension) to out. */
 dline_status dline_info(dline_ctx *ctx, const char *shp_path, FILE *out);
 
 /* Parses "png", "svg" or "pdf" (case-insensitive); DLINE_FORMAT_AUTO if unknown. */

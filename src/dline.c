@@ -32,11 +32,17 @@ struct dline_map {
 
 dline_status dline_map_load(dline_ctx *ctx, const char *style_path, dline_map **out)
 {
+    return dline_map_load_with(ctx, style_path, NULL, 0, out);
+}
+
+dline_status dline_map_load_with(dline_ctx *ctx, const char *style_path, const char *const *sets,
+                                 size_t nsets, dline_map **out)
+{
     *out = NULL;
     dline_map *map = calloc(1, sizeof *map);
     if (!map)
         return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
-    dline_status st = dl_style_load(ctx, style_path, &map->style);
+    dline_status st = dl_style_load_with(ctx, style_path, sets, nsets, &map->style);
     if (st != DLINE_OK) {
         free(map);
         return st;
@@ -201,7 +207,9 @@ static dline_status open_source(dline_ctx *ctx, run *r, size_t i)
     if (rs->src)
         return DLINE_OK;
     const dl_style_source *ss = &r->style->sources[i];
-    dline_status st = dl_source_open(ctx, ss->path, ss->encoding, &rs->src);
+    dl_source_options opt = {.kind = ss->type, .encoding = ss->encoding, .crs = ss->crs,
+                             .lon = ss->lon, .lat = ss->lat};
+    dline_status st = dl_source_open_ex(ctx, ss->path, &opt, &rs->src);
     if (st != DLINE_OK)
         return st;
     const char *crs = dl_source_prj(rs->src);
@@ -209,6 +217,11 @@ static dline_status open_source(dline_ctx *ctx, run *r, size_t i)
     if (!crs || !*crs) {
         crs = ss->crs;
         what = r->style->path;
+    }
+    if (!crs) {
+        /* GeoJSON and CSV are longitude/latitude unless the style says. */
+        crs = dl_source_default_crs(rs->src);
+        what = ss->path;
     }
     if (!crs)
         return dl_error(ctx, DLINE_EDATA, ss->path, 0, 0,
@@ -230,9 +243,13 @@ static dline_status open_source(dline_ctx *ctx, run *r, size_t i)
         dl_transform *t = NULL;
         dline_ctx tmp = {0};
         if (dl_transform_new(&tmp, r->proj, crs, map_crs, NULL, &t) != DLINE_OK) {
-            if (dl_proj_check_crs(&tmp, r->proj, crs, NULL, 0) != DLINE_OK)
+            if (dl_proj_check_crs(&tmp, r->proj, crs, NULL, 0) != DLINE_OK) {
+                const char *near = dl_proj_suggest_crs(crs);
                 return dl_error(ctx, DLINE_ESTYLE, r->style->path, ss->line, ss->col,
-                                "source '%s': unknown CRS '%s'", ss->name, crs);
+                                "source '%s': unknown CRS '%s'%s%s%s", ss->name, crs,
+                                near ? " (did you mean '" : "", near ? near : "",
+                                near ? "'?)" : "");
+            }
             return dl_error(ctx, tmp.status, NULL, 0, 0, "%s", tmp.message);
         }
         rs->fwd = t;
@@ -535,10 +552,10 @@ static dline_status check_field(dline_ctx *ctx, const run *r, const dl_style_lay
         names[i] = dl_source_field(src, i)->name;
     const char *near = dl_suggest(name, names, n);
     if (near)
-        return dl_error(ctx, DLINE_ESTYLE, r->style->path, l->line, l->col,
+        return dl_error(ctx, DLINE_ESTYLE, dl_style_layer_file(r->style, l), l->line, l->col,
                         "layer '%s': %s: no field '%s' in %s (did you mean '%s'?)", l->id, what,
                         name, dl_source_path(src), near);
-    return dl_error(ctx, DLINE_ESTYLE, r->style->path, l->line, l->col,
+    return dl_error(ctx, DLINE_ESTYLE, dl_style_layer_file(r->style, l), l->line, l->col,
                     "layer '%s': %s: no field '%s' in %s", l->id, what, name,
                     dl_source_path(src));
 }
@@ -685,8 +702,8 @@ static dline_status draw_connected(dline_ctx *ctx, run *r, const dl_style_layer 
 {
     run_source *rs = &r->sources[l->source];
     dl_source *src = rs->src;
-    if (dl_source_geom_type(src) != DL_GEOM_POINT)
-        return dl_error(ctx, DLINE_ESTYLE, r->style->path, l->line, l->col,
+    if (!dl_source_has_geom(src, DL_GEOM_POINT))
+        return dl_error(ctx, DLINE_ESTYLE, dl_style_layer_file(r->style, l), l->line, l->col,
                         "layer '%s': connect-by needs a point source, but %s holds %s", l->id,
                         dl_source_path(src), dl_source_shape_type_name(src));
     dline_status st = check_field(ctx, r, l, src, l->connect_by, "connect-by");
@@ -699,7 +716,7 @@ static dline_status draw_connected(dline_ctx *ctx, run *r, const dl_style_layer 
     const dl_feature *f = NULL;
     while (st == DLINE_OK && (st = dl_source_next(ctx, src, &f)) == DLINE_OK && f) {
         const dl_value *v = &f->values[field];
-        if (v->type == DL_VAL_NULL || f->geom.npoints == 0)
+        if (v->type == DL_VAL_NULL || f->geom.npoints == 0 || f->geom.type != DL_GEOM_POINT)
             continue;
         if (!dl_filter_match(l->filter, dl_source_field(src, 0), dl_source_field_count(src),
                              f->values))
@@ -752,7 +769,7 @@ static dline_status draw_connected(dline_ctx *ctx, run *r, const dl_style_layer 
                 g->xy[2 * i + 1] = pts[i].y;
             }
             if (to_pixels(r, rs->fwd) != 0)
-                dl_warn(ctx, r->style->path, l->line, l->col,
+                dl_warn(ctx, dl_style_layer_file(r->style, l), l->line, l->col,
                         "layer '%s': a point could not be projected; line not drawn", l->id);
             else if (l->type == DL_LAYER_SYMBOL)
                 st = queue_labels(ctx, r, l, NULL, NULL, g);
@@ -764,6 +781,23 @@ static dline_status draw_connected(dline_ctx *ctx, run *r, const dl_style_layer 
         free(pts[i].str);
     free(pts);
     return st;
+}
+
+/* Which geometries a layer draws, as in MapLibre: fill layers polygons,
+ * line layers lines and the outlines of polygons, circle layers points,
+ * symbol layers all three (points at each point, lines and polygons at
+ * their anchor or along them). Matters for GeoJSON files that mix types;
+ * a shapefile's features all have the file's type. */
+static int layer_draws(dl_layer_type layer, dl_geom_type g)
+{
+    switch (layer) {
+    case DL_LAYER_FILL: return g == DL_GEOM_POLYGON;
+    case DL_LAYER_LINE: return g == DL_GEOM_LINE || g == DL_GEOM_POLYGON;
+    case DL_LAYER_CIRCLE: return g == DL_GEOM_POINT;
+    case DL_LAYER_SYMBOL: return g != DL_GEOM_NONE;
+    case DL_LAYER_BACKGROUND: break;
+    }
+    return 0;
 }
 
 static dline_status draw_layer(dline_ctx *ctx, run *r, const dl_style_layer *l)
@@ -792,7 +826,7 @@ static dline_status draw_layer(dline_ctx *ctx, run *r, const dl_style_layer *l)
     st = dl_source_rewind(ctx, src);
     const dl_feature *f = NULL;
     while (st == DLINE_OK && (st = dl_source_next(ctx, src, &f)) == DLINE_OK && f) {
-        if (!feature_in_view(rs, &f->geom))
+        if (!layer_draws(l->type, f->geom.type) || !feature_in_view(rs, &f->geom))
             continue;
         if (!dl_filter_match(l->filter, dl_source_field(src, 0), dl_source_field_count(src),
                              f->values))
@@ -848,7 +882,7 @@ static dline_status run_prepare(dline_ctx *ctx, const dline_map *map, run *r)
     if (st == DLINE_OK) {
         const char *map_crs = s->crs ? s->crs : "EPSG:3857";
         dline_ctx quiet = {0};
-        if (dl_proj_check_crs(&quiet, r->proj, map_crs, NULL, 0) != DLINE_OK) {
+        if (dl_proj_check_map_crs(&quiet, r->proj, map_crs) != DLINE_OK) {
             if (map->crs_from_caller)
                 st = dl_error(ctx, DLINE_EUSAGE, NULL, 0, 0, "--crs: %s", quiet.message);
             else
@@ -859,7 +893,7 @@ static dline_status run_prepare(dline_ctx *ctx, const dline_map *map, run *r)
     if (st == DLINE_OK && in->enabled && in->crs) {
         /* Asked before any output file exists, like the map's CRS. */
         dline_ctx quiet = {0};
-        if (dl_proj_check_crs(&quiet, r->proj, in->crs, NULL, 0) != DLINE_OK)
+        if (dl_proj_check_map_crs(&quiet, r->proj, in->crs) != DLINE_OK)
             st = dl_error(ctx, DLINE_ESTYLE, s->path, in->crs_line, in->crs_col, "inset crs: %s",
                           quiet.message);
     }

@@ -102,7 +102,8 @@ typedef struct {
 } dl_value;
 
 typedef struct {
-    char name[12];      /* DBF names are at most 10 bytes + NUL */
+    const char *name;   /* UTF-8, owned by the source (DBF names: at most 10 bytes;
+                         * GeoJSON properties and CSV columns: any length) */
     dl_value_type type; /* the column's type; a cell may still be NULL */
     int width;
     int decimals;

@@ -11,9 +11,12 @@
 
 enum { EXIT_INPUT = 1, EXIT_USAGE = 2 };
 
+/* --set options a command line may give. */
+#define MAX_SETS 64
+
 static const char usage_text[] =
     "Usage: dline render STYLE [-o OUT] [options]\n"
-    "       dline info FILE.shp\n"
+    "       dline info FILE.shp|FILE.geojson|FILE.csv\n"
     "       dline fonts STYLE\n"
     "       dline --help | --version\n"
     "\n"
@@ -34,9 +37,12 @@ static const char usage_text[] =
     "  --crs CRS              map CRS: EPSG:nnnn, a PROJ string or WKT (default EPSG:3857)\n"
     "  --debug-labels FILE    also write every label's box, anchor, layer, text,\n"
     "                         placed or not and leader line as JSON (- for stdout)\n"
+    "  --set PATH=VALUE       override a style value before it is checked, e.g.\n"
+    "                         --set layers.sites.paint.circle-color=#06c or\n"
+    "                         --set size=[800,600] (may be repeated)\n"
     "\n"
-    "info prints a shapefile's geometry type, feature count, extent, CRS, encoding\n"
-    "and fields.\n"
+    "info prints a shapefile's, GeoJSON file's or CSV point list's geometry type,\n"
+    "feature count, extent, CRS, encoding and fields.\n"
     "\n"
     "fonts prints the font file each font of the style resolves to, then every\n"
     "character of the labels, title and legend that no installed font has (it\n"
@@ -148,7 +154,7 @@ static char *default_output(const char *style, dline_format fmt)
 
 static const char *const render_options[] = {"--output", "--format", "--size", "--paper",
                                              "--dpi",    "--extent", "--crs",  "--help",
-                                             "--debug-labels"};
+                                             "--debug-labels", "--set"};
 
 static const char *nearest_option(const char *arg)
 {
@@ -165,6 +171,8 @@ static int cmd_render(int argc, char **argv)
     dline_format fmt = DLINE_FORMAT_AUTO;
     int w = 0, h = 0, have_size = 0, have_extent = 0, have_dpi = 0;
     double dpi = 0, extent[4];
+    const char *sets[MAX_SETS]; /* --set values, in order */
+    size_t nsets = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -176,7 +184,7 @@ static int cmd_render(int argc, char **argv)
             int takes = !strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--format") ||
                         !strcmp(a, "--size") || !strcmp(a, "--paper") || !strcmp(a, "--dpi") ||
                         !strcmp(a, "--extent") || !strcmp(a, "--debug-labels") ||
-                        !strcmp(a, "--crs");
+                        !strcmp(a, "--crs") || !strcmp(a, "--set");
             if (!takes) {
                 const char *near = nearest_option(a);
                 if (near) {
@@ -192,6 +200,10 @@ static int cmd_render(int argc, char **argv)
                 out = val;
             } else if (!strcmp(a, "--debug-labels")) {
                 debug_labels = val;
+            } else if (!strcmp(a, "--set")) {
+                if (nsets == MAX_SETS)
+                    return usage_error("more than %s --set options", "64");
+                sets[nsets++] = val;
             } else if (!strcmp(a, "--format")) {
                 fmt = dline_format_from_name(val);
                 if (fmt == DLINE_FORMAT_AUTO)
@@ -241,7 +253,7 @@ static int cmd_render(int argc, char **argv)
     dline_map *map = NULL;
     char *def_out = NULL;
     int rc = 0;
-    dline_status st = dline_map_load(ctx, style, &map);
+    dline_status st = dline_map_load_with(ctx, style, sets, nsets, &map);
     if (st == DLINE_OK && have_size)
         st = dline_map_set_size(ctx, map, w, h);
     if (st == DLINE_OK && paper)
@@ -304,7 +316,7 @@ static dline_ctx *one_file_command(int argc, char **argv, const char *need, int 
 static int cmd_info(int argc, char **argv)
 {
     int rc;
-    dline_ctx *ctx = one_file_command(argc, argv, "info needs exactly one FILE.shp", &rc);
+    dline_ctx *ctx = one_file_command(argc, argv, "info needs exactly one FILE.shp, FILE.geojson or FILE.csv", &rc);
     if (!ctx)
         return rc;
     if (dline_info(ctx, argv[0], stdout) != DLINE_OK)

@@ -2,6 +2,7 @@
  * proj_trans_generic per feature, boxes with densified edges. */
 #include "project/project.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,8 @@ struct dl_proj {
 
 struct dl_transform {
     PJ *pj;
-    int noop;
+    int noop;           /* PROJ's part has nothing to do */
+    dl_china_crs china; /* a GCJ-02/BD-09 source: converted to EPSG:4326 before PROJ */
 };
 
 /* PROJ logs to stderr by default; the library must not print, and every
@@ -62,6 +64,32 @@ static const char *proj_reason(PJ_CONTEXT *pj)
     return s;
 }
 
+const char *dl_proj_suggest_crs(const char *def)
+{
+    static const char *const names[] = {"GCJ-02", "BD-09"};
+    char buf[16];
+    size_t n = def ? strlen(def) : sizeof buf;
+    if (n >= sizeof buf)
+        return NULL;
+    for (size_t i = 0; i <= n; i++)
+        buf[i] = (char)toupper((unsigned char)def[i]);
+    /* Only what starts like one of them: never an EPSG code that happens
+     * to be a few edits away. */
+    if (strncmp(buf, "GCJ", 3) && strncmp(buf, "BD", 2))
+        return NULL;
+    return dl_suggest(buf, names, 2);
+}
+
+/* " (did you mean 'GCJ-02'?)" after an unknown CRS, or "" (constants: no
+ * shared buffer, renders may run on several threads). */
+static const char *did_you_mean(const char *def)
+{
+    const char *near = dl_proj_suggest_crs(def);
+    if (!near)
+        return "";
+    return !strcmp(near, "GCJ-02") ? " (did you mean 'GCJ-02'?)" : " (did you mean 'BD-09'?)";
+}
+
 /* Creates a CRS object and refuses anything that is not a CRS (a PROJ string
  * like "+proj=merc" is a conversion unless it carries +type=crs). */
 static PJ *create_crs(dl_proj *p, const char *def)
@@ -88,13 +116,22 @@ static PJ *create_crs(dl_proj *p, const char *def)
     return crs;
 }
 
-dline_status dl_proj_check_crs(dline_ctx *ctx, dl_proj *p, const char *def, char *name,
-                               size_t name_size)
+/* dl_proj_check_crs; `suggest` adds the nearest Chinese web-map name to the
+ * error, which only makes sense where those are accepted. */
+static dline_status check_crs(dline_ctx *ctx, dl_proj *p, const char *def, char *name,
+                              size_t name_size, int suggest)
 {
+    dl_china_crs china = dl_china_crs_of(def);
+    if (china) {
+        if (name && name_size)
+            snprintf(name, name_size, "%s (Chinese web-map offset of WGS 84)",
+                     dl_china_crs_name(china));
+        return DLINE_OK;
+    }
     PJ *crs = create_crs(p, def);
     if (!crs)
-        return dl_error(ctx, DLINE_EPROJ, NULL, 0, 0, "unknown CRS '%.200s': %s", def,
-                        proj_reason(p->pj));
+        return dl_error(ctx, DLINE_EPROJ, NULL, 0, 0, "unknown CRS '%.200s': %s%s", def,
+                        proj_reason(p->pj), suggest ? did_you_mean(def) : "");
     if (name && name_size) {
         const char *n = proj_get_name(crs);
         snprintf(name, name_size, "%s", n ? n : "unnamed");
@@ -125,14 +162,45 @@ dline_status dl_proj_check_crs(dline_ctx *ctx, dl_proj *p, const char *def, char
     return DLINE_OK;
 }
 
+dline_status dl_proj_check_crs(dline_ctx *ctx, dl_proj *p, const char *def, char *name,
+                               size_t name_size)
+{
+    return check_crs(ctx, p, def, name, name_size, 1);
+}
+
+/* Why a map cannot be drawn in GCJ-02 or BD-09: they are WGS84 with a
+ * deliberate, non-linear offset, meant to be undone, and a map in them would
+ * be a plate carree of wrong positions. */
+static dline_status china_map_crs(dline_ctx *ctx, const char *def)
+{
+    return dl_error(ctx, DLINE_EPROJ, NULL, 0, 0,
+                    "'%.200s' can only be a source's CRS (its coordinates are converted to "
+                    "WGS 84); draw the map in a real CRS such as EPSG:4326 or EPSG:3857",
+                    def);
+}
+
+dline_status dl_proj_check_map_crs(dline_ctx *ctx, dl_proj *p, const char *def)
+{
+    if (dl_china_crs_of(def))
+        return china_map_crs(ctx, def);
+    return check_crs(ctx, p, def, NULL, 0, 0);
+}
+
 dline_status dl_transform_new(dline_ctx *ctx, dl_proj *p, const char *src_def,
                               const char *dst_def, const char *what, dl_transform **out)
 {
     *out = NULL;
+    if (dl_china_crs_of(dst_def))
+        return china_map_crs(ctx, dst_def);
+    /* GCJ-02/BD-09: chinacrs.c takes the points to WGS84 lon/lat, PROJ the
+     * rest of the way. */
+    dl_china_crs china = dl_china_crs_of(src_def);
+    if (china)
+        src_def = "EPSG:4326";
     PJ *src = create_crs(p, src_def);
     if (!src)
-        return dl_error(ctx, DLINE_EPROJ, what, 0, 0, "unknown CRS '%.200s': %s", src_def,
-                        proj_reason(p->pj));
+        return dl_error(ctx, DLINE_EPROJ, what, 0, 0, "unknown CRS '%.200s': %s%s", src_def,
+                        proj_reason(p->pj), did_you_mean(src_def));
     PJ *dst = create_crs(p, dst_def);
     if (!dst) {
         proj_destroy(src);
@@ -146,6 +214,7 @@ dline_status dl_transform_new(dline_ctx *ctx, dl_proj *p, const char *src_def,
         return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
     }
     t->noop = proj_is_equivalent_to(src, dst, PJ_COMP_EQUIVALENT);
+    t->china = china;
     PJ *op = proj_create_crs_to_crs_from_pj(p->pj, src, dst, NULL, NULL);
     proj_destroy(src);
     proj_destroy(dst);
@@ -173,16 +242,23 @@ void dl_transform_free(dl_transform *t)
 
 int dl_transform_is_noop(const dl_transform *t)
 {
-    return t->noop;
+    return t->noop && !t->china;
 }
 
 static size_t trans(dl_transform *t, PJ_DIRECTION dir, double *xy, size_t n)
 {
     if (n == 0)
         return 0;
+    /* A GCJ-02/BD-09 source: its step on the same arrays, before PROJ going
+     * forward and after it coming back (the pipeline is china -> EPSG:4326 ->
+     * destination). */
+    if (t->china && dir == PJ_FWD)
+        dl_china_to_wgs84(t->china, xy, n);
     if (!t->noop)
         proj_trans_generic(t->pj, dir, xy, 2 * sizeof(double), n, xy + 1, 2 * sizeof(double),
                            n, NULL, 0, 0, NULL, 0, 0);
+    if (t->china && dir == PJ_INV)
+        dl_china_from_wgs84(t->china, xy, n);
     size_t ok = 0;
     for (size_t i = 0; i < n; i++) {
         if (isfinite(xy[2 * i]) && isfinite(xy[2 * i + 1]))
@@ -206,7 +282,7 @@ size_t dl_transform_points_inv(dl_transform *t, double *xy, size_t n)
 static dline_status trans_bbox(dline_ctx *ctx, dl_transform *t, PJ_DIRECTION dir, dl_bbox in,
                                dl_bbox *out)
 {
-    if (t->noop) {
+    if (dl_transform_is_noop(t)) {
         *out = in;
         return DLINE_OK;
     }

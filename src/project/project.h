@@ -19,9 +19,20 @@ void dl_proj_free(dl_proj *p);
 dline_status dl_proj_check_crs(dline_ctx *ctx, dl_proj *p, const char *def, char *name,
                                size_t name_size);
 
+/* dl_proj_check_crs for a map's (or inset's) CRS: also refuses GCJ-02 and
+ * BD-09, which dline reads in sources only. */
+dline_status dl_proj_check_map_crs(dline_ctx *ctx, dl_proj *p, const char *def);
+
+/* The Chinese web-map name closest to def ("GCJ-02" for "GCJ-2"), or NULL
+ * when def does not look like one. A static string. */
+const char *dl_proj_suggest_crs(const char *def);
+
 /* A transformation from src_def to dst_def, normalised for visualisation
  * (longitude/easting first). `what` names the CRS's origin in errors, e.g. the
- * .prj path. Free with dl_transform_free(). */
+ * .prj path. Free with dl_transform_free().
+ * src_def may be GCJ-02 or BD-09 (see dl_china_crs_of): points are converted
+ * to WGS84 longitude/latitude by chinacrs.c, then by PROJ from EPSG:4326 to
+ * dst_def; the inverse runs the other way. dst_def may not be one of them. */
 dline_status dl_transform_new(dline_ctx *ctx, dl_proj *p, const char *src_def,
                               const char *dst_def, const char *what, dl_transform **out);
 void dl_transform_free(dl_transform *t);
@@ -39,6 +50,32 @@ size_t dl_transform_points_inv(dl_transform *t, double *xy, size_t n);
 dline_status dl_transform_bbox(dline_ctx *ctx, dl_transform *t, dl_bbox in, dl_bbox *out);
 /* The same from the destination CRS back to the source CRS. */
 dline_status dl_transform_bbox_inv(dline_ctx *ctx, dl_transform *t, dl_bbox in, dl_bbox *out);
+
+/* Chinese web-map coordinates (chinacrs.c): GCJ-02 (Amap/Gaode, Tencent) and
+ * BD-09 (Baidu), longitude/latitude offset from WGS84 by up to a few hundred
+ * metres, inside the box the published algorithm calls China (longitude
+ * 72.004..137.8347, latitude 0.8293..55.8271); points outside it are
+ * unchanged. */
+typedef enum { DL_CHINA_NONE, DL_CHINA_GCJ02, DL_CHINA_BD09 } dl_china_crs;
+
+/* Which one def names: "GCJ-02", "GCJ02", "BD-09" or "BD09", in any case;
+ * DL_CHINA_NONE for anything else (NULL included). */
+dl_china_crs dl_china_crs_of(const char *def);
+/* "GCJ-02", "BD-09", or NULL for DL_CHINA_NONE. */
+const char *dl_china_crs_name(dl_china_crs c);
+
+/* n interleaved longitude,latitude pairs in place, WGS84 to c. Points that are
+ * not finite or outside the box are left alone. */
+void dl_china_from_wgs84(dl_china_crs c, double *xy, size_t n);
+/* c to WGS84, same contract: the forward formulas inverted by iteration, the
+ * round trip within 1e-10 degrees. */
+void dl_china_to_wgs84(dl_china_crs c, double *xy, size_t n);
+
+/* The published closed-form steps between GCJ-02 and BD-09 (everywhere, no
+ * box; bd09_to_gcj02 is not an exact inverse of gcj02_to_bd09, only the
+ * starting point of dl_china_to_wgs84's iteration). */
+void dl_china_gcj02_to_bd09(double *lon, double *lat);
+void dl_china_bd09_to_gcj02(double *lon, double *lat);
 
 /* Geodesic distance in metres between two longitude/latitude points
  * (degrees) on the WGS84 ellipsoid; NaN when a point is not finite or its

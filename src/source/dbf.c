@@ -104,7 +104,7 @@ static void codepage_name(const char *digits, char *out, size_t size)
 /* Maps the spellings found in .cpg files and styles ("UTF8", "936",
  * "ANSI 1252", "88591", "Latin-1", "ISO8859-1", "cp936", ...) to iconv
  * names; anything else is passed on to iconv upper-cased. */
-static void normalize_encoding(const char *name, char *out, size_t size)
+void dl_source_encoding_normalize(const char *name, char *out, size_t size)
 {
     char u[DL_CPG_MAX + 1];
     size_t n = 0;
@@ -337,7 +337,7 @@ static dline_status choose_encoding(dline_ctx *ctx, dl_dbf *d, const char *base,
         d->mode = DL_ENC_GUESS;
     } else {
         char norm[DL_CPG_MAX + 16];
-        normalize_encoding(name, norm, sizeof norm);
+        dl_source_encoding_normalize(name, norm, sizeof norm);
         d->encoding = dl_strdup(norm);
         if (d->encoding && strcmp(norm, "UTF-8") == 0) {
             d->mode = DL_ENC_UTF8;
@@ -386,7 +386,8 @@ static dline_status check_header(dline_ctx *ctx, dl_dbf *d, long size)
     d->nfields = k;
     d->fields = dl_calloc_array(k, sizeof(dl_field));
     d->soff = dl_calloc_array(k, sizeof(size_t));
-    if (!d->fields || !d->soff)
+    d->names = dl_calloc_array(k ? k : 1, 12);
+    if (!d->fields || !d->soff || !d->names)
         return dl_error(ctx, DLINE_ENOMEM, path, 0, 0, "out of memory");
     size_t sum = 0;
     for (size_t i = 0; i < k; i++) {
@@ -435,7 +436,7 @@ static dline_status check_header(dline_ctx *ctx, dl_dbf *d, long size)
 }
 
 /* Field names go through the same conversion as values, cut at a character
- * boundary to fit dl_field.name. */
+ * boundary to 11 bytes (a DBF name has at most 10, plus the NUL slot). */
 static dline_status convert_names(dline_ctx *ctx, dl_dbf *d)
 {
     for (size_t i = 0; i < d->nfields; i++) {
@@ -448,8 +449,9 @@ static dline_status convert_names(dline_ctx *ctx, dl_dbf *d)
         size_t used = 0;
         if (to_utf8(d, raw, n, &used) != 0)
             return dl_error(ctx, DLINE_ENOMEM, d->path, 0, 0, "out of memory");
-        char *name = d->fields[i].name;
-        size_t len = strlen(d->strbuf), max = sizeof d->fields[i].name - 1;
+        char *name = d->names + 12 * i;
+        d->fields[i].name = name;
+        size_t len = strlen(d->strbuf), max = 11;
         if (len > max) {
             len = max;
             while (len > 0 && ((unsigned char)d->strbuf[len] & 0xc0) == 0x80)
@@ -584,6 +586,7 @@ void dl_source_dbf_free(dl_dbf *d)
     free(d->header);
     free(d->rec);
     free(d->fields);
+    free(d->names);
     free(d->soff);
     free(d->encoding);
     free(d->strbuf);

@@ -1,6 +1,7 @@
-/* `dline info`: an ogrinfo -so style summary of a shapefile. Every record is
- * read first, which counts the null shapes and validates the whole file, so
- * a bad file prints its error and nothing else. */
+/* `dline info`: an ogrinfo -so style summary of a shapefile, GeoJSON or CSV
+ * file. Every record is read first, which counts the null shapes and
+ * validates the whole file, so a bad file prints its error and nothing
+ * else. */
 #include "dline.h"
 #include "project/project.h"
 #include "source_int.h"
@@ -29,6 +30,10 @@ static const char *origin_text(const char *origin)
         return "from the DBF language driver byte";
     if (strcmp(origin, "style") == 0)
         return "from the style";
+    if (strcmp(origin, "rfc") == 0)
+        return "GeoJSON is UTF-8, RFC 8259";
+    if (strcmp(origin, "bom") == 0)
+        return "from the byte order mark";
     return "assumed; Latin-1 for values that are not valid UTF-8";
 }
 
@@ -43,8 +48,9 @@ static void layer_name(const char *path, char *buf, size_t size)
         *dot = '\0';
 }
 
-static dline_status lonlat_extent(dline_ctx *ctx, const dl_source *src, dl_bbox native,
-                                  char *crs_name, size_t name_size, int *have_ll, dl_bbox *ll)
+static dline_status lonlat_extent(dline_ctx *ctx, const dl_source *src, const char *crs,
+                                  dl_bbox native, char *crs_name, size_t name_size, int *have_ll,
+                                  dl_bbox *ll)
 {
     dl_proj *proj = NULL;
     dl_transform *t = NULL;
@@ -52,10 +58,9 @@ static dline_status lonlat_extent(dline_ctx *ctx, const dl_source *src, dl_bbox 
     dline_status st = dl_proj_new(ctx, &proj);
     if (st)
         return st;
-    st = dl_proj_check_crs(ctx, proj, dl_source_prj(src), crs_name, name_size);
+    st = dl_proj_check_crs(ctx, proj, crs, crs_name, name_size);
     if (!st && !dl_bbox_is_empty(native)) {
-        st = dl_transform_new(ctx, proj, dl_source_prj(src), "EPSG:4326",
-                              dl_source_prj_path(src), &t);
+        st = dl_transform_new(ctx, proj, crs, "EPSG:4326", dl_source_prj_path(src), &t);
         if (!st)
             st = dl_transform_bbox(ctx, t, native, ll);
         if (!st)
@@ -70,6 +75,8 @@ dline_status dline_info(dline_ctx *ctx, const char *shp_path, FILE *out)
 {
     if (!shp_path || !out)
         return dl_error(ctx, DLINE_EUSAGE, NULL, 0, 0, "dline_info: no path or output stream");
+    /* The kind comes from the extension; GeoJSON and CSV are read as
+     * longitude/latitude (EPSG:4326), there being no style to say otherwise. */
     dl_source *src;
     dline_status st = dl_source_open(ctx, shp_path, NULL, &src);
     if (st)
@@ -86,8 +93,9 @@ dline_status dline_info(dline_ctx *ctx, const char *shp_path, FILE *out)
     char crs[256] = "";
     int have_ll = 0;
     dl_bbox ll = dl_bbox_empty();
-    if (dl_source_prj(src)) {
-        st = lonlat_extent(ctx, src, native, crs, sizeof crs, &have_ll, &ll);
+    const char *crs_text = dl_source_prj(src) ? dl_source_prj(src) : dl_source_default_crs(src);
+    if (crs_text) {
+        st = lonlat_extent(ctx, src, crs_text, native, crs, sizeof crs, &have_ll, &ll);
         if (st) {
             dl_source_free(src);
             return st;
@@ -108,11 +116,14 @@ dline_status dline_info(dline_ctx *ctx, const char *shp_path, FILE *out)
     if (have_ll)
         fprintf(out, "Extent (lon/lat): (%f, %f) - (%f, %f)\n", ll.xmin, ll.ymin, ll.xmax,
                 ll.ymax);
-    if (!dl_source_prj(src))
+    if (!crs_text)
         fprintf(out, "CRS: unknown (no .prj)\n");
+    else if (!dl_source_prj(src))
+        fprintf(out, "CRS: %s (assumed; a style's 'crs' for the source overrides it)\n",
+                crs[0] ? crs : "unnamed");
     else
         fprintf(out, "CRS: %s\n", crs[0] ? crs : "unnamed");
-    if (dl_source_dbf_path(src)) {
+    if (dl_source_get_kind(src) != DL_SOURCE_SHAPEFILE || dl_source_dbf_path(src)) {
         fprintf(out, "Encoding: %s (%s)\n", dl_source_encoding(src),
                 origin_text(dl_source_encoding_origin(src)));
     } else {

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct dl_source {
+struct dl_shp {
     char *path; /* the .shp, as given (or with .shp added); used in messages */
     char *base; /* path without the extension: sidecars are base + ".ext" */
     char *shx_path;
@@ -345,7 +345,7 @@ static dline_status check_header(dline_ctx *ctx, const char *path, const unsigne
     return DLINE_OK;
 }
 
-static dline_status load_shx(dline_ctx *ctx, dl_source *src, FILE *fp)
+static dline_status load_shx(dline_ctx *ctx, dl_shp *src, FILE *fp)
 {
     const char *path = src->shx_path;
     long size;
@@ -401,7 +401,7 @@ static dline_status load_shx(dline_ctx *ctx, dl_source *src, FILE *fp)
 
 /* A missing .shx is rebuilt in memory by walking the .shp's record headers;
  * shapelib's SHPRestoreSHX would write a .shx beside the input instead. */
-static dline_status rebuild_shx(dline_ctx *ctx, dl_source *src)
+static dline_status rebuild_shx(dline_ctx *ctx, dl_shp *src)
 {
     size_t cap = 100 + 8 * 64;
     src->shx = malloc(cap);
@@ -458,7 +458,7 @@ static dline_status rebuild_shx(dline_ctx *ctx, dl_source *src)
     return DLINE_OK;
 }
 
-static dline_status open_shapelib(dline_ctx *ctx, dl_source *src)
+static dline_status open_shapelib(dline_ctx *ctx, dl_shp *src)
 {
     src->shp_mem.head = src->header;
     src->shp_mem.head_size = 100;
@@ -486,7 +486,7 @@ static dline_status open_shapelib(dline_ctx *ctx, dl_source *src)
     return DLINE_OK;
 }
 
-static dline_status open_all(dline_ctx *ctx, dl_source *src, const char *path,
+static dline_status open_all(dline_ctx *ctx, dl_shp *src, const char *path,
                              const char *encoding)
 {
     size_t len = strlen(path);
@@ -571,26 +571,26 @@ static dline_status open_all(dline_ctx *ctx, dl_source *src, const char *path,
     return DLINE_OK;
 }
 
-dline_status dl_source_open(dline_ctx *ctx, const char *path, const char *encoding,
-                            dl_source **out)
+dline_status dl_shp_open(dline_ctx *ctx, const char *path, const char *encoding,
+                            dl_shp **out)
 {
     *out = NULL;
     if (!path || !*path)
         return dl_error(ctx, DLINE_EUSAGE, NULL, 0, 0, "no shapefile path given");
-    dl_source *src = calloc(1, sizeof *src);
+    dl_shp *src = calloc(1, sizeof *src);
     if (!src)
         return dl_error(ctx, DLINE_ENOMEM, path, 0, 0, "out of memory");
     dl_geom_init(&src->feature.geom);
     dline_status st = open_all(ctx, src, path, encoding);
     if (st) {
-        dl_source_free(src);
+        dl_shp_free(src);
         return st;
     }
     *out = src;
     return DLINE_OK;
 }
 
-void dl_source_free(dl_source *src)
+void dl_shp_free(dl_shp *src)
 {
     if (!src)
         return;
@@ -614,67 +614,67 @@ void dl_source_free(dl_source *src)
     free(src);
 }
 
-const char *dl_source_path(const dl_source *src)
+const char *dl_shp_path(const dl_shp *src)
 {
     return src->path;
 }
 
-dl_geom_type dl_source_geom_type(const dl_source *src)
+dl_geom_type dl_shp_geom_type(const dl_shp *src)
 {
     return src->geom_type;
 }
 
-const char *dl_source_shape_type_name(const dl_source *src)
+const char *dl_shp_shape_type_name(const dl_shp *src)
 {
     return type_name(src->shape_type);
 }
 
-long dl_source_record_count(const dl_source *src)
+long dl_shp_record_count(const dl_shp *src)
 {
     return src->nrecords;
 }
 
-dl_bbox dl_source_bounds(const dl_source *src)
+dl_bbox dl_shp_bounds(const dl_shp *src)
 {
     return src->bounds;
 }
 
-const char *dl_source_prj(const dl_source *src)
+const char *dl_shp_prj(const dl_shp *src)
 {
     return src->prj;
 }
 
-const char *dl_source_prj_path(const dl_source *src)
+const char *dl_shp_prj_path(const dl_shp *src)
 {
     return src->prj_path;
 }
 
-const char *dl_source_dbf_path(const dl_source *src)
+const char *dl_shp_dbf_path(const dl_shp *src)
 {
     return src->dbf ? src->dbf->path : NULL;
 }
 
-const char *dl_source_encoding(const dl_source *src)
+const char *dl_shp_encoding(const dl_shp *src)
 {
     return src->dbf ? src->dbf->encoding : "UTF-8";
 }
 
-const char *dl_source_encoding_origin(const dl_source *src)
+const char *dl_shp_encoding_origin(const dl_shp *src)
 {
     return src->dbf ? src->dbf->origin : "default";
 }
 
-size_t dl_source_field_count(const dl_source *src)
+size_t dl_shp_field_count(const dl_shp *src)
 {
     return src->dbf ? src->dbf->nfields : 0;
 }
 
-const dl_field *dl_source_field(const dl_source *src, size_t i)
+const dl_field *dl_shp_field(const dl_shp *src, size_t i)
 {
     return src->dbf && i < src->dbf->nfields ? &src->dbf->fields[i] : NULL;
 }
 
-long dl_source_field_index(const dl_source *src, const char *name)
+long dl_shp_field_index(const dl_shp *src, const char *name)
 {
     for (size_t i = 0; src->dbf && name && i < src->dbf->nfields; i++)
         if (ascii_casecmp(src->dbf->fields[i].name, name) == 0)
@@ -682,15 +682,15 @@ long dl_source_field_index(const dl_source *src, const char *name)
     return -1;
 }
 
-long dl_source_null_count(const dl_source *src)
+long dl_shp_null_count(const dl_shp *src)
 {
     return src->nnull;
 }
 
-static dline_status rec_error(dline_ctx *ctx, dl_source *src, dline_status st, long i,
+static dline_status rec_error(dline_ctx *ctx, dl_shp *src, dline_status st, long i,
                               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-static dline_status rec_error(dline_ctx *ctx, dl_source *src, dline_status st, long i,
+static dline_status rec_error(dline_ctx *ctx, dl_shp *src, dline_status st, long i,
                               const char *fmt, ...)
 {
     char reason[512];
@@ -704,7 +704,7 @@ static dline_status rec_error(dline_ctx *ctx, dl_source *src, dline_status st, l
 /* Checks that every vertex's x and y are finite: NaN and infinities would
  * poison bounding boxes, projections and Cairo paths further down. Z and M
  * are not drawn, so they are not checked. */
-static dline_status check_xy(dline_ctx *ctx, dl_source *src, long i, const unsigned char *p,
+static dline_status check_xy(dline_ctx *ctx, dl_shp *src, long i, const unsigned char *p,
                              long n)
 {
     for (long k = 0; k < n; k++) {
@@ -720,7 +720,7 @@ static dline_status check_xy(dline_ctx *ctx, dl_source *src, long i, const unsig
 /* Validates record i (its bytes in src->rec, content after the 8-byte
  * header) so that shapelib can parse it without trusting any count in it.
  * *npoints = 0 for a null or empty shape. */
-static dline_status check_record(dline_ctx *ctx, dl_source *src, long i, long long len,
+static dline_status check_record(dline_ctx *ctx, dl_shp *src, long i, long long len,
                                  long *npoints, long *nparts)
 {
     const unsigned char *c = src->rec + 8;
@@ -819,7 +819,7 @@ static dline_status check_record(dline_ctx *ctx, dl_source *src, long i, long lo
 
 /* Copies shapelib's object into the feature geometry: x and y only, empty
  * parts dropped, polygon rings organised. */
-static dline_status convert(dline_ctx *ctx, dl_source *src, long i, const SHPObject *o,
+static dline_status convert(dline_ctx *ctx, dl_shp *src, long i, const SHPObject *o,
                             long npoints, long nparts)
 {
     dl_geom *g = &src->feature.geom;
@@ -857,7 +857,7 @@ static dline_status convert(dline_ctx *ctx, dl_source *src, long i, const SHPObj
 
 /* Reads and checks record i and hands it to shapelib. *is_null when it is a
  * null (or empty) shape. */
-static dline_status read_record(dline_ctx *ctx, dl_source *src, long i, int *is_null)
+static dline_status read_record(dline_ctx *ctx, dl_shp *src, long i, int *is_null)
 {
     const unsigned char *e = src->shx + 100 + 8 * i;
     unsigned long off = (unsigned long)dl_be32(e) * 2;
@@ -906,14 +906,14 @@ static dline_status read_record(dline_ctx *ctx, dl_source *src, long i, int *is_
     return st;
 }
 
-static dline_status fail(dline_ctx *ctx, dl_source *src, dline_status st)
+static dline_status fail(dline_ctx *ctx, dl_shp *src, dline_status st)
 {
     src->failed = st;
     snprintf(src->failmsg, sizeof src->failmsg, "%s", dline_ctx_message(ctx));
     return st;
 }
 
-dline_status dl_source_next(dline_ctx *ctx, dl_source *src, const dl_feature **feature)
+dline_status dl_shp_next(dline_ctx *ctx, dl_shp *src, const dl_feature **feature)
 {
     *feature = NULL;
     if (src->failed)
@@ -940,7 +940,7 @@ dline_status dl_source_next(dline_ctx *ctx, dl_source *src, const dl_feature **f
     return DLINE_OK;
 }
 
-dline_status dl_source_rewind(dline_ctx *ctx, dl_source *src)
+dline_status dl_shp_rewind(dline_ctx *ctx, dl_shp *src)
 {
     src->next = 0;
     src->nnull = 0;

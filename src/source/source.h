@@ -1,6 +1,8 @@
-/* Reading shapefiles: header and record validation (shapelib 1.5 trusts its
- * headers, we don't), DBF attributes converted to UTF-8, the .prj CRS, and a
- * streaming feature cursor. Nothing outside src/source/ sees shapelib types. */
+/* Reading the data: shapefiles (header and record validation, since
+ * shapelib 1.5 trusts its headers and we don't; DBF attributes converted to
+ * UTF-8; the .prj CRS), GeoJSON (RFC 7946, through json-c) and CSV point
+ * lists (RFC 4180), all behind one streaming feature cursor. Nothing outside
+ * src/source/ sees shapelib or json-c types. */
 #ifndef DL_SOURCE_H
 #define DL_SOURCE_H
 
@@ -8,6 +10,29 @@
 #include "geom.h"
 
 typedef struct dl_source dl_source;
+
+typedef enum {
+    DL_SOURCE_AUTO = 0, /* from the extension: .geojson/.json, .csv, else shapefile */
+    DL_SOURCE_SHAPEFILE,
+    DL_SOURCE_GEOJSON,
+    DL_SOURCE_CSV
+} dl_source_kind;
+
+/* How to open a source; zero-initialised means "from the extension, no
+ * overrides". Strings are borrowed for the duration of the open call. */
+typedef struct {
+    dl_source_kind kind;
+    const char *encoding; /* shapefile: overrides .cpg/LDID; CSV: the file's encoding */
+    const char *crs;      /* the style's crs for the source, or NULL: CSV latitudes
+                           * are checked against -90..90 only when this is
+                           * NULL or EPSG:4326 */
+    const char *lon, *lat; /* CSV: the coordinate columns, NULL to find them by name */
+} dl_source_options;
+
+/* The kind a path names by its extension (any case): .shp -> shapefile,
+ * .geojson and .json -> GeoJSON, .csv -> CSV, anything else (or none) ->
+ * shapefile (a basename). */
+dl_source_kind dl_source_kind_from_path(const char *path);
 
 /* Opens PATH (the .shp, or the basename without extension). Checks the .shp
  * and .shx headers, every record's offset and length against the file size,
@@ -20,28 +45,52 @@ typedef struct dl_source dl_source;
  * "PATH: reason" with status DLINE_EIO or DLINE_EDATA. */
 dline_status dl_source_open(dline_ctx *ctx, const char *path, const char *encoding,
                             dl_source **out);
+/* Opens PATH as opt->kind (DL_SOURCE_AUTO: dl_source_kind_from_path).
+ * GeoJSON and CSV files are read and checked whole here (at most 512 MiB):
+ * every malformed feature or row is an error now, "PATH: feature N:
+ * reason" or "PATH:LINE: reason" (JSON syntax: "PATH:LINE:COL: reason").
+ * Ownership as dl_source_open. opt may be NULL. */
+dline_status dl_source_open_ex(dline_ctx *ctx, const char *path, const dl_source_options *opt,
+                               dl_source **out);
 void dl_source_free(dl_source *src);
+
+dl_source_kind dl_source_get_kind(const dl_source *src);
 
 /* The path of the .shp as given (used in messages). */
 const char *dl_source_path(const dl_source *src);
-/* DL_GEOM_POINT, DL_GEOM_LINE or DL_GEOM_POLYGON. */
+/* DL_GEOM_POINT, DL_GEOM_LINE or DL_GEOM_POLYGON: the type of every
+ * feature. DL_GEOM_NONE when a GeoJSON file mixes types (each feature then
+ * has its own dl_feature.geom.type) or has no geometry at all. */
 dl_geom_type dl_source_geom_type(const dl_source *src);
-/* "Point", "PolygonZ", "MultiPointM", ... */
+/* Whether any feature has (or, for a shapefile, the file's type is) t. */
+int dl_source_has_geom(const dl_source *src, dl_geom_type t);
+/* "Point", "PolygonZ", "MultiPointM", ... for shapefiles; the GeoJSON
+ * type, or "Mixed (Point, Polygon)" when there are several; "Point" for
+ * CSV; "None" for a GeoJSON file without geometries. */
 const char *dl_source_shape_type_name(const dl_source *src);
-/* Number of records in the .shp (null shapes included). */
+/* Number of records in the .shp, features in the GeoJSON, rows in the CSV
+ * (null shapes included). */
 long dl_source_record_count(const dl_source *src);
-/* Bounding box from the .shp header, in the source's own CRS. */
+/* Bounding box from the .shp header (computed from every coordinate for
+ * GeoJSON and CSV), in the source's own CRS. */
 dl_bbox dl_source_bounds(const dl_source *src);
-/* Contents of the .prj (ESRI or OGC WKT), or NULL when there is none. */
+/* Contents of the .prj (ESRI or OGC WKT), or NULL when there is none
+ * (always NULL for GeoJSON and CSV). */
 const char *dl_source_prj(const dl_source *src);
-/* The encoding used for DBF strings: the iconv name, e.g. "UTF-8", "GBK";
- * plus where it came from: "cpg", "ldid", "style", or "default". */
+/* The CRS the data is in when neither a .prj nor the style says:
+ * "EPSG:4326" for GeoJSON (RFC 7946) and CSV; NULL for shapefiles, whose
+ * CRS must come from somewhere. */
+const char *dl_source_default_crs(const dl_source *src);
+/* The encoding used for strings: the iconv name, e.g. "UTF-8", "GBK";
+ * plus where it came from: "cpg", "ldid", "style", "default", "bom" (a CSV
+ * byte order mark) or "rfc" (GeoJSON is UTF-8 by RFC 8259). */
 const char *dl_source_encoding(const dl_source *src);
 const char *dl_source_encoding_origin(const dl_source *src);
 
 size_t dl_source_field_count(const dl_source *src);
 const dl_field *dl_source_field(const dl_source *src, size_t i);
-/* Index of the field with this name (case-insensitive, as DBF names are), or -1. */
+/* Index of the field with this name, or -1: case-insensitive, as DBF names
+ * are (GeoJSON and CSV: an exact match first, then case-insensitive). */
 long dl_source_field_index(const dl_source *src, const char *name);
 
 /* Reads the next non-null feature. *feature is NULL at the end. The feature
@@ -54,7 +103,8 @@ long dl_source_field_index(const dl_source *src, const char *name);
 dline_status dl_source_next(dline_ctx *ctx, dl_source *src, const dl_feature **feature);
 /* Restarts the cursor at the first record. */
 dline_status dl_source_rewind(dline_ctx *ctx, dl_source *src);
-/* Null shapes skipped so far. */
+/* Null shapes skipped so far (GeoJSON and CSV: all of them, counted at
+ * open). */
 long dl_source_null_count(const dl_source *src);
 
 #endif

@@ -1,5 +1,7 @@
-/* Private to src/source/: the shapelib I/O hooks that shp.c and dbf.c share,
- * the DBF reader and the small text sidecars (.prj, .cpg). */
+/* Private to src/source/: the kinds of source behind dl_source (source.c
+ * dispatches on the kind), the shapelib I/O hooks that shp.c and dbf.c
+ * share, the DBF reader, the small text sidecars (.prj, .cpg), and the text
+ * sources (GeoJSON, CSV) with what they share (text.c). */
 #ifndef DL_SOURCE_INT_H
 #define DL_SOURCE_INT_H
 
@@ -17,6 +19,16 @@
 #define DL_SHP_MAX_POINTS 50000000L
 #define DL_PRJ_MAX 65536L
 #define DL_CPG_MAX 64L
+
+/* Caps on the text sources. Their whole file is held in memory (json-c
+ * builds a tree of the whole document; CSV columns are typed by reading
+ * every row first), so its size is capped: 512 MiB of GeoJSON becomes a
+ * json-c tree of a few GiB (every number is a heap object of some 50
+ * bytes), about what a desktop can spare. Bigger data belongs in a
+ * shapefile, which is streamed from disk. */
+#define DL_TEXT_MAX_BYTES (512L * 1024 * 1024)
+#define DL_TEXT_MAX_FIELDS 10000L
+#define DL_JSON_MAX_DEPTH 64
 
 /* A read-only file image handed to shapelib through SAHooks, so shapelib
  * parses exactly the bytes we validated and never opens a file itself. It
@@ -119,6 +131,7 @@ typedef struct {
     long nrecords;
     size_t nfields;
     dl_field *fields;
+    char *names;        /* the fields' names, 12 bytes each */
     char *encoding;     /* iconv name */
     const char *origin; /* "cpg", "ldid", "style", "default" */
     dl_enc_mode mode;
@@ -138,5 +151,103 @@ void dl_source_dbf_free(dl_dbf *dbf);
 /* Reads record `rec` into values (dbf->nfields entries); strings point into
  * dbf->strbuf until the next call. */
 dline_status dl_source_dbf_read(dline_ctx *ctx, dl_dbf *dbf, long rec, dl_value *values);
+
+/* The shapefile source (shp.c): the functions of source.h for shapefiles. */
+typedef struct dl_shp dl_shp;
+dline_status dl_shp_open(dline_ctx *ctx, const char *path, const char *encoding, dl_shp **out);
+void dl_shp_free(dl_shp *src);
+const char *dl_shp_path(const dl_shp *src);
+dl_geom_type dl_shp_geom_type(const dl_shp *src);
+const char *dl_shp_shape_type_name(const dl_shp *src);
+long dl_shp_record_count(const dl_shp *src);
+dl_bbox dl_shp_bounds(const dl_shp *src);
+const char *dl_shp_prj(const dl_shp *src);
+const char *dl_shp_prj_path(const dl_shp *src);
+const char *dl_shp_dbf_path(const dl_shp *src);
+const char *dl_shp_encoding(const dl_shp *src);
+const char *dl_shp_encoding_origin(const dl_shp *src);
+size_t dl_shp_field_count(const dl_shp *src);
+const dl_field *dl_shp_field(const dl_shp *src, size_t i);
+long dl_shp_field_index(const dl_shp *src, const char *name);
+long dl_shp_null_count(const dl_shp *src);
+dline_status dl_shp_next(dline_ctx *ctx, dl_shp *src, const dl_feature **feature);
+dline_status dl_shp_rewind(dline_ctx *ctx, dl_shp *src);
+
+/* Maps the spellings of encodings found in .cpg files and styles ("UTF8",
+ * "936", "ANSI 1252", "cp936", "Latin-1", ...) to iconv names (dbf.c). */
+void dl_source_encoding_normalize(const char *name, char *out, size_t size);
+
+/* ASCII case-insensitive comparison, as strcmp. */
+int dl_source_casecmp(const char *a, const char *b);
+
+/* A GeoJSON or CSV source. Both read and check the whole file at open (so
+ * every error is known before anything is drawn, with the feature index or
+ * line), fill in the summary below, and then decode one feature per
+ * dl_text_next into `feature`, reusing its memory. The kind-specific state
+ * is `impl`, owned by geojson.c or csv.c. */
+typedef struct {
+    dl_source_kind kind;
+    char *path;
+    char *data;      /* the file's bytes (CSV: converted to UTF-8), NUL-terminated */
+    size_t size;
+    dl_field *fields; /* names owned here (text_field_free) */
+    size_t nfields;
+    size_t *hash;    /* open addressing: field index + 1, 0 = empty */
+    size_t hash_cap;
+    unsigned char *kinds; /* per field while typing: see text.c */
+    unsigned geom_mask;   /* 1 << dl_geom_type for each type present */
+    char type_name[128];
+    long nrecords, nnull;
+    dl_bbox bounds;
+    char *encoding;
+    const char *origin;   /* "rfc", "bom", "style", "default" */
+    dl_feature feature;
+    char *strbuf;         /* strings of the current feature */
+    size_t strcap, strused;
+    size_t *soff;         /* per field: offset in strbuf, or SIZE_MAX */
+    void *impl;
+} dl_text;
+
+/* text.c: the shared parts. */
+dl_text *dl_text_new(dl_source_kind kind, const char *path);
+void dl_text_free(dl_text *t);
+/* Reads the whole file into t->data (at most DL_TEXT_MAX_BYTES). */
+dline_status dl_text_read_file(dline_ctx *ctx, dl_text *t);
+/* The index of field name (n bytes), added at the end when new (the union of
+ * names in order of first appearance). -1 on allocation failure or when
+ * over DL_TEXT_MAX_FIELDS (*over set). */
+long dl_text_field_intern(dl_text *t, const char *name, size_t n, int *over);
+/* Exact name first, then ASCII case-insensitive; -1 when absent. */
+long dl_text_field_index(const dl_text *t, const char *name);
+/* Notes that field i holds a value of type vt (DL_VAL_NULL: nothing) and
+ * widens the field's type: int and double give double, any other mix
+ * gives string. */
+void dl_text_field_see(dl_text *t, size_t i, dl_value_type vt);
+/* After the first pass: fields whose values were all null become strings;
+ * allocates the feature's values. */
+dline_status dl_text_fields_done(dline_ctx *ctx, dl_text *t);
+/* Starts a feature's strings; then dl_text_put_string copies n bytes for
+ * field i (value type string); dl_text_strings_done turns offsets into
+ * pointers. -1 when memory runs out. */
+void dl_text_strings_begin(dl_text *t);
+int dl_text_put_string(dl_text *t, size_t i, const char *s, size_t n);
+void dl_text_strings_done(dl_text *t);
+/* Length of the valid UTF-8 sequence at s (n bytes left), or 0. */
+size_t dl_text_utf8_seq(const unsigned char *s, size_t n);
+/* Plain decimal numbers only (no hex, inf, nan), locale-independent. */
+int dl_text_parse_int(const char *s, size_t n, long long *out);
+int dl_text_parse_double(const char *s, size_t n, double *out);
+/* The summary's geometry name from the set of type names seen. */
+void dl_text_type_name(dl_text *t, const char *const *names, unsigned seen, size_t nnames);
+
+/* geojson.c and csv.c */
+dline_status dl_geojson_open(dline_ctx *ctx, dl_text *t, const dl_source_options *opt);
+dline_status dl_geojson_next(dline_ctx *ctx, dl_text *t, const dl_feature **feature);
+void dl_geojson_rewind(dl_text *t);
+void dl_geojson_free(dl_text *t);
+dline_status dl_csv_open(dline_ctx *ctx, dl_text *t, const dl_source_options *opt);
+dline_status dl_csv_next(dline_ctx *ctx, dl_text *t, const dl_feature **feature);
+void dl_csv_rewind(dl_text *t);
+void dl_csv_free(dl_text *t);
 
 #endif

@@ -2,6 +2,7 @@
  * (MapLibre's where a property comes from it), ranges and references, each
  * error pointing at the line and column of the value at fault. */
 #include "style/style.h"
+#include "style/compose.h"
 #include "style/yaml.h"
 
 #include <errno.h>
@@ -41,8 +42,9 @@ static dline_status err(loader *L, const dl_yaml_node *at, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return dl_error(L->ctx, DLINE_ESTYLE, L->path, at ? at->line : 0, at ? at->col : 0, "%s",
-                    msg);
+    /* A node from an included file names that file. */
+    return dl_error(L->ctx, DLINE_ESTYLE, at && at->file ? at->file : L->path, at ? at->line : 0,
+                    at ? at->col : 0, "%s", msg);
 }
 
 static dline_status no_memory(loader *L)
@@ -1809,6 +1811,18 @@ static char *resolve(const char *dir, const char *path)
     return r;
 }
 
+/* A path written in the node's file: relative to that file's folder (an
+ * included file's, or the style's). */
+static char *resolve_at(loader *L, const dl_yaml_node *n, const char *rel)
+{
+    if (!n->file || strcmp(n->file, L->path) == 0)
+        return resolve(L->style->dir, rel);
+    char *dir = dir_of(n->file);
+    char *r = dir ? resolve(dir, rel) : NULL;
+    free(dir);
+    return r;
+}
+
 /* icon-image: an SVG file, resolved as sources are; opened here so a wrong
  * path is reported at its line. Whether it is an SVG is for the renderer. */
 static dline_status get_icon_image(loader *L, dl_style_layer *layer, const dl_yaml_node *v)
@@ -1817,7 +1831,7 @@ static dline_status get_icon_image(loader *L, dl_style_layer *layer, const dl_ya
     dline_status st = get_string(L, v, "icon-image", 0, &rel);
     if (st != DLINE_OK)
         return st;
-    char *path = resolve(L->style->dir, rel);
+    char *path = resolve_at(L, v, rel);
     free(rel);
     if (!path)
         return no_memory(L);
@@ -1857,7 +1871,7 @@ static dline_status load_sources(loader *L, const dl_yaml_node *n)
         const dl_yaml_node *path = v;
         dline_status st;
         if (v->kind == DL_YAML_MAPPING) {
-            static const char *const keys[] = {"path", "crs", "encoding", "type"};
+            static const char *const keys[] = {"path", "crs", "encoding", "type", "lon", "lat"};
             st = check_keys(L, v, keys, COUNT(keys));
             if (st != DLINE_OK)
                 return st;
@@ -1873,10 +1887,29 @@ static dline_status load_sources(loader *L, const dl_yaml_node *n)
             if ((x = dl_yaml_get(v, "type"))) {
                 if (!is_scalar(x) || dl_yaml_is_null(x))
                     return err(L, x, "'type' must be a string");
-                if (strcmp(x->text, "shapefile") != 0)
-                    return err(L, x, "source type '%s' is not supported (only 'shapefile')",
-                               shown(x->text, b, sizeof b));
+                if (strcmp(x->text, "shapefile") == 0)
+                    src->type = DL_SOURCE_SHAPEFILE;
+                else if (strcmp(x->text, "geojson") == 0)
+                    src->type = DL_SOURCE_GEOJSON;
+                else if (strcmp(x->text, "csv") == 0)
+                    src->type = DL_SOURCE_CSV;
+                else
+                    return err(L, x, "source type '%s' is not supported (shapefile, geojson or "
+                               "csv)", shown(x->text, b, sizeof b));
             }
+            if (src->type == DL_SOURCE_AUTO && is_scalar(path) && !dl_yaml_is_null(path))
+                src->type = dl_source_kind_from_path(path->text);
+            static const char *const axes[] = {"lon", "lat"};
+            for (int a = 0; a < 2; a++) {
+                if (!(x = dl_yaml_get(v, axes[a])))
+                    continue;
+                if (src->type != DL_SOURCE_CSV)
+                    return err(L, x, "'%s' applies to csv sources only", axes[a]);
+                if ((st = get_string(L, x, axes[a], 0, a ? &src->lat : &src->lon)))
+                    return st;
+            }
+            if ((x = dl_yaml_get(v, "encoding")) && src->type == DL_SOURCE_GEOJSON)
+                return err(L, x, "'encoding' does not apply to geojson sources (GeoJSON is UTF-8)");
         } else if (!is_scalar(v) || dl_yaml_is_null(v)) {
             char b[80];
             return err(L, v, "source '%s' must be a path or a mapping with 'path'",
@@ -1885,7 +1918,9 @@ static dline_status load_sources(loader *L, const dl_yaml_node *n)
         char *rel = NULL;
         if ((st = get_string(L, path, "path", 0, &rel)) != DLINE_OK)
             return st;
-        src->path = resolve(s->dir, rel);
+        if (src->type == DL_SOURCE_AUTO)
+            src->type = dl_source_kind_from_path(rel);
+        src->path = resolve_at(L, path, rel);
         free(rel);
         if (!src->path)
             return no_memory(L);
@@ -1948,6 +1983,8 @@ static dline_status load_layer(loader *L, const dl_yaml_node *n, size_t index)
         return err(L, n, "a layer must be a mapping");
     layer->line = n->line;
     layer->col = n->col;
+    if (n->file && strcmp(n->file, L->path) != 0 && !(layer->file = dl_strdup(n->file)))
+        return no_memory(L);
     dline_status st = check_keys(L, n, layer_keys, COUNT(layer_keys));
     if (st != DLINE_OK)
         return st;
@@ -2211,7 +2248,10 @@ static dline_status load_fit(loader *L, const dl_yaml_node *n)
 static const char *const top_keys[] = {"size", "paper", "dpi", "crs", "extent", "fit", "background",
                                        "title", "subtitle", "attribution", "sources", "layers",
                                        "scale-bar", "north-arrow", "legend", "frame", "graticule",
-                                       "inset"};
+                                       "inset",
+                                       /* gone before this point (compose.c); listed for the
+                                        * suggestions: "var" -> "vars" */
+                                       "vars", "include"};
 
 static dline_status load_top(loader *L, const dl_yaml_node *root)
 {
@@ -2298,10 +2338,10 @@ static dline_status load_top(loader *L, const dl_yaml_node *root)
         for (size_t k = 0; k < s->furniture.inset.nlayers; k++)
             listed |= s->furniture.inset.layers[k] == (long)i;
         if (!listed)
-            return dl_error(L->ctx, DLINE_ESTYLE, L->path, l->line, l->col,
+            return dl_error(L->ctx, DLINE_ESTYLE, dl_style_layer_file(s, l), l->line, l->col,
                             "layer '%s' is inset-only, but 'inset' does not list it", l->id);
         if (l->legend)
-            return dl_error(L->ctx, DLINE_ESTYLE, L->path, l->line, l->col,
+            return dl_error(L->ctx, DLINE_ESTYLE, dl_style_layer_file(s, l), l->line, l->col,
                             "layer '%s' is inset-only and cannot have a 'legend' row", l->id);
     }
     place_subtitle(s, sg);
@@ -2336,12 +2376,18 @@ static dline_status style_defaults(loader *L)
 
 dline_status dl_style_load(dline_ctx *ctx, const char *path, dl_style **out)
 {
+    return dl_style_load_with(ctx, path, NULL, 0, out);
+}
+
+dline_status dl_style_load_with(dline_ctx *ctx, const char *path, const char *const *sets,
+                                size_t nsets, dl_style **out)
+{
     *out = NULL;
-    dl_yaml_doc *doc;
-    dline_status st = dl_yaml_read(ctx, path, NULL, &doc);
+    dl_compose *doc;
+    dline_status st = dl_compose_load(ctx, path, sets, nsets, &doc);
     if (st != DLINE_OK)
         return st;
-    const dl_yaml_node *root = dl_yaml_root(doc);
+    const dl_yaml_node *root = dl_compose_root(doc);
     dl_style *s = calloc(1, sizeof *s);
     loader L = {ctx, path, s};
     if (!s || !(s->path = dl_strdup(path)) || !(s->dir = dir_of(path))) {
@@ -2353,7 +2399,7 @@ dline_status dl_style_load(dline_ctx *ctx, const char *path, dl_style **out)
     } else if ((st = style_defaults(&L)) == DLINE_OK) {
         st = load_top(&L, root);
     }
-    dl_yaml_doc_free(doc);
+    dl_compose_free(doc);
     if (st != DLINE_OK) {
         dl_style_free(s);
         return st;
@@ -2393,11 +2439,14 @@ void dl_style_free(dl_style *s)
         free(s->sources[i].path);
         free(s->sources[i].crs);
         free(s->sources[i].encoding);
+        free(s->sources[i].lon);
+        free(s->sources[i].lat);
     }
     free(s->sources);
     for (size_t i = 0; i < s->nlayers; i++) {
         dl_style_layer *l = &s->layers[i];
         free(l->id);
+        free(l->file);
         filter_free(l->filter);
         free(l->connect_by);
         free(l->legend);
@@ -2412,6 +2461,11 @@ void dl_style_free(dl_style *s)
     }
     free(s->layers);
     free(s);
+}
+
+const char *dl_style_layer_file(const dl_style *style, const dl_style_layer *layer)
+{
+    return layer->file ? layer->file : style->path;
 }
 
 long dl_style_layer_index(const dl_style *style, const char *id)

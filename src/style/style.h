@@ -6,6 +6,7 @@
 
 #include "error.h"
 #include "geom.h"
+#include "source/source.h" /* dl_source_kind */
 
 #define DL_MAX_SIZE_PX 20000 /* a side of the map, in px */
 #define DL_MAX_DASHES 16
@@ -83,7 +84,10 @@ typedef struct {
     char *name;
     char *path;     /* resolved against the style file's folder */
     char *crs;      /* NULL unless given; used only when the data has no .prj */
-    char *encoding; /* NULL unless given; overrides .cpg and the DBF byte */
+    char *encoding; /* NULL unless given; overrides .cpg and the DBF byte (CSV: the
+                     * file's encoding) */
+    dl_source_kind type; /* `type`, else from the path's extension; never AUTO */
+    char *lon, *lat;     /* CSV only: the coordinate columns; NULL to find them by name */
     int line, col;  /* where the source is declared */
 } dl_style_source;
 
@@ -173,6 +177,7 @@ typedef struct {
     int icon_rotation_alignment;       /* 0 auto (map along lines), 1 map, 2 viewport */
 
     int line, col;
+    char *file; /* the included file the layer was read from; NULL: the style itself */
 } dl_style_layer;
 
 /* A block of text on the map: title, subtitle, attribution. */
@@ -313,9 +318,16 @@ typedef struct {
  * does not open the data files. On success *out owns the style; free with
  * dl_style_free(). */
 dline_status dl_style_load(dline_ctx *ctx, const char *path, dl_style **out);
+/* The same with overrides, each "PATH=VALUE" as `--set` takes them (see
+ * src/style/compose.h for include:, vars: and --set). */
+dline_status dl_style_load_with(dline_ctx *ctx, const char *path, const char *const *sets,
+                                size_t nsets, dl_style **out);
 void dl_style_free(dl_style *style);
 
 /* Finds a layer or source by id/name; -1 when absent. */
+/* The file a layer's line:col refer to (an included file, or the style). */
+const char *dl_style_layer_file(const dl_style *style, const dl_style_layer *layer);
+
 long dl_style_layer_index(const dl_style *style, const char *id);
 long dl_style_source_index(const dl_style *style, const char *name);
 

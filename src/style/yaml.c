@@ -49,6 +49,7 @@ struct dl_yaml_doc {
 typedef struct {
     dline_ctx *ctx;
     const char *path;
+    const char *file; /* path, copied into the document's arena */
     const char *data;
     size_t size;
     dl_yaml_doc *doc;
@@ -269,6 +270,7 @@ static dl_yaml_node *new_node(reader *r, dl_yaml_kind kind, yaml_mark_t mark)
     *n = (dl_yaml_node){.kind = kind,
                         .line = (int)mark.line + 1,
                         .col = (int)mark.column + 1,
+                        .file = r->file,
                         .text = "",
                         .weight = 1,
                         .height = kind == DL_YAML_SCALAR ? 0 : 1};
@@ -669,6 +671,13 @@ dline_status dl_yaml_parse(dline_ctx *ctx, const char *path, const char *data, s
     /* The frame stack is sized for the default, the most it may be. */
     if (r->limits.max_depth > DL_YAML_MAX_DEPTH || r->limits.max_depth < 1)
         r->limits.max_depth = DL_YAML_MAX_DEPTH;
+    /* Every node names its file: a style's nodes outlive the caller's path
+     * string once files are included. */
+    if (!(r->file = arena_strdup(doc, path ? path : "", path ? strlen(path) : 0))) {
+        free(r);
+        dl_yaml_doc_free(doc);
+        return dl_error(ctx, DLINE_ENOMEM, path, 0, 0, "out of memory");
+    }
 
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser)) {

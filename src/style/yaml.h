@@ -34,6 +34,7 @@ typedef struct dl_yaml_node dl_yaml_node;
 struct dl_yaml_node {
     dl_yaml_kind kind;
     int line, col;        /* 1-based, where the node starts */
+    const char *file;     /* the file it was read from (includes have their own) */
     /* scalar */
     const char *text;     /* NUL-terminated; scalars holding a NUL are refused */
     size_t len;

@@ -1,14 +1,15 @@
 #!/bin/sh
 # dline info prints the expected summary (geometry, counts, extents, CRS,
-# encoding and fields) for a few files, exactly.
+# encoding and fields) for a few files, exactly: shapefiles, a GeoJSON file
+# mixing geometry types and a CSV point list.
 #   test_info.sh DLINE OUTDIR
 set -u
 dline=$1 out=$2
 mkdir -p "$out"
 fail=0
 for f in ../geodata/qingpu_sites.shp data/gbk_ldid.shp ../geodata/qingpu_boundary_cgcs2000.shp \
-         data/nulls.shp data/noprj.shp; do
-    n=$(basename "$f" .shp)
+         data/nulls.shp data/noprj.shp data/mixed.geojson data/sites.csv; do
+    n=$(basename "$f"); n=${n%.*}
     if ! "$dline" info "$f" > "$out/info_$n.txt"; then
         echo "FAIL: dline info $f exited with $?"
         fail=1

@@ -1,4 +1,5 @@
-/* Writes the shapefile fixtures of tests/data with shapelib's writing API.
+/* Writes the shapefile fixtures of tests/data with shapelib's writing API
+ * (and a GBK-encoded CSV, which no editor would keep byte-exact).
  * Usage: gen_fixtures OUTDIR. The outputs are committed; running this again
  * must give the same bytes (shapelib stamps every .dbf with a fixed date). */
 #include <iconv.h>
@@ -6,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "project/project.h" /* dl_china_from_wgs84, from src/project/chinacrs.c */
 
 static const char *outdir;
 
@@ -482,6 +485,55 @@ static void epsg4549(void)
     write_text(name, ".prj", EPSG4549_ESRI);
 }
 
+/* The four places of points.shp in GCJ-02 and in BD-09, converted from their
+ * WGS84 coordinates with dline's own forward function (src/project/chinacrs.c,
+ * the published eviltransform/coordtransform formulas). No .prj, as data
+ * copied from a Chinese web map has none: the style says `crs: GCJ-02`. */
+static void china_offsets(void)
+{
+    static const double wgs84[4][2] = {
+        {121.124, 31.150}, {121.055, 31.108}, {120.920, 31.040}, {120.970, 31.120}};
+    static const char *const names[4] = {"Qingpu", "Zhujiajiao", "Jinze", "Dianshan Lake"};
+    static const struct {
+        const char *name;
+        dl_china_crs crs;
+    } f[] = {{"gcj02_points", DL_CHINA_GCJ02}, {"bd09_points", DL_CHINA_BD09}};
+    for (int k = 0; k < 2; k++) {
+        SHPHandle s = shp_create(f[k].name, SHPT_POINT);
+        DBFHandle d = dbf_create(f[k].name, "UTF-8");
+        add_field(d, "NAME", FTString, 24, 0);
+        for (int i = 0; i < 4; i++) {
+            double xy[2] = {wgs84[i][0], wgs84[i][1]};
+            dl_china_from_wgs84(f[k].crs, xy, 1);
+            put_point(s, xy[0], xy[1]);
+            put_string(d, i, 0, names[i]);
+        }
+        SHPClose(s);
+        DBFClose(d);
+        remove_sidecar(f[k].name, ".prj");
+    }
+}
+
+/* A CSV point list in GBK whose coordinate columns have Chinese names, so
+ * a style must give both its 'encoding' and its 'lon'/'lat' columns. */
+static void csv_gbk(void)
+{
+    static const char *const rows[] = {
+        "编号,名称,经度,纬度\r\n",
+        "1,青浦区,121.124,31.150\r\n",
+        "2,\"淀山湖, 西岸\",120.959,31.110\r\n",
+        "3,佘山,121.190,31.098\r\n",
+    };
+    FILE *fp = fopen(path_of("gbk_points", ".csv"), "wb");
+    if (!fp)
+        die("cannot write", path_of("gbk_points", ".csv"));
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        if (fputs(encode(rows[i], "GBK"), fp) < 0)
+            die("cannot write", path_of("gbk_points", ".csv"));
+    if (fclose(fp) != 0)
+        die("cannot write", path_of("gbk_points", ".csv"));
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -500,5 +552,7 @@ int main(int argc, char **argv)
     missing_sidecars();
     epsg4549();
     dense();
+    china_offsets();
+    csv_gbk();
     return 0;
 }

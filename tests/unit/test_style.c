@@ -510,8 +510,15 @@ static void test_errors_sources(void **state)
     expect_error(fx, "sources: [a]\n", ":1:10: 'sources' must be a mapping of names to paths");
     expect_error(fx, "sources: {a: {pth: x}}\n", ":1:15: unknown key 'pth' (did you mean 'path'?)");
     expect_error(fx, "sources: {a: {crs: x}}\n", ":1:14: source 'a' has no 'path'");
-    expect_error(fx, "sources: {a: {path: x, type: geojson}}\n",
-                 ":1:30: source type 'geojson' is not supported (only 'shapefile')");
+    expect_error(fx, "sources: {a: {path: x, type: kml}}\n",
+                 ":1:30: source type 'kml' is not supported (shapefile, geojson or csv)");
+    expect_error(fx, "sources: {a: {path: x.shp, lon: X}}\n",
+                 ":1:33: 'lon' applies to csv sources only");
+    expect_error(fx, "sources: {a: {path: x.csv, type: geojson, lat: Y}}\n",
+                 ":1:48: 'lat' applies to csv sources only");
+    expect_error(fx, "sources: {a: {path: x.json, encoding: GBK}}\n",
+                 ":1:39: 'encoding' does not apply to geojson sources (GeoJSON is UTF-8)");
+    expect_error(fx, "sources: {a: {path: x.csv, lon: ''}}\n", ":1:33: 'lon' must not be empty");
     expect_error(fx, "sources: {a: ''}\n", ":1:14: 'path' must not be empty");
     expect_error(fx, "sources: {a: [x]}\n", ":1:14: source 'a' must be a path or a mapping with 'path'");
     expect_error(fx, "sources: {a: }\n", ":1:14: source 'a' must be a path or a mapping with 'path'");
