@@ -117,6 +117,31 @@ dline_status dline_map_fonts_report(dline_ctx *ctx, dline_map *map, FILE *out, s
  * point list (the kind from the extension) to out. */
 dline_status dline_info(dline_ctx *ctx, const char *shp_path, FILE *out);
 
+/* A problem found by dline_map_validate, one line:
+ * "FILE:LINE:COLUMN: message" (or "FILE: message"). */
+typedef void (*dline_problem_fn)(const char *message, void *user);
+
+/* Checks what a render of the loaded map would meet, without drawing: the
+ * map's and inset's CRS, every source used (the file, its records, its CRS
+ * and the transformation to the map), every attribute a layer names (in
+ * templates, expressions, filters, connect-by; with the nearest field name
+ * suggested), layers that would draw nothing from their source's geometry,
+ * and characters no font has. Each problem goes to report (may be NULL);
+ * *nproblems (may be NULL) is their count. DLINE_OK unless something other
+ * than the style or data fails (out of memory). */
+dline_status dline_map_validate(dline_ctx *ctx, dline_map *map, dline_problem_fn report,
+                                void *user, size_t *nproblems);
+
+/* `dline validate`: loads the style at style_path (with the overrides, as
+ * dline_map_load_with) reporting every style error it can get past (each
+ * key, property and layer on its own), then checks the rest as
+ * dline_map_validate does. A style that cannot be read at all (missing
+ * file, YAML syntax) is one problem. DLINE_EUSAGE for a bad override;
+ * otherwise DLINE_OK with the problems counted in *nproblems. */
+dline_status dline_validate(dline_ctx *ctx, const char *style_path, const char *const *sets,
+                            size_t nsets, dline_problem_fn report, void *user,
+                            size_t *nproblems);
+
 /* Parses "png", "svg" or "pdf" (case-insensitive); DLINE_FORMAT_AUTO if unknown. */
 dline_format dline_format_from_name(const char *name);
 

@@ -4,6 +4,8 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,7 @@
 #include "project/project.h"
 #include "render/render.h"
 #include "source/source.h"
+#include "style/eval.h"
 #include "style/style.h"
 
 #define LABEL_MAX 2048
@@ -166,7 +169,7 @@ typedef struct {
 } run_source;
 
 typedef struct {
-    const dl_style *style;
+    dl_style *style; /* the map's: zoom-driven values are evaluated into it */
     dl_proj *proj;
     run_source *sources;
     dl_output *out;
@@ -176,6 +179,12 @@ typedef struct {
     double width, height;
     dl_geom work; /* reused projected copy of the current feature */
     int dry;      /* dline fonts: symbol layers queue their labels, nothing is drawn */
+    /* MapLibre's zoom and the scale denominator at the map centre (0 when
+     * the map has no longitude/latitude), for expressions and min/maxzoom. */
+    double zoom, scale;
+    dl_expr_scratch scratch;     /* strings made by expressions, reused */
+    dl_style_layer feature_layer; /* a layer with its data-driven values for one feature */
+    int inset;                    /* the inset's run: no repeated warnings */
 } run;
 
 static void run_free(run *r)
@@ -192,6 +201,21 @@ static void run_free(run *r)
     dl_output_abort(r->out);
     dl_proj_free(r->proj);
     dl_geom_clear(&r->work);
+    dl_expr_scratch_free(&r->scratch);
+}
+
+/* What an expression reads of a feature. */
+static dl_expr_env feature_env(const run *r, const dl_feature *f)
+{
+    static const char *const types[] = {"Unknown", "Point", "LineString", "Polygon"};
+    dl_expr_env env = {.values = f ? f->values : NULL, .nvalues = f ? f->nvalues : 0,
+                       .zoom = r->zoom, .id = f ? f->id : -1};
+    if (f)
+        env.geometry_type = f->geom.type == DL_GEOM_POINT   ? types[1]
+                            : f->geom.type == DL_GEOM_LINE  ? types[2]
+                            : f->geom.type == DL_GEOM_POLYGON ? types[3]
+                                                              : NULL;
+    return env;
 }
 
 static int layer_uses_source(const dl_style_layer *l)
@@ -570,9 +594,42 @@ static dline_status check_template(dline_ctx *ctx, const run *r, const dl_style_
     dline_status st = check_template_of(ctx, r, l, src, l->text_field, "text-field");
     if (st == DLINE_OK)
         st = check_template_of(ctx, r, l, src, l->text_field_secondary, "text-field-secondary");
-    if (st == DLINE_OK && l->symbol_sort_key_field)
-        st = check_field(ctx, r, l, src, l->symbol_sort_key_field, "symbol-sort-key");
     return st;
+}
+
+/* Attribute names an expression reads that the source does not have: a
+ * warning each (MapLibre reads them as null; here most are typos). */
+static void warn_unknown_fields(dline_ctx *ctx, const run *r, const dl_style_layer *l,
+                                const dl_source *src)
+{
+    const dl_expr *es[4 + 64];
+    size_t n = 0;
+    es[n++] = l->filter;
+    es[n++] = l->text_field_expr;
+    es[n++] = l->text_field_secondary_expr;
+    es[n++] = l->sort_key_expr;
+    for (size_t i = 0; i < l->nexprs && n < sizeof es / sizeof es[0]; i++)
+        es[n++] = l->exprs[i].expr;
+    size_t nf = dl_source_field_count(src);
+    const char *fields[256];
+    for (size_t i = 0; i < nf && i < 256; i++)
+        fields[i] = dl_source_field(src, i)->name;
+    for (size_t k = 0; k < n; k++) {
+        if (!es[k])
+            continue;
+        const char *names[32];
+        int lines[32], cols[32];
+        size_t m = dl_expr_fields(es[k], names, lines, cols, 32);
+        for (size_t i = 0; i < m && i < 32; i++) {
+            if (dl_source_field_index(src, names[i]) >= 0)
+                continue;
+            const char *near = dl_suggest(names[i], fields, nf < 256 ? nf : 256);
+            dl_warn(ctx, dl_style_layer_file(r->style, l), lines[i], cols[i],
+                    "layer '%s': no field '%s' in %s%s%s%s; it reads as null", l->id, names[i],
+                    dl_source_path(src), near ? " (did you mean '" : "", near ? near : "",
+                    near ? "'?)" : "");
+        }
+    }
 }
 
 static dline_status check_template_of(dline_ctx *ctx, const run *r, const dl_style_layer *l,
@@ -598,27 +655,35 @@ static dline_status check_template_of(dline_ctx *ctx, const run *r, const dl_sty
 
 /* symbol-sort-key of a feature: the layer's number, or its numeric attribute
  * (text that reads as a number counts); 0 when missing or not a number. */
-static double sort_key_of(const dl_style_layer *l, const dl_source *src, const dl_feature *f)
+static double sort_key_of(run *r, const dl_style_layer *l, const dl_feature *f)
 {
-    if (!l->symbol_sort_key_field)
+    if (!l->sort_key_expr)
         return l->symbol_sort_key;
-    long i = src && f ? dl_source_field_index(src, l->symbol_sort_key_field) : -1;
-    if (i < 0)
+    dl_expr_env env = feature_env(r, f);
+    dl_expr_value v;
+    if (dl_expr_eval(l->sort_key_expr, &env, &r->scratch, &v) != 0 || v.type != DL_EXPR_NUMBER ||
+        !isfinite(v.num))
         return 0;
-    const dl_value *v = &f->values[i];
-    switch (v->type) {
-    case DL_VAL_INT:
-    case DL_VAL_DATE:
-    case DL_VAL_BOOL: return (double)v->i;
-    case DL_VAL_DOUBLE: return isfinite(v->d) ? v->d : 0;
-    case DL_VAL_STRING: {
-        char *end;
-        double d = v->s ? strtod(v->s, &end) : 0;
-        return v->s && end != v->s && *end == '\0' && isfinite(d) ? d : 0;
+    return v.num;
+}
+
+/* text-field (or -secondary) of a feature: its expression's string, or its
+ * template expanded. */
+static void label_text(run *r, const char *tmpl, const dl_expr *e, const dl_source *src,
+                       const dl_feature *f, char *out, size_t size)
+{
+    out[0] = '\0';
+    if (e) {
+        dl_expr_env env = feature_env(r, f);
+        dl_expr_value v;
+        if (dl_expr_eval(e, &env, &r->scratch, &v) == 0 && v.type == DL_EXPR_STRING)
+            snprintf(out, size, "%s", v.str);
+        return;
     }
-    case DL_VAL_NULL: break;
-    }
-    return 0;
+    if (tmpl)
+        dl_style_expand_text(tmpl, src ? dl_source_field(src, 0) : NULL,
+                             src ? dl_source_field_count(src) : 0, f ? f->values : NULL, out,
+                             size);
 }
 
 /* Queues the labels of one feature (already in px) of a symbol layer: one
@@ -629,19 +694,16 @@ static dline_status queue_labels(dline_ctx *ctx, run *r, const dl_style_layer *l
                                  const dl_source *src, const dl_feature *f, const dl_geom *g)
 {
     char text[LABEL_MAX], secondary[LABEL_MAX];
-    const dl_field *fields = src ? dl_source_field(src, 0) : NULL;
-    size_t nfields = src ? dl_source_field_count(src) : 0;
-    const dl_value *values = f ? f->values : NULL;
-    dl_style_expand_text(l->text_field, fields, nfields, values, text, sizeof text);
+    label_text(r, l->text_field, l->text_field_expr, src, f, text, sizeof text);
     if (!text[0] && !l->icon_image)
         return DLINE_OK;
-    secondary[0] = '\0';
-    if (l->text_field_secondary)
-        dl_style_expand_text(l->text_field_secondary, fields, nfields, values, secondary,
-                             sizeof secondary);
+    label_text(r, l->text_field_secondary, l->text_field_secondary_expr, src, f, secondary,
+               sizeof secondary);
+    /* A layer with data-driven values is the run's scratch copy: each label
+     * keeps its own. */
     dl_label_spec spec = {.text = text, .secondary = secondary,
                           .has_feature = f != NULL, .feature = f ? f->id : -1,
-                          .sort_key = sort_key_of(l, src, f)};
+                          .sort_key = sort_key_of(r, l, f), .own_layer = l->per_feature};
     dline_status st = DLINE_OK;
     if (g->type == DL_GEOM_POINT) {
         if (l->symbol_placement_line)
@@ -718,8 +780,8 @@ static dline_status draw_connected(dline_ctx *ctx, run *r, const dl_style_layer 
         const dl_value *v = &f->values[field];
         if (v->type == DL_VAL_NULL || f->geom.npoints == 0 || f->geom.type != DL_GEOM_POINT)
             continue;
-        if (!dl_filter_match(l->filter, dl_source_field(src, 0), dl_source_field_count(src),
-                             f->values))
+        dl_expr_env env = feature_env(r, f);
+        if (!dl_style_layer_filter(l, &env, &r->scratch))
             continue;
         if (n == cap) {
             cap = cap ? 2 * cap : 16;
@@ -804,6 +866,8 @@ static dline_status draw_layer(dline_ctx *ctx, run *r, const dl_style_layer *l)
 {
     if (r->dry && l->type != DL_LAYER_SYMBOL)
         return DLINE_OK; /* dline fonts: only the labels' text matters */
+    if (!dl_style_layer_visible(l, r->zoom, r->scale))
+        return DLINE_OK;
     if (l->type == DL_LAYER_BACKGROUND) {
         dl_render_background(r->render, l->background_color, l->background_opacity);
         return DLINE_OK;
@@ -813,6 +877,15 @@ static dline_status draw_layer(dline_ctx *ctx, run *r, const dl_style_layer *l)
         st = dl_render_icon_load(ctx, r->render, l, r->style->path);
     if (st != DLINE_OK)
         return st;
+    {
+        /* The run's style is the map's own; binding writes field indices
+         * into the layer's expressions. */
+        dl_source *s0 = r->sources[l->source].src;
+        dl_style_layer_bind((dl_style_layer *)l, dl_source_field(s0, 0),
+                            dl_source_field_count(s0));
+        if (!r->inset)
+            warn_unknown_fields(ctx, r, l, s0);
+    }
     if (l->connect_by)
         return draw_connected(ctx, r, l);
     run_source *rs = &r->sources[l->source];
@@ -828,8 +901,8 @@ static dline_status draw_layer(dline_ctx *ctx, run *r, const dl_style_layer *l)
     while (st == DLINE_OK && (st = dl_source_next(ctx, src, &f)) == DLINE_OK && f) {
         if (!layer_draws(l->type, f->geom.type) || !feature_in_view(rs, &f->geom))
             continue;
-        if (!dl_filter_match(l->filter, dl_source_field(src, 0), dl_source_field_count(src),
-                             f->values))
+        dl_expr_env env = feature_env(r, f);
+        if (!dl_style_layer_filter(l, &env, &r->scratch))
             continue;
         if (dl_geom_copy(&r->work, &f->geom) != 0) {
             st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
@@ -839,11 +912,17 @@ static dline_status draw_layer(dline_ctx *ctx, run *r, const dl_style_layer *l)
             skipped++;
             continue;
         }
+        /* Data-driven values: the layer as this feature sees it. */
+        const dl_style_layer *fl = l;
+        if (l->per_feature) {
+            dl_style_layer_eval_feature(l, &r->feature_layer, &env, &r->scratch);
+            fl = &r->feature_layer;
+        }
         if (l->type != DL_LAYER_SYMBOL) {
-            st = dl_render_feature(ctx, r->render, l, &r->work);
+            st = dl_render_feature(ctx, r->render, fl, &r->work);
             continue;
         }
-        st = queue_labels(ctx, r, l, src, f, &r->work);
+        st = queue_labels(ctx, r, fl, src, f, &r->work);
     }
     if (skipped)
         dl_warn(ctx, dl_source_path(src), 0, 0,
@@ -867,9 +946,30 @@ static int background_is_opaque(const dl_style *s)
  * opened (a bad input file fails before any output file is created), the
  * extent and the view boxes. r is cleared first; run_free it whatever the
  * status. */
-static dline_status run_prepare(dline_ctx *ctx, const dline_map *map, run *r)
+/* MapLibre's zoom and the scale denominator at the map centre, from the
+ * ground distance of its px; both 0 for a map without longitude/latitude. */
+static void compute_zoom(run *r)
 {
-    const dl_style *s = map->style;
+    const char *map_crs = r->style->crs ? r->style->crs : "EPSG:3857";
+    dline_ctx quiet = {0};
+    dl_transform *ll = NULL;
+    if (dl_transform_new(&quiet, r->proj, "EPSG:4326", map_crs, NULL, &ll) == DLINE_OK) {
+        dl_pixel_grid g = {r->minx, r->maxy, r->res};
+        double mpp;
+        double c[2] = {r->minx + r->width / 2 * r->res, r->maxy - r->height / 2 * r->res};
+        if (dl_proj_ground_resolution(&quiet, ll, &g, r->width / 2, r->height / 2, &mpp) ==
+                DLINE_OK &&
+            dl_transform_points_inv(ll, c, 1) == 1) {
+            r->zoom = dl_style_zoom_of(c[1], mpp);
+            r->scale = dl_style_scale_of(mpp);
+        }
+    }
+    dl_transform_free(ll);
+}
+
+static dline_status run_prepare(dline_ctx *ctx, dline_map *map, run *r)
+{
+    dl_style *s = map->style;
     memset(r, 0, sizeof *r);
     r->style = s;
     dl_geom_init(&r->work);
@@ -903,8 +1003,12 @@ static dline_status run_prepare(dline_ctx *ctx, const dline_map *map, run *r)
     dl_bbox box;
     if (st == DLINE_OK)
         st = compute_extent(ctx, r, &box);
-    if (st == DLINE_OK)
+    if (st == DLINE_OK) {
         compute_views(r, box);
+        compute_zoom(r);
+        for (size_t i = 0; i < s->nlayers; i++)
+            dl_style_layer_eval_zoom(&s->layers[i], r->zoom);
+    }
     return st;
 }
 
@@ -1049,6 +1153,9 @@ static dline_status draw_inset(dline_ctx *ctx, run *r, double *stack)
     if (!in->enabled || r->dry)
         return DLINE_OK;
     run sub = *r;
+    sub.inset = 1;
+    /* Its own scratch: strings it makes must not outlive the main run's. */
+    memset(&sub.scratch, 0, sizeof sub.scratch);
     /* Its own view boxes; the sources themselves stay the map's. */
     sub.sources = dl_calloc_array(r->style->nsources, sizeof *sub.sources);
     if (!sub.sources)
@@ -1070,6 +1177,14 @@ static dline_status draw_inset(dline_ctx *ctx, run *r, double *stack)
     sub.width = in->size[0];
     sub.height = in->size[1];
     compute_views(&sub, box);
+    /* A smaller scale: its own zoom (in its own CRS too, near enough for
+     * min/maxzoom and zoom-driven values). */
+    if (r->zoom != 0 && sub.res > 0 && r->res > 0 && !in->crs) {
+        sub.zoom = r->zoom + log2(r->res / sub.res);
+        sub.scale = r->scale * sub.res / r->res;
+    } else if (r->zoom != 0) {
+        compute_zoom(&sub);
+    }
     double w = in->size[0], h = in->size[1], x, y;
     dl_anchor pos = in->position;
     int left = pos == DL_ANCHOR_TOP_LEFT || pos == DL_ANCHOR_BOTTOM_LEFT || pos == DL_ANCHOR_LEFT;
@@ -1098,10 +1213,13 @@ static dline_status draw_inset(dline_ctx *ctx, run *r, double *stack)
         char id[300];
         snprintf(id, sizeof id, "inset-%s", l->id ? l->id : "");
         dl_svg_group_begin(cr, id, 0);
+        /* Drawn after the main map's layers: its zoom's values now. */
+        dl_style_layer_eval_zoom(&r->style->layers[in->layers[i]], sub.zoom);
         st = draw_layer(ctx, &sub, l);
         dl_svg_group_end(cr);
     }
     r->work = sub.work; /* the scratch geometry may have grown */
+    dl_expr_scratch_free(&sub.scratch);
     if (st == DLINE_OK && in->outline_width > 0 && in->crs) {
         dl_color c = in->outline_color;
         cairo_set_dash(cr, NULL, 0, 0);
@@ -1291,5 +1409,228 @@ dline_status dline_map_fonts_report(dline_ctx *ctx, dline_map *map, FILE *out, s
         cairo_destroy(cr);
     if (surface)
         cairo_surface_destroy(surface);
+    return st;
+}
+
+/* dline validate */
+
+typedef struct {
+    dline_problem_fn report;
+    void *user;
+    size_t n;
+} problems;
+
+static void problem(problems *P, const char *message)
+{
+    P->n++;
+    if (P->report)
+        P->report(message, P->user);
+}
+
+static void problem_at(problems *P, const char *file, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static void problem_at(problems *P, const char *file, int line, int col, const char *fmt, ...)
+{
+    char msg[DL_MSG_MAX], full[DL_MSG_MAX + 300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (line > 0)
+        snprintf(full, sizeof full, "%s:%d:%d: %s", file, line, col, msg);
+    else
+        snprintf(full, sizeof full, "%s: %s", file, msg);
+    problem(P, full);
+}
+
+/* An attribute name the layer reads, checked against its source. */
+static void validate_name(problems *P, const run *r, const dl_style_layer *l,
+                          const dl_source *src, const char *name, int line, int col,
+                          const char *what)
+{
+    if (dl_source_field_index(src, name) >= 0)
+        return;
+    size_t n = dl_source_field_count(src);
+    const char *names[256];
+    for (size_t i = 0; i < n && i < 256; i++)
+        names[i] = dl_source_field(src, i)->name;
+    const char *near = dl_suggest(name, names, n < 256 ? n : 256);
+    problem_at(P, dl_style_layer_file(r->style, l), line > 0 ? line : l->line,
+               line > 0 ? col : l->col, "layer '%s': %s: no field '%s' in %s%s%s%s", l->id, what,
+               name, dl_source_path(src), near ? " (did you mean '" : "", near ? near : "",
+               near ? "'?)" : "");
+}
+
+static void validate_template(problems *P, const run *r, const dl_style_layer *l,
+                              const dl_source *src, const char *p, const char *what)
+{
+    while (p && (p = strchr(p, '{'))) {
+        const char *e = strchr(p, '}');
+        if (!e)
+            break;
+        char name[256];
+        size_t n = (size_t)(e - p - 1);
+        if (n > 0 && n < sizeof name) {
+            memcpy(name, p + 1, n);
+            name[n] = '\0';
+            validate_name(P, r, l, src, name, 0, 0, what);
+        }
+        p = e + 1;
+    }
+}
+
+static void validate_expr(problems *P, const run *r, const dl_style_layer *l,
+                          const dl_source *src, const dl_expr *e, const char *what)
+{
+    if (!e)
+        return;
+    const char *names[64];
+    int lines[64], cols[64];
+    size_t n = dl_expr_fields(e, names, lines, cols, 64);
+    for (size_t i = 0; i < n && i < 64; i++)
+        validate_name(P, r, l, src, names[i], lines[i], cols[i], what);
+}
+
+/* Which geometry a layer type draws, for a source that has none of it. */
+static const char *draws_what(dl_layer_type t)
+{
+    switch (t) {
+    case DL_LAYER_FILL: return "polygons";
+    case DL_LAYER_LINE: return "lines or polygons";
+    case DL_LAYER_CIRCLE: return "points";
+    default: return NULL;
+    }
+}
+
+static void validate_layer(problems *P, const run *r, const dl_style_layer *l)
+{
+    const run_source *rs = &r->sources[l->source];
+    const dl_source *src = rs->src;
+    if (!src)
+        return; /* reported with the source */
+    const char *what = draws_what(l->type);
+    if (what && !l->connect_by) {
+        int any = 0;
+        for (int g = DL_GEOM_POINT; g <= DL_GEOM_POLYGON; g++)
+            any |= dl_source_has_geom(src, (dl_geom_type)g) && layer_draws(l->type, (dl_geom_type)g);
+        if (!any)
+            problem_at(P, dl_style_layer_file(r->style, l), l->line, l->col,
+                       "layer '%s' draws %s, but %s holds %s", l->id, what, dl_source_path(src),
+                       dl_source_shape_type_name(src));
+    }
+    if (l->connect_by)
+        validate_name(P, r, l, src, l->connect_by, 0, 0, "connect-by");
+    validate_template(P, r, l, src, l->text_field, "text-field");
+    validate_template(P, r, l, src, l->text_field_secondary, "text-field-secondary");
+    validate_expr(P, r, l, src, l->filter, "filter");
+    validate_expr(P, r, l, src, l->text_field_expr, "text-field");
+    validate_expr(P, r, l, src, l->text_field_secondary_expr, "text-field-secondary");
+    validate_expr(P, r, l, src, l->sort_key_expr, "symbol-sort-key");
+    for (size_t i = 0; i < l->nexprs; i++)
+        validate_expr(P, r, l, src, l->exprs[i].expr, "expression");
+}
+
+dline_status dline_map_validate(dline_ctx *ctx, dline_map *map, dline_problem_fn report,
+                                void *user, size_t *nproblems)
+{
+    problems P = {report, user, 0};
+    dl_style *s = map->style;
+    run r;
+    memset(&r, 0, sizeof r);
+    r.style = s;
+    dl_geom_init(&r.work);
+    dline_status st = dl_proj_new(ctx, &r.proj);
+    if (st == DLINE_OK && !(r.sources = dl_calloc_array(s->nsources + 1, sizeof *r.sources)))
+        st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+    if (st != DLINE_OK) {
+        run_free(&r);
+        return st;
+    }
+    /* Each check on its own context: one problem does not hide the next. */
+    dline_ctx quiet = {0};
+    if (dl_proj_check_map_crs(&quiet, r.proj, s->crs ? s->crs : "EPSG:3857") != DLINE_OK)
+        problem_at(&P, s->path, 0, 0, "map crs: %s", quiet.message);
+    const dl_style_inset *in = &s->furniture.inset;
+    memset(&quiet, 0, sizeof quiet);
+    if (in->enabled && in->crs && dl_proj_check_map_crs(&quiet, r.proj, in->crs) != DLINE_OK)
+        problem_at(&P, s->path, in->crs_line, in->crs_col, "inset crs: %s", quiet.message);
+    if (P.n == 0) {
+        for (size_t i = 0; i < s->nsources; i++) {
+            int used = 0;
+            for (size_t k = 0; k < s->nlayers; k++)
+                used |= layer_uses_source(&s->layers[k]) && s->layers[k].source == (long)i;
+            if (!used)
+                continue;
+            memset(&quiet, 0, sizeof quiet);
+            if (open_source(&quiet, &r, i) != DLINE_OK) {
+                /* Messages about the data file point at its source in the
+                 * style too. */
+                const dl_style_source *ss = &s->sources[i];
+                if (strncmp(quiet.message, s->path, strlen(s->path)) == 0)
+                    problem(&P, quiet.message);
+                else
+                    problem_at(&P, s->path, ss->line, ss->col, "source '%s': %s", ss->name,
+                               quiet.message);
+                /* A source whose CRS failed is open: its layers can still be checked. */
+                if (r.sources[i].src && !r.sources[i].fwd)
+                    continue;
+            }
+        }
+        for (size_t k = 0; k < s->nlayers; k++)
+            if (layer_uses_source(&s->layers[k]) && !s->layers[k].broken)
+                validate_layer(&P, &r, &s->layers[k]);
+    }
+    run_free(&r);
+    /* Characters no font has: the fonts report, counted. */
+    if (P.n == 0) {
+        char *buf = NULL;
+        size_t len = 0, nmissing = 0;
+        FILE *mem = open_memstream(&buf, &len);
+        dline_ctx fq = {0};
+        if (mem && dline_map_fonts_report(&fq, map, mem, &nmissing) == DLINE_OK && nmissing) {
+            fflush(mem);
+            for (char *line = buf, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                    *next++ = '\0';
+                if (strncmp(line, "missing: ", 9) == 0)
+                    problem_at(&P, s->path, 0, 0, "no font has %s", line + 9);
+            }
+        } else if (fq.message[0]) {
+            problem(&P, fq.message);
+        }
+        if (mem)
+            fclose(mem);
+        free(buf);
+    }
+    if (nproblems)
+        *nproblems = P.n;
+    return DLINE_OK;
+}
+
+dline_status dline_validate(dline_ctx *ctx, const char *style_path, const char *const *sets,
+                            size_t nsets, dline_problem_fn report, void *user,
+                            size_t *nproblems)
+{
+    size_t n = 0, more = 0;
+    dline_map *map = calloc(1, sizeof *map);
+    if (!map)
+        return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+    dline_status st = dl_style_load_checked(ctx, style_path, sets, nsets, report, user, &n,
+                                            &map->style);
+    if (st == DLINE_ESTYLE || st == DLINE_EIO) {
+        /* The style cannot be read on: that is its one (more) problem. */
+        if (report)
+            report(dline_ctx_message(ctx), user);
+        dline_ctx_clear(ctx);
+        n++;
+        st = DLINE_OK;
+    } else if (st == DLINE_OK) {
+        st = dline_map_validate(ctx, map, report, user, &more);
+    }
+    dline_map_free(map);
+    if (nproblems)
+        *nproblems = n + more;
     return st;
 }

@@ -17,6 +17,7 @@ enum { EXIT_INPUT = 1, EXIT_USAGE = 2 };
 static const char usage_text[] =
     "Usage: dline render STYLE [-o OUT] [options]\n"
     "       dline info FILE.shp|FILE.geojson|FILE.csv\n"
+    "       dline validate STYLE [--set PATH=VALUE ...]\n"
     "       dline fonts STYLE\n"
     "       dline --help | --version\n"
     "\n"
@@ -43,6 +44,10 @@ static const char usage_text[] =
     "\n"
     "info prints a shapefile's, GeoJSON file's or CSV point list's geometry type,\n"
     "feature count, extent, CRS, encoding and fields.\n"
+    "\n"
+    "validate checks everything a render would (the style, every source and its\n"
+    "CRS, every attribute a layer names, fonts) without drawing, and prints each\n"
+    "problem as FILE:LINE:COLUMN: message, or 'STYLE: ok'; exit 1 on a problem.\n"
     "\n"
     "fonts prints the font file each font of the style resolves to, then every\n"
     "character of the labels, title and legend that no installed font has (it\n"
@@ -345,10 +350,63 @@ static int cmd_fonts(int argc, char **argv)
     return rc;
 }
 
+static void print_problem(const char *message, void *user)
+{
+    (void)user;
+    puts(message);
+}
+
+/* dline validate STYLE [--set PATH=VALUE ...]: every problem a render would
+ * meet, one per line on standard output, exit 1 when there is one. */
+static int cmd_validate(int argc, char **argv)
+{
+    const char *style = NULL;
+    const char *sets[MAX_SETS];
+    size_t nsets = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(usage_text, stdout);
+            return 0;
+        }
+        if (!strcmp(a, "--set")) {
+            if (i + 1 >= argc)
+                return usage_error("option '%s' needs a value", a);
+            if (nsets == MAX_SETS)
+                return usage_error("more than %s --set options", "64");
+            sets[nsets++] = argv[++i];
+            continue;
+        }
+        if (a[0] == '-' && a[1])
+            return usage_error("unknown option '%s'", a);
+        if (style)
+            return usage_error("unexpected argument '%s'", a);
+        style = a;
+    }
+    if (!style)
+        return usage_error("%s", "validate needs a STYLE file");
+    dline_ctx *ctx = dline_ctx_new();
+    if (!ctx) {
+        fputs("dline: out of memory\n", stderr);
+        return EXIT_INPUT;
+    }
+    dline_ctx_set_warning_handler(ctx, print_warning, NULL);
+    size_t n = 0;
+    int rc = 0;
+    if (dline_validate(ctx, style, sets, nsets, print_problem, NULL, &n) != DLINE_OK)
+        rc = fail(ctx);
+    else if (n)
+        rc = EXIT_INPUT;
+    else
+        printf("%s: ok\n", style);
+    dline_ctx_free(ctx);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        return usage_error("%s", "missing command: render, info or fonts");
+        return usage_error("%s", "missing command: render, validate, info or fonts");
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         fputs(usage_text, stdout);
@@ -365,8 +423,10 @@ int main(int argc, char **argv)
         rc = cmd_info(argc - 2, argv + 2);
     else if (!strcmp(cmd, "fonts"))
         rc = cmd_fonts(argc - 2, argv + 2);
+    else if (!strcmp(cmd, "validate"))
+        rc = cmd_validate(argc - 2, argv + 2);
     else
-        rc = usage_error("unknown command '%s': use render, info or fonts", cmd);
+        rc = usage_error("unknown command '%s': use render, validate, info or fonts", cmd);
     if (fflush(stdout) != 0 && rc == 0) {
         fprintf(stderr, "dline: cannot write to standard output: %s\n", strerror(errno));
         rc = EXIT_INPUT;

@@ -250,10 +250,19 @@ dline_status dl_render_queue(dline_ctx *ctx, dl_render *r, const dl_style_layer 
             l.y = spec->line[1];
         }
     }
+    if (ok && spec->own_layer) {
+        /* Shares the base layer's strings and expressions, which the style
+         * owns; only the values differ. */
+        if ((ok = (l.owned_layer = malloc(sizeof *l.owned_layer)) != NULL)) {
+            *l.owned_layer = *layer;
+            l.layer = l.owned_layer;
+        }
+    }
     if (!ok) {
         free(l.text);
         free(l.secondary);
         free(l.line);
+        free(l.owned_layer);
         return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "layer '%s': out of memory", id);
     }
     r->labels[r->nlabels++] = l;
@@ -274,6 +283,7 @@ void dl_render_clear_labels(dl_render *r)
         free(r->labels[i].secondary);
         free(r->labels[i].line);
         free(r->labels[i].parts);
+        free(r->labels[i].owned_layer);
     }
     r->nlabels = 0;
     r->labels_done = 0;
@@ -1245,9 +1255,8 @@ dline_status dl_render_labels(dline_ctx *ctx, dl_render *r)
         const dl_style_layer *layer = l->layer;
         if (!(layer->text_size > 0))
             continue;
-        /* SVG: each layer's labels in its own group, in layer order (the
-         * layers are one array, so their addresses are in style order). */
-        dl_svg_label_group(r->cr, layer->id, (uintptr_t)layer);
+        /* SVG: each layer's labels in its own group, in layer order. */
+        dl_svg_label_group(r->cr, layer->id, (uintptr_t)layer->index);
         if (l->line) {
             if (layer->icon_image) {
                 if (place_icons_along(r, &P, l) != 0) {

@@ -52,6 +52,8 @@ typedef struct {
     int smooth;            /* the line is drawn as a curve (connect-smooth) */
     int has_feature;       /* feature: the source record number (from 0) labelled */
     long feature;
+    int own_layer;         /* the layer is a passing copy (data-driven values for this
+                            * feature): the label keeps a copy of its own */
 } dl_label_spec;
 
 /* Queues a label. Labels are placed by dl_render_labels() in ascending

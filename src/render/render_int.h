@@ -21,7 +21,8 @@ typedef struct {
 } dl_circle;
 
 typedef struct {
-    const dl_style_layer *layer; /* borrowed: the style outlives the renderer */
+    const dl_style_layer *layer; /* borrowed (the style outlives the renderer), or owned_layer */
+    dl_style_layer *owned_layer; /* data-driven values of this label's feature; owned */
     char *text;                  /* owned, valid UTF-8 */
     char *secondary;             /* owned, valid UTF-8; NULL when none */
     double x, y;                 /* anchor */

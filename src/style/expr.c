@@ -1013,6 +1013,10 @@ static int is_expression_filter(const dl_yaml_node *f)
                 return 0;
         return 1;
     }
+    /* dline's legacy filters had "!" of a filter (MapLibre's have "none"):
+     * the negation of a legacy filter stays legacy. */
+    if (strcmp(op, "!") == 0 && f->n == 2)
+        return is_expression_filter(f->items[1]);
     return 1;
 }
 
@@ -1065,6 +1069,13 @@ static dline_status compile_legacy(compiler *c, const dl_yaml_node *f, uint32_t 
     size_t nargs = f->n - 1;
     dline_status st;
     c->depth++;
+    if (strcmp(op, "!") == 0 && nargs == 1) {
+        st = compile_legacy(c, f->items[1], out);
+        if (st == DLINE_OK)
+            st = wrap_not(c, f, out);
+        c->depth--;
+        return st;
+    }
     if (strcmp(op, "all") == 0 || strcmp(op, "any") == 0 || strcmp(op, "none") == 0) {
         int none = op[0] == 'n';
         st = new_node(c, f, strcmp(op, "any") == 0 ? OP_ANY : OP_ALL, DL_EXPR_BOOLEAN, out);

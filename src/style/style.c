@@ -3,6 +3,8 @@
  * error pointing at the line and column of the value at fault. */
 #include "style/style.h"
 #include "style/compose.h"
+#include "style/eval.h"
+#include "style/expr.h"
 #include "style/yaml.h"
 
 #include <errno.h>
@@ -30,7 +32,24 @@ typedef struct {
     dline_ctx *ctx;
     const char *path;
     dl_style *style;
+    /* dline validate: problems are reported and the load goes on with the
+     * next key, property or layer (NULL: stop at the first). */
+    dl_style_problem_fn report;
+    void *user;
+    size_t problems;
 } loader;
+
+/* After a step that may have failed: in a validating load a style error is
+ * reported and cleared, and the caller goes on; otherwise st. */
+static dline_status keep_going(loader *L, dline_status st)
+{
+    if (st != DLINE_ESTYLE || !L->report)
+        return st;
+    L->report(dline_ctx_message(L->ctx), L->user);
+    L->problems++;
+    dline_ctx_clear(L->ctx);
+    return DLINE_OK;
+}
 
 static dline_status err(loader *L, const dl_yaml_node *at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -45,6 +64,12 @@ static dline_status err(loader *L, const dl_yaml_node *at, const char *fmt, ...)
     /* A node from an included file names that file. */
     return dl_error(L->ctx, DLINE_ESTYLE, at && at->file ? at->file : L->path, at ? at->line : 0,
                     at ? at->col : 0, "%s", msg);
+}
+
+/* The file a node was read from (an included file, or the style). */
+static const char *node_file(const loader *L, const dl_yaml_node *n)
+{
+    return n && n->file ? n->file : L->path;
 }
 
 static dline_status no_memory(loader *L)
@@ -297,6 +322,8 @@ static dline_status get_pair(loader *L, const dl_yaml_node *n, const char *name,
     return DLINE_OK;
 }
 
+static const char *const cap_names[] = {"butt", "round", "square"};
+static const char *const join_names[] = {"miter", "round", "bevel"};
 static const char *const anchor_names[] = {"center", "left", "right", "top", "bottom",
                                            "top-left", "top-right", "bottom-left",
                                            "bottom-right"};
@@ -494,14 +521,12 @@ static dline_status set_property(loader *L, dl_style_layer *layer, const prop_de
     case K_ANGLE:
     case K_ALIGNMENT: return set_cartography(L, layer, p, v);
     case K_CAP: {
-        static const char *const caps[] = {"butt", "round", "square"};
-        if ((st = get_enum(L, v, p->name, caps, COUNT(caps), &e)) == DLINE_OK)
+        if ((st = get_enum(L, v, p->name, cap_names, COUNT(cap_names), &e)) == DLINE_OK)
             layer->line_cap = (dl_line_cap)e;
         return st;
     }
     case K_JOIN: {
-        static const char *const joins[] = {"miter", "round", "bevel"};
-        if ((st = get_enum(L, v, p->name, joins, COUNT(joins), &e)) == DLINE_OK)
+        if ((st = get_enum(L, v, p->name, join_names, COUNT(join_names), &e)) == DLINE_OK)
             layer->line_join = (dl_line_join)e;
         return st;
     }
@@ -589,25 +614,18 @@ static dline_status set_property(loader *L, dl_style_layer *layer, const prop_de
         layer->text_nvariable_anchor = (int)v->n;
         return DLINE_OK;
     }
-    case K_SORT_KEY:
-        /* A number, or ["get", "field"] read from each feature; the full
-         * expression language comes later. */
-        if (v && v->kind == DL_YAML_SEQUENCE) {
-            if (v->n != 2 || !is_scalar(v->items[0]) || strcmp(v->items[0]->text, "get") != 0 ||
-                !is_scalar(v->items[1]) || dl_yaml_is_null(v->items[1]) || v->items[1]->len == 0)
-                return err(L, v, "'%s' must be a number or [\"get\", \"field\"]", p->name);
-            if ((st = get_string(L, v->items[1], p->name, 0, &layer->symbol_sort_key_field)))
-                return st;
-        } else {
-            double key;
-            if (!is_scalar(v) || !v->plain || dl_style_number(v->text, v->len, &key) != 0)
-                return err(L, v, "'%s' must be a number or [\"get\", \"field\"]", p->name);
-            layer->symbol_sort_key = key;
-            free(layer->symbol_sort_key_field);
-            layer->symbol_sort_key_field = NULL;
-        }
+    case K_SORT_KEY: {
+        /* A number, or an expression (set_expression). */
+        double key;
+        if (!is_scalar(v) || !v->plain || dl_style_number(v->text, v->len, &key) != 0)
+            return err(L, v, "'%s' must be a number or an expression such as [\"get\", \"rank\"]",
+                       p->name);
+        layer->symbol_sort_key = key;
+        dl_expr_free(layer->sort_key_expr);
+        layer->sort_key_expr = NULL;
         layer->has_sort_key = 1;
         return DLINE_OK;
+    }
     case K_PLACEMENT: {
         static const char *const placements[] = {"point", "line"};
         if ((st = get_enum(L, v, p->name, placements, COUNT(placements), &e)) == DLINE_OK)
@@ -742,6 +760,268 @@ static dline_status set_cartography(loader *L, dl_style_layer *layer, const prop
     }
 }
 
+/* Expressions */
+
+/* A list whose first item is an operator name: ["get", "pop"]. (A list of
+ * numbers, [0, -1], is a value.) */
+static int is_expression(const dl_yaml_node *v)
+{
+    return v && v->kind == DL_YAML_SEQUENCE && v->n >= 1 && is_scalar(v->items[0]) &&
+           !(v->items[0]->plain && dl_style_number(v->items[0]->text, v->items[0]->len,
+                                                   &(double){0}) == 0);
+}
+
+/* Kinds whose value may be an expression, and what it must give. Lists
+ * (dashes, offsets, anchors), fonts, icons and patterns stay literal: each
+ * would need text or memory per feature. line-gradient has its own
+ * interpolate form. */
+static int takes_expression(prop_kind k)
+{
+    switch (k) {
+    case K_COLOR: case K_NUMBER: case K_LENGTH: case K_OPACITY: case K_SIGNED:
+    case K_POSITIVE: case K_ANGLE: case K_BOOL: case K_CAP: case K_JOIN: case K_ANCHOR:
+    case K_TEXT_FIELD: case K_SORT_KEY:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static dl_expr_type expr_type_of(prop_kind k)
+{
+    switch (k) {
+    case K_COLOR: return DL_EXPR_COLOR;
+    case K_BOOL: return DL_EXPR_BOOLEAN;
+    case K_CAP: case K_JOIN: case K_ANCHOR: case K_TEXT_FIELD: return DL_EXPR_STRING;
+    default: return DL_EXPR_NUMBER;
+    }
+}
+
+static long enum_index(const char *const *names, size_t n, const char *s)
+{
+    for (size_t i = 0; s && i < n; i++)
+        if (strcmp(names[i], s) == 0)
+            return (long)i;
+    return -1;
+}
+
+/* Writes an expression's value into the property's field, within the range
+ * a literal would be checked against (MapLibre clamps too); 0, or -1 when
+ * the value does not fit the property (the field is left as it was). */
+static int store_value(dl_style_layer *l, const prop_def *p, const dl_expr_value *v)
+{
+    void *field = (char *)l + p->offset;
+    double max = p->max > 0 ? p->max : INFINITY;
+    switch (p->kind) {
+    case K_COLOR:
+        if (v->type != DL_EXPR_COLOR)
+            return -1;
+        *(dl_color *)field = v->color;
+        if (p->offset == offsetof(dl_style_layer, fill_outline_color))
+            l->has_fill_outline = 1;
+        if (p->offset == offsetof(dl_style_layer, text_leader_color))
+            l->has_text_leader_color = 1;
+        return 0;
+    case K_BOOL:
+        if (v->type != DL_EXPR_BOOLEAN)
+            return -1;
+        *(int *)field = v->boolean;
+        return 0;
+    case K_CAP:
+    case K_JOIN:
+    case K_ANCHOR: {
+        if (v->type != DL_EXPR_STRING)
+            return -1;
+        long e = p->kind == K_CAP    ? enum_index(cap_names, COUNT(cap_names), v->str)
+                 : p->kind == K_JOIN ? enum_index(join_names, COUNT(join_names), v->str)
+                                     : enum_index(anchor_names, COUNT(anchor_names), v->str);
+        if (e < 0)
+            return -1;
+        if (p->kind == K_CAP)
+            l->line_cap = (dl_line_cap)e;
+        else if (p->kind == K_JOIN)
+            l->line_join = (dl_line_join)e;
+        else {
+            l->text_anchor = (dl_anchor)e;
+            l->text_anchor_auto = 0;
+        }
+        return 0;
+    }
+    case K_SORT_KEY:
+        if (v->type != DL_EXPR_NUMBER || !isfinite(v->num))
+            return -1;
+        l->symbol_sort_key = v->num;
+        return 0;
+    default:
+        break;
+    }
+    if (v->type != DL_EXPR_NUMBER || isnan(v->num))
+        return -1;
+    double x = v->num;
+    if (p->kind == K_OPACITY)
+        x = fmin(fmax(x, 0), 1);
+    else if (p->kind == K_SIGNED)
+        x = fmin(fmax(x, -max), max);
+    else if (p->kind == K_ANGLE)
+        x = isfinite(x) ? fmod(x, 360) : 0;
+    else
+        x = fmin(fmax(x, 0), max);
+    if (p->kind == K_POSITIVE && !(x > 0))
+        return -1;
+    *(double *)field = x;
+    if (p->offset == offsetof(dl_style_layer, text_radial_offset))
+        l->has_text_radial_offset = 1;
+    return 0;
+}
+
+/* A property given as an expression: constant ones are evaluated now and
+ * stored as a literal would be; the others are kept for the render. */
+static dline_status set_expression(loader *L, dl_style_layer *layer, const prop_def *p,
+                                   const dl_yaml_node *v)
+{
+    /* ["get", "name"] as text is the template "{name}", which is checked
+     * against the data's fields like any template. */
+    if (p->kind == K_TEXT_FIELD && v->n == 2 && strcmp(v->items[0]->text, "get") == 0 &&
+        is_scalar(v->items[1]) && !dl_yaml_is_null(v->items[1]) &&
+        !strpbrk(v->items[1]->text, "{}")) {
+        char *t = malloc(v->items[1]->len + 3);
+        if (!t)
+            return no_memory(L);
+        snprintf(t, v->items[1]->len + 3, "{%s}", v->items[1]->text);
+        char **field = (char **)((char *)layer + p->offset);
+        free(*field);
+        *field = t;
+        return DLINE_OK;
+    }
+    dl_expr *e;
+    dline_status st = dl_expr_compile(L->ctx, node_file(L, v), v, expr_type_of(p->kind), &e);
+    if (st != DLINE_OK)
+        return st;
+    if (p->kind == K_TEXT_FIELD || p->kind == K_SORT_KEY) {
+        dl_expr **slot = p->kind == K_SORT_KEY ? &layer->sort_key_expr
+                         : p->offset == offsetof(dl_style_layer, text_field)
+                             ? &layer->text_field_expr
+                             : &layer->text_field_secondary_expr;
+        dl_expr_free(*slot);
+        *slot = e;
+        if (p->kind == K_SORT_KEY)
+            layer->has_sort_key = 1;
+        else {
+            /* The template is unused; a non-NULL one marks the text as given. */
+            char **field = (char **)((char *)layer + p->offset);
+            free(*field);
+            if (!(*field = dl_strdup("")))
+                return no_memory(L);
+        }
+        return DLINE_OK;
+    }
+    if (dl_expr_is_constant(e)) {
+        dl_expr_env env = {.id = -1};
+        dl_expr_scratch scratch = {0};
+        dl_expr_value val;
+        int rc = dl_expr_eval(e, &env, &scratch, &val);
+        if (rc == 0)
+            rc = store_value(layer, p, &val);
+        dl_expr_scratch_free(&scratch);
+        dl_expr_free(e);
+        if (rc != 0)
+            return err(L, v, "'%s': the expression's value does not fit the property",
+                       p->name);
+        return DLINE_OK;
+    }
+    dl_style_expr *x = dl_realloc_array(layer->exprs, layer->nexprs + 1, sizeof *x);
+    if (!x) {
+        dl_expr_free(e);
+        return no_memory(L);
+    }
+    layer->exprs = x;
+    /* A later value for the same property replaces this one. */
+    for (size_t i = 0; i < layer->nexprs; i++)
+        if (x[i].prop == (int)(p - props)) {
+            dl_expr_free(x[i].expr);
+            x[i] = x[--layer->nexprs];
+            break;
+        }
+    x[layer->nexprs++] = (dl_style_expr){(int)(p - props), e, dl_expr_uses_feature(e)};
+    layer->per_feature |= dl_expr_uses_feature(e);
+    return DLINE_OK;
+}
+
+double dl_style_zoom_of(double lat, double ground_mpp)
+{
+    double c = cos(lat * 3.14159265358979323846 / 180);
+    if (!(ground_mpp > 0) || !(c > 0))
+        return 0;
+    return log2(78271.51696402048 * c / ground_mpp);
+}
+
+double dl_style_scale_of(double ground_mpp)
+{
+    return ground_mpp > 0 ? ground_mpp / (0.0254 / 96) : 0;
+}
+
+int dl_style_layer_visible(const dl_style_layer *l, double zoom, double scale)
+{
+    /* maxzoom 24 (MapLibre's highest, the default) bounds nothing: a
+     * detailed plan may be past zoom 24. */
+    if (zoom < l->minzoom || (l->maxzoom < MAX_ZOOM && zoom >= l->maxzoom))
+        return 0;
+    if (l->min_scale > 0 && scale < l->min_scale)
+        return 0;
+    if (l->max_scale > 0 && scale >= l->max_scale)
+        return 0;
+    return 1;
+}
+
+void dl_style_layer_bind(dl_style_layer *l, const dl_field *fields, size_t nfields)
+{
+    if (l->filter)
+        dl_expr_bind(l->filter, fields, nfields);
+    for (size_t i = 0; i < l->nexprs; i++)
+        dl_expr_bind(l->exprs[i].expr, fields, nfields);
+    dl_expr *more[] = {l->text_field_expr, l->text_field_secondary_expr, l->sort_key_expr};
+    for (size_t i = 0; i < COUNT(more); i++)
+        if (more[i])
+            dl_expr_bind(more[i], fields, nfields);
+}
+
+static void eval_into(dl_style_layer *out, const dl_style_expr *x, const dl_expr_env *env,
+                      dl_expr_scratch *scratch)
+{
+    dl_expr_value v;
+    if (dl_expr_eval(x->expr, env, scratch, &v) == 0)
+        (void)store_value(out, &props[x->prop], &v);
+}
+
+void dl_style_layer_eval_zoom(dl_style_layer *l, double zoom)
+{
+    dl_expr_env env = {.zoom = zoom, .id = -1};
+    dl_expr_scratch scratch = {0};
+    for (size_t i = 0; i < l->nexprs; i++)
+        if (!l->exprs[i].per_feature)
+            eval_into(l, &l->exprs[i], &env, &scratch);
+    dl_expr_scratch_free(&scratch);
+}
+
+void dl_style_layer_eval_feature(const dl_style_layer *base, dl_style_layer *out,
+                                 const dl_expr_env *env, dl_expr_scratch *scratch)
+{
+    *out = *base;
+    for (size_t i = 0; i < base->nexprs; i++)
+        if (base->exprs[i].per_feature)
+            eval_into(out, &base->exprs[i], env, scratch);
+}
+
+int dl_style_layer_filter(const dl_style_layer *l, const dl_expr_env *env,
+                          dl_expr_scratch *scratch)
+{
+    if (!l->filter)
+        return 1;
+    dl_expr_value v;
+    return dl_expr_eval(l->filter, env, scratch, &v) == 0 && v.type == DL_EXPR_BOOLEAN &&
+           v.boolean;
+}
+
 static dline_status load_properties(loader *L, dl_style_layer *layer, const dl_yaml_node *block,
                                     int layout)
 {
@@ -770,186 +1050,37 @@ static dline_status load_properties(loader *L, dl_style_layer *layer, const dl_y
             if (!best)
                 best = dl_suggest(k->text, all, COUNT(props));
             char b[80];
-            if (best)
-                return err(L, k, "unknown property '%s' (did you mean '%s'?)",
-                           shown(k->text, b, sizeof b), best);
-            return err(L, k, "unknown property '%s'", shown(k->text, b, sizeof b));
+            dline_status st =
+                best ? err(L, k, "unknown property '%s' (did you mean '%s'?)",
+                           shown(k->text, b, sizeof b), best)
+                     : err(L, k, "unknown property '%s'", shown(k->text, b, sizeof b));
+            if ((st = keep_going(L, st)) != DLINE_OK)
+                return st;
+            continue;
         }
+        dline_status wrong = DLINE_OK;
         if (!(p->types & type_bit))
-            return err(L, k, "'%s' does not apply to %s layers", p->name, type_names[layer->type]);
-        if (p->layout != layout)
-            return err(L, k, "'%s' is a %s property", p->name, p->layout ? "layout" : "paint");
-        dline_status st = set_property(L, layer, p, dl_yaml_value(block, i));
+            wrong = err(L, k, "'%s' does not apply to %s layers", p->name,
+                        type_names[layer->type]);
+        else if (p->layout != layout)
+            wrong = err(L, k, "'%s' is a %s property", p->name, p->layout ? "layout" : "paint");
+        if (wrong != DLINE_OK) {
+            if ((wrong = keep_going(L, wrong)) != DLINE_OK)
+                return wrong;
+            continue;
+        }
+        const dl_yaml_node *v = dl_yaml_value(block, i);
+        dline_status st = keep_going(L, is_expression(v) && takes_expression(p->kind)
+                                            ? set_expression(L, layer, p, v)
+                                            : set_property(L, layer, p, v));
         if (st != DLINE_OK)
             return st;
     }
     return DLINE_OK;
 }
 
-/* Filters */
-
-static const char *const filter_ops[] = {"==", "!=", "<", "<=", ">", ">=", "in", "!in",
-                                         "has", "!has", "all", "any", "!", "none"};
-
-static void filter_free(dl_filter *f)
-{
-    if (!f)
-        return;
-    free(f->field);
-    for (size_t i = 0; i < f->nvalues; i++)
-        free((char *)f->values[i].s);
-    free(f->values);
-    for (size_t i = 0; i < f->nchildren; i++)
-        filter_free(f->children[i]);
-    free(f->children);
-    free(f);
-}
-
-static dline_status filter_field(loader *L, const dl_yaml_node *n, char **out)
-{
-    const dl_yaml_node *name = n;
-    if (n->kind == DL_YAML_SEQUENCE && n->n == 2 && is_scalar(n->items[0]) &&
-        strcmp(n->items[0]->text, "get") == 0)
-        name = n->items[1];
-    if (!is_scalar(name) || dl_yaml_is_null(name))
-        return err(L, n, "a filter field must be a name or [\"get\", name]");
-    if (name->text[0] == '$')
-        return err(L, name, "filter field '%s' is not supported", name->text);
-    *out = dl_strdup(name->text);
-    return *out ? DLINE_OK : no_memory(L);
-}
-
-static dline_status filter_value(loader *L, const dl_yaml_node *n, dl_value *out)
-{
-    if (!is_scalar(n))
-        return err(L, n, "a filter value must be a string, number, boolean or null");
-    *out = (dl_value){DL_VAL_NULL, NULL, 0, 0};
-    if (n->plain) {
-        double d;
-        if (dl_yaml_is_null(n))
-            return DLINE_OK;
-        if (strcmp(n->text, "true") == 0 || strcmp(n->text, "false") == 0) {
-            out->type = DL_VAL_BOOL;
-            out->i = n->text[0] == 't';
-            return DLINE_OK;
-        }
-        if (dl_style_number(n->text, n->len, &d) == 0) {
-            out->type = DL_VAL_DOUBLE;
-            out->d = d;
-            return DLINE_OK;
-        }
-    }
-    out->type = DL_VAL_STRING;
-    out->s = dl_strdup(n->text);
-    return out->s ? DLINE_OK : no_memory(L);
-}
-
-static dline_status parse_filter(loader *L, const dl_yaml_node *n, dl_filter **out)
-{
-    *out = NULL;
-    if (!n || n->kind != DL_YAML_SEQUENCE || n->n == 0 || !is_scalar(n->items[0]))
-        return err(L, n, "'filter' must be a list such as [\"==\", \"field\", \"value\"]");
-    const dl_yaml_node *opn = n->items[0];
-    size_t op = 0;
-    while (op < COUNT(filter_ops) && strcmp(opn->text, filter_ops[op]) != 0)
-        op++;
-    if (op == COUNT(filter_ops)) {
-        char b1[80], b2[128];
-        return err(L, opn, "unknown filter operator '%s'%s", shown(opn->text, b1, sizeof b1),
-                   hint(opn->text, filter_ops, COUNT(filter_ops), b2, sizeof b2));
-    }
-    const char *name = filter_ops[op];
-    dl_filter *f = calloc(1, sizeof *f);
-    if (!f)
-        return no_memory(L);
-    f->line = n->line;
-    f->col = n->col;
-    dline_status st = DLINE_OK;
-    size_t nargs = n->n - 1;
-    const dl_yaml_node *const *args = (const dl_yaml_node *const *)n->items + 1;
-
-    if (strcmp(name, "all") == 0 || strcmp(name, "any") == 0 || strcmp(name, "none") == 0 ||
-        strcmp(name, "!") == 0) {
-        int is_not = strcmp(name, "!") == 0;
-        if (is_not && nargs != 1) {
-            st = err(L, n, "filter '!' takes one filter");
-            goto done;
-        }
-        f->op = strcmp(name, "all") == 0 ? DL_FILTER_ALL
-                : strcmp(name, "any") == 0 ? DL_FILTER_ANY
-                                           : DL_FILTER_NOT;
-        dl_filter *parent = f;
-        if (strcmp(name, "none") == 0) {
-            /* ["none", a, b] is ["!", ["any", a, b]]. */
-            f->op = DL_FILTER_NOT;
-            f->children = calloc(1, sizeof *f->children);
-            if (!f->children || !(f->children[0] = calloc(1, sizeof(dl_filter)))) {
-                st = no_memory(L);
-                goto done;
-            }
-            f->nchildren = 1;
-            parent = f->children[0];
-            parent->op = DL_FILTER_ANY;
-            parent->line = n->line;
-            parent->col = n->col;
-        }
-        parent->children = dl_calloc_array(nargs, sizeof *parent->children);
-        if (!parent->children) {
-            st = no_memory(L);
-            goto done;
-        }
-        for (size_t i = 0; i < nargs && st == DLINE_OK; i++) {
-            st = parse_filter(L, args[i], &parent->children[i]);
-            if (st == DLINE_OK)
-                parent->nchildren++;
-        }
-        goto done;
-    }
-
-    static const dl_filter_op ops[] = {DL_FILTER_EQ, DL_FILTER_NE, DL_FILTER_LT, DL_FILTER_LE,
-                                       DL_FILTER_GT, DL_FILTER_GE, DL_FILTER_IN, DL_FILTER_NOT_IN,
-                                       DL_FILTER_HAS, DL_FILTER_NOT_HAS};
-    f->op = ops[op];
-    int is_has = f->op == DL_FILTER_HAS || f->op == DL_FILTER_NOT_HAS;
-    int is_in = f->op == DL_FILTER_IN || f->op == DL_FILTER_NOT_IN;
-    if (is_has && nargs != 1) {
-        st = err(L, n, "filter '%s' takes a field", name);
-        goto done;
-    }
-    if (is_in && nargs < 1) {
-        st = err(L, n, "filter '%s' takes a field and values", name);
-        goto done;
-    }
-    if (!is_has && !is_in && nargs != 2) {
-        st = err(L, n, "filter '%s' takes a field and a value", name);
-        goto done;
-    }
-    st = filter_field(L, args[0], &f->field);
-    if (st != DLINE_OK || nargs == 1)
-        goto done;
-    f->values = dl_calloc_array(nargs - 1, sizeof *f->values);
-    if (!f->values) {
-        st = no_memory(L);
-        goto done;
-    }
-    for (size_t i = 1; i < nargs && st == DLINE_OK; i++) {
-        st = filter_value(L, args[i], &f->values[i - 1]);
-        if (st == DLINE_OK)
-            f->nvalues++;
-    }
-    if (st == DLINE_OK && f->op >= DL_FILTER_LT && f->op <= DL_FILTER_GE &&
-        f->values[0].type != DL_VAL_DOUBLE && f->values[0].type != DL_VAL_STRING)
-        st = err(L, args[1], "filter '%s' compares with a number or a string", name);
-done:
-    if (st != DLINE_OK) {
-        filter_free(f);
-        return st;
-    }
-    *out = f;
-    return DLINE_OK;
-}
-
-/* Exact name first; DBF field names are often upper case, so then any case. */
+/* The field named name: exact first, then ignoring ASCII case (DBF names
+ * are often upper case); -1 when none. */
 static long find_field(const dl_field *fields, size_t nfields, const char *name)
 {
     for (size_t i = 0; i < nfields; i++)
@@ -967,89 +1098,6 @@ static long find_field(const dl_field *fields, size_t nfields, const char *name)
             return (long)i;
     }
     return -1;
-}
-
-static int as_number(const dl_value *v, double *out)
-{
-    switch (v->type) {
-    case DL_VAL_INT:
-    case DL_VAL_DATE: *out = (double)v->i; return 1;
-    case DL_VAL_DOUBLE: *out = v->d; return 1;
-    case DL_VAL_STRING: return v->s && dl_style_number(v->s, strlen(v->s), out) == 0;
-    default: return 0;
-    }
-}
-
-/* Compares a feature's value with a literal: -1, 0, 1, or 2 when they do
- * not compare (NULL, booleans against others, text against a number that
- * is not numeric text). */
-static int compare(const dl_value *v, const dl_value *lit)
-{
-    if (lit->type == DL_VAL_NULL || v->type == DL_VAL_NULL)
-        return lit->type == v->type ? 0 : 2;
-    if (lit->type == DL_VAL_BOOL || v->type == DL_VAL_BOOL)
-        return lit->type == v->type ? ((v->i != 0) == (lit->i != 0) ? 0 : 2) : 2;
-    if (lit->type == DL_VAL_STRING && (v->type == DL_VAL_STRING || v->type == DL_VAL_DATE)) {
-        int c = strcmp(v->s ? v->s : "", lit->s);
-        return c < 0 ? -1 : c > 0;
-    }
-    /* Mixed text and numbers compare as numbers when the text is one: a DBF
-     * code stored as text still matches ["==", "code", 110]. */
-    double a, b;
-    if (!as_number(v, &a) || !as_number(lit, &b) || isnan(a))
-        return 2;
-    return a < b ? -1 : a > b;
-}
-
-int dl_filter_match(const dl_filter *f, const dl_field *fields, size_t nfields,
-                    const dl_value *values)
-{
-    if (!f)
-        return 1;
-    switch (f->op) {
-    case DL_FILTER_ALL:
-        for (size_t i = 0; i < f->nchildren; i++)
-            if (!dl_filter_match(f->children[i], fields, nfields, values))
-                return 0;
-        return 1;
-    case DL_FILTER_ANY:
-        for (size_t i = 0; i < f->nchildren; i++)
-            if (dl_filter_match(f->children[i], fields, nfields, values))
-                return 1;
-        return 0;
-    case DL_FILTER_NOT:
-        return f->nchildren ? !dl_filter_match(f->children[0], fields, nfields, values) : 1;
-    default: break;
-    }
-    long idx = f->field ? find_field(fields, nfields, f->field) : -1;
-    const dl_value *v = idx >= 0 ? &values[idx] : NULL;
-    switch (f->op) {
-    case DL_FILTER_HAS: return v && v->type != DL_VAL_NULL;
-    case DL_FILTER_NOT_HAS: return !(v && v->type != DL_VAL_NULL);
-    case DL_FILTER_EQ: return v && f->nvalues && compare(v, &f->values[0]) == 0;
-    case DL_FILTER_NE: return !(v && f->nvalues && compare(v, &f->values[0]) == 0);
-    case DL_FILTER_IN:
-    case DL_FILTER_NOT_IN: {
-        int found = 0;
-        for (size_t i = 0; v && i < f->nvalues && !found; i++)
-            found = compare(v, &f->values[i]) == 0;
-        return f->op == DL_FILTER_IN ? found : !found;
-    }
-    default: {
-        if (!v || !f->nvalues)
-            return 0;
-        int c = compare(v, &f->values[0]);
-        if (c == 2)
-            return 0;
-        switch (f->op) {
-        case DL_FILTER_LT: return c < 0;
-        case DL_FILTER_LE: return c <= 0;
-        case DL_FILTER_GT: return c > 0;
-        case DL_FILTER_GE: return c >= 0;
-        default: return 0;
-        }
-    }
-    }
 }
 
 /* Text templates */
@@ -1973,7 +2021,7 @@ static void layer_defaults(dl_style_layer *l)
 
 static const char *const layer_keys[] = {"id", "type", "source", "filter", "minzoom", "maxzoom",
                                          "connect-by", "connect-smooth", "paint", "layout",
-                                         "legend", "inset-only"};
+                                         "legend", "inset-only", "min-scale", "max-scale"};
 
 static dline_status load_layer(loader *L, const dl_yaml_node *n, size_t index)
 {
@@ -1983,6 +2031,7 @@ static dline_status load_layer(loader *L, const dl_yaml_node *n, size_t index)
         return err(L, n, "a layer must be a mapping");
     layer->line = n->line;
     layer->col = n->col;
+    layer->index = index;
     if (n->file && strcmp(n->file, L->path) != 0 && !(layer->file = dl_strdup(n->file)))
         return no_memory(L);
     dline_status st = check_keys(L, n, layer_keys, COUNT(layer_keys));
@@ -2044,11 +2093,15 @@ static dline_status load_layer(loader *L, const dl_yaml_node *n, size_t index)
         } else if (strcmp(key, "filter") == 0) {
             if (layer->type == DL_LAYER_BACKGROUND)
                 return err(L, k, "'filter' does not apply to background layers");
-            st = parse_filter(L, v, &layer->filter);
+            st = dl_expr_compile_filter(L->ctx, node_file(L, v), v, &layer->filter);
         } else if (strcmp(key, "minzoom") == 0) {
             st = get_number(L, v, key, 0, MAX_ZOOM, &layer->minzoom);
         } else if (strcmp(key, "maxzoom") == 0) {
             st = get_number(L, v, key, 0, MAX_ZOOM, &layer->maxzoom);
+        } else if (strcmp(key, "min-scale") == 0 || strcmp(key, "max-scale") == 0) {
+            /* Scale denominators, as MapServer's MINSCALEDENOM/MAXSCALEDENOM. */
+            st = get_number(L, v, key, 1, 1e12,
+                            key[1] == 'i' ? &layer->min_scale : &layer->max_scale);
         } else if (strcmp(key, "connect-by") == 0 || strcmp(key, "connect-smooth") == 0) {
             /* A symbol layer joins the points too, to put text along the line. */
             if (layer->type != DL_LAYER_LINE && layer->type != DL_LAYER_SYMBOL)
@@ -2102,7 +2155,9 @@ static dline_status load_layers(loader *L, const dl_yaml_node *n)
         if (!(l->text_font = dl_strdup(DEFAULT_FONT)) || !(l->text_weight = dl_strdup("normal")))
             return no_memory(L);
         dline_status st = load_layer(L, n->items[i], i);
-        if (st != DLINE_OK)
+        if (st == DLINE_ESTYLE && L->report)
+            l->broken = 1;
+        if ((st = keep_going(L, st)) != DLINE_OK)
             return st;
     }
     return DLINE_OK;
@@ -2262,7 +2317,7 @@ static dline_status load_top(loader *L, const dl_yaml_node *root)
     for (size_t i = 0; i < root->n && st == DLINE_OK; i++) {
         const dl_yaml_node *k = dl_yaml_key(root, i);
         if (strncmp(k->text, "x-", 2) != 0)
-            st = check_key(L, k, top_keys, COUNT(top_keys));
+            st = keep_going(L, check_key(L, k, top_keys, COUNT(top_keys)));
     }
     if (st != DLINE_OK)
         return st;
@@ -2308,6 +2363,7 @@ static dline_status load_top(loader *L, const dl_yaml_node *root)
             st = load_frame(L, v);
         else if (strcmp(k, "graticule") == 0)
             st = load_graticule(L, v);
+        st = keep_going(L, st);
     }
     if (st != DLINE_OK)
         return st;
@@ -2382,6 +2438,15 @@ dline_status dl_style_load(dline_ctx *ctx, const char *path, dl_style **out)
 dline_status dl_style_load_with(dline_ctx *ctx, const char *path, const char *const *sets,
                                 size_t nsets, dl_style **out)
 {
+    return dl_style_load_checked(ctx, path, sets, nsets, NULL, NULL, NULL, out);
+}
+
+dline_status dl_style_load_checked(dline_ctx *ctx, const char *path, const char *const *sets,
+                                   size_t nsets, dl_style_problem_fn report, void *user,
+                                   size_t *nproblems, dl_style **out)
+{
+    if (nproblems)
+        *nproblems = 0;
     *out = NULL;
     dl_compose *doc;
     dline_status st = dl_compose_load(ctx, path, sets, nsets, &doc);
@@ -2389,7 +2454,7 @@ dline_status dl_style_load_with(dline_ctx *ctx, const char *path, const char *co
         return st;
     const dl_yaml_node *root = dl_compose_root(doc);
     dl_style *s = calloc(1, sizeof *s);
-    loader L = {ctx, path, s};
+    loader L = {ctx, path, s, report, user, 0};
     if (!s || !(s->path = dl_strdup(path)) || !(s->dir = dir_of(path))) {
         st = no_memory(&L);
     } else if (!root || dl_yaml_is_null(root)) {
@@ -2400,6 +2465,8 @@ dline_status dl_style_load_with(dline_ctx *ctx, const char *path, const char *co
         st = load_top(&L, root);
     }
     dl_compose_free(doc);
+    if (nproblems)
+        *nproblems = L.problems;
     if (st != DLINE_OK) {
         dl_style_free(s);
         return st;
@@ -2447,13 +2514,18 @@ void dl_style_free(dl_style *s)
         dl_style_layer *l = &s->layers[i];
         free(l->id);
         free(l->file);
-        filter_free(l->filter);
+        dl_expr_free(l->filter);
+        for (size_t k = 0; k < l->nexprs; k++)
+            dl_expr_free(l->exprs[k].expr);
+        free(l->exprs);
+        dl_expr_free(l->text_field_expr);
+        dl_expr_free(l->text_field_secondary_expr);
+        dl_expr_free(l->sort_key_expr);
         free(l->connect_by);
         free(l->legend);
         free(l->text_field);
         free(l->text_font);
         free(l->text_weight);
-        free(l->symbol_sort_key_field);
         free(l->text_field_secondary);
         free(l->text_font_secondary);
         free(l->text_weight_secondary);

@@ -52,33 +52,19 @@ typedef enum {
     DL_ANCHOR_TOP_LEFT, DL_ANCHOR_TOP_RIGHT, DL_ANCHOR_BOTTOM_LEFT, DL_ANCHOR_BOTTOM_RIGHT
 } dl_anchor;
 
-/* A layer filter, a small subset of MapLibre's (full expressions come later):
- *   ["==", FIELD, VALUE]  ["!=", FIELD, VALUE]  ["<"|"<="|">"|">=", FIELD, NUMBER]
- *   ["in", FIELD, V1, V2, ...]  ["!in", FIELD, ...]  ["has", FIELD]  ["!has", FIELD]
- *   ["all", F...]  ["any", F...]  ["!", F]
- * where FIELD is a string or ["get", "name"]. VALUE is a string, number or bool. */
-typedef enum {
-    DL_FILTER_EQ, DL_FILTER_NE, DL_FILTER_LT, DL_FILTER_LE, DL_FILTER_GT, DL_FILTER_GE,
-    DL_FILTER_IN, DL_FILTER_NOT_IN, DL_FILTER_HAS, DL_FILTER_NOT_HAS,
-    DL_FILTER_ALL, DL_FILTER_ANY, DL_FILTER_NOT
-} dl_filter_op;
+/* A compiled MapLibre expression (style/expr.h): filters and data- or
+ * zoom-driven property values. */
+typedef struct dl_expr dl_expr;
 
-typedef struct dl_filter dl_filter;
-struct dl_filter {
-    dl_filter_op op;
-    char *field;         /* for comparisons, in, has */
-    size_t nvalues;
-    dl_value *values;    /* literal values (strings owned by the filter) */
-    size_t nchildren;
-    dl_filter **children; /* all, any, ! */
-    int line, col;
-};
-
-/* Evaluates f against a feature whose values follow the given fields.
- * A NULL filter matches everything. Numbers compare numerically (int and
- * double alike), strings byte-wise; a missing field compares unequal. */
-int dl_filter_match(const dl_filter *f, const dl_field *fields, size_t nfields,
-                    const dl_value *values);
+/* A property whose value is an expression that depends on the zoom or on
+ * the feature: which property (an index into style.c's table) and the
+ * compiled expression. Constant expressions are evaluated when the style is
+ * read and stored as plain values. */
+typedef struct {
+    int prop;
+    dl_expr *expr;
+    int per_feature; /* reads feature data; else only the zoom */
+} dl_style_expr;
 
 typedef struct {
     char *name;
@@ -95,8 +81,18 @@ typedef struct {
     char *id;
     dl_layer_type type;
     long source; /* index into dl_style.sources, -1 for background */
-    dl_filter *filter;
-    double minzoom, maxzoom; /* reserved; 0 and 24 */
+    size_t index;            /* position in dl_style.layers */
+    dl_expr *filter;         /* NULL: every feature */
+    double minzoom, maxzoom; /* drawn when minzoom <= zoom < maxzoom; 0 and 24 */
+    double min_scale, max_scale; /* drawn when min-scale <= 1:N < max-scale; 0: no bound */
+
+    /* Zoom- and data-driven properties (see dl_style_layer_eval_*). */
+    dl_style_expr *exprs;
+    size_t nexprs;
+    int per_feature;               /* some expression reads the feature */
+    dl_expr *text_field_expr;      /* text-field given as an expression (not a template) */
+    dl_expr *text_field_secondary_expr;
+    dl_expr *sort_key_expr;        /* symbol-sort-key as an expression */
 
     /* connect-by: a line layer over a point source joins the points in
      * ascending order of this attribute (features where it is NULL are left
@@ -148,8 +144,7 @@ typedef struct {
     double text_padding;               /* px around each label box in collisions */
     int text_optional;                 /* the icon stands when its text has no room */
     int has_sort_key;                  /* symbol-sort-key given */
-    double symbol_sort_key;            /* the constant, when sort_key_field is NULL */
-    char *symbol_sort_key_field;       /* ["get", "field"]: a numeric attribute */
+    double symbol_sort_key;            /* the constant, when sort_key_expr is NULL */
     int symbol_placement_line;         /* symbol-placement: line */
     double symbol_spacing;             /* px between repeated line labels */
     double text_max_angle;             /* degrees between successive glyphs on a line */
@@ -178,6 +173,7 @@ typedef struct {
 
     int line, col;
     char *file; /* the included file the layer was read from; NULL: the style itself */
+    int broken; /* dl_style_load_checked: the layer had an error (not drawn or checked) */
 } dl_style_layer;
 
 /* A block of text on the map: title, subtitle, attribution. */
@@ -322,6 +318,15 @@ dline_status dl_style_load(dline_ctx *ctx, const char *path, dl_style **out);
  * src/style/compose.h for include:, vars: and --set). */
 dline_status dl_style_load_with(dline_ctx *ctx, const char *path, const char *const *sets,
                                 size_t nsets, dl_style **out);
+/* dline validate: style errors (unknown keys and properties, bad values,
+ * layers that do not load) are each given to report and the load goes on;
+ * *nproblems counts them. A layer that failed is kept with `broken` set.
+ * Errors that stop reading (I/O, YAML syntax, includes) are returned as by
+ * dl_style_load. */
+typedef void (*dl_style_problem_fn)(const char *message, void *user);
+dline_status dl_style_load_checked(dline_ctx *ctx, const char *path, const char *const *sets,
+                                   size_t nsets, dl_style_problem_fn report, void *user,
+                                   size_t *nproblems, dl_style **out);
 void dl_style_free(dl_style *style);
 
 /* Finds a layer or source by id/name; -1 when absent. */

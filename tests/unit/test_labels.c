@@ -17,6 +17,7 @@
 
 #include "dline.h"
 #include "render/render_int.h"
+#include "style/expr.h"
 #include "canvas.h"
 
 static const dl_color WHITE = {1, 1, 1, 1};
@@ -523,7 +524,12 @@ static void style_reads_placement_properties(void **state)
     assert_true(a->text_padding == 6);
     assert_true(a->text_optional);
     assert_true(a->has_sort_key);
-    assert_string_equal(a->symbol_sort_key_field, "rank");
+    {
+        const char *names[2];
+        assert_non_null(a->sort_key_expr);
+        assert_int_equal(dl_expr_fields(a->sort_key_expr, names, NULL, NULL, 2), 1);
+        assert_string_equal(names[0], "rank");
+    }
     assert_true(a->text_leader && a->text_leader_threshold == 30);
     assert_true(a->has_text_leader_color && a->text_leader_color.r == 1);
     assert_true(a->text_leader_width == 1.5);
@@ -535,7 +541,7 @@ static void style_reads_placement_properties(void **state)
     assert_true(b->symbol_placement_line);
     assert_string_equal(b->connect_by, "seq");
     assert_true(b->symbol_spacing == 400 && b->text_max_angle == 30);
-    assert_true(b->has_sort_key && b->symbol_sort_key == -2.5 && !b->symbol_sort_key_field);
+    assert_true(b->has_sort_key && b->symbol_sort_key == -2.5 && !b->sort_key_expr);
     /* MapLibre's defaults. */
     assert_int_equal(c->text_nvariable_anchor, 0);
     assert_false(c->has_text_radial_offset);
@@ -562,9 +568,9 @@ static void style_rejects_bad_placement_values(void **state)
         {HEAD "layout: {text-variable-anchor: [top, top]}}\n",
          ":3:75: 'text-variable-anchor' names 'top' twice"},
         {HEAD "layout: {symbol-sort-key: [get]}}\n",
-         ":3:64: 'symbol-sort-key' must be a number or [\"get\", \"field\"]"},
+         ":3:64: 'get' takes 1 to 2 arguments, found 0"},
         {HEAD "layout: {symbol-sort-key: high}}\n",
-         ":3:64: 'symbol-sort-key' must be a number or [\"get\", \"field\"]"},
+         ":3:64: 'symbol-sort-key' must be a number or an expression such as [\"get\", \"rank\"]"},
         {HEAD "layout: {symbol-placement: curve}}\n",
          ":3:65: 'symbol-placement' must be one of point, line"},
         {HEAD "layout: {text-padding: -1}}\n", ":3:61: 'text-padding' must not be negative"},

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "style/eval.h"
 #include "style/style.h"
 #include "style/yaml.h"
 #include "style_fixture.h"
@@ -132,13 +133,15 @@ static void test_full(void **state)
     assert_int_equal(fill->type, DL_LAYER_FILL);
     assert_int_equal(fill->source, 0);
     assert_non_null(fill->filter);
-    assert_int_equal(fill->filter->op, DL_FILTER_EQ);
-    assert_string_equal(fill->filter->field, "level");
-    assert_int_equal(fill->filter->nvalues, 1);
-    assert_int_equal(fill->filter->values[0].type, DL_VAL_STRING);
-    assert_string_equal(fill->filter->values[0].s, "district");
-    assert_int_equal(fill->filter->line, 39);
-    assert_int_equal(fill->filter->col, 13);
+    {
+        /* The filter reads "level", named at 39:20. */
+        const char *names[4];
+        int lines[4], cols[4];
+        assert_int_equal(dl_expr_fields(fill->filter, names, lines, cols, 4), 1);
+        assert_string_equal(names[0], "level");
+        assert_int_equal(lines[0], 39);
+        assert_int_equal(cols[0], 20);
+    }
     assert_color(fill->fill_color, 0xaa / 255.0, 0xbb / 255.0, 0xcc / 255.0, 1);
     assert_true(near(fill->fill_opacity, 0.75));
     assert_int_equal(fill->has_fill_outline, 1);
@@ -147,13 +150,12 @@ static void test_full(void **state)
     const dl_style_layer *line = &s->layers[2];
     assert_int_equal(line->type, DL_LAYER_LINE);
     assert_int_equal(line->source, 1);
-    assert_int_equal(line->filter->op, DL_FILTER_ALL);
-    assert_int_equal(line->filter->nchildren, 2);
-    assert_int_equal(line->filter->children[0]->op, DL_FILTER_GE);
-    assert_string_equal(line->filter->children[0]->field, "lanes");
-    assert_int_equal(line->filter->children[0]->values[0].type, DL_VAL_DOUBLE);
-    assert_true(near(line->filter->children[0]->values[0].d, 2));
-    assert_int_equal(line->filter->children[1]->op, DL_FILTER_NOT_HAS);
+    {
+        const char *names[4];
+        assert_int_equal(dl_expr_fields(line->filter, names, NULL, NULL, 4), 2);
+        assert_string_equal(names[0], "lanes");
+        assert_string_equal(names[1], "tunnel");
+    }
     assert_true(near(line->minzoom, 2) && near(line->maxzoom, 18));
     assert_color(line->line_color, 1, 0, 0, 1);
     assert_true(near(line->line_width, 2.5));
@@ -400,9 +402,21 @@ static void test_small_forms(void **state)
     assert_int_equal(s->layers[1].line_cap, DL_CAP_SQUARE);
     assert_int_equal(s->layers[1].line_join, DL_JOIN_ROUND);
     assert_color(s->layers[2].fill_color, 0, 0, 0, 0);
-    assert_int_equal(s->layers[2].filter->op, DL_FILTER_NOT);
-    assert_int_equal(s->layers[2].filter->children[0]->op, DL_FILTER_ANY);
-    assert_int_equal(s->layers[2].filter->children[0]->nchildren, 2);
+    {
+        /* none = not any: a=1 or b in (x, y) fails, anything else passes. */
+        static const dl_field fields[] = {{"a", DL_VAL_INT, 5, 0}, {"b", DL_VAL_STRING, 5, 0}};
+        dl_value v[] = {{DL_VAL_INT, NULL, 1, 0}, {DL_VAL_STRING, "z", 0, 0}};
+        dl_style_layer *l = &s->layers[2];
+        dl_style_layer_bind(l, fields, 2);
+        dl_expr_env env = {.values = v, .nvalues = 2, .id = -1};
+        dl_expr_scratch sc = {0};
+        assert_false(dl_style_layer_filter(l, &env, &sc));
+        v[0].i = 2;
+        assert_true(dl_style_layer_filter(l, &env, &sc));
+        v[1].s = "y";
+        assert_false(dl_style_layer_filter(l, &env, &sc));
+        dl_expr_scratch_free(&sc);
+    }
     dl_style_free(s);
 }
 
@@ -645,8 +659,8 @@ static void test_errors_properties(void **state)
                  ":7:24: 'text-offset' must be [x, y] numbers");
     expect_error(fx, SYM("    layout:\n      text-size: 2000\n"),
                  ":7:18: 'text-size' 2000 is over the limit of 1000");
-    expect_error(fx, SYM("    layout:\n      text-field: [concat, a]\n"),
-                 ":7:19: 'text-field' must be a string such as \"{name}\" or [\"get\", \"name\"]");
+    expect_error(fx, SYM("    layout:\n      text-field: [upcase]\n"),
+                 ":7:19: 'upcase' takes 1 argument, found 0");
     expect_error(fx, SYM("    paint:\n      text-halo-color: #fff\n"),
                  ":7:23: 'text-halo-color' has no value (quote colours: '#' starts a YAML comment)");
     expect_error(fx, SYM("    paint:\n      text-size: 3\n"), ":7:7: 'text-size' is a layout property");
@@ -661,21 +675,23 @@ static void test_errors_properties(void **state)
 static void test_errors_filters(void **state)
 {
     fixture *fx = *state;
-    expect_error(fx, FLT("name"), ":6:13: 'filter' must be a list such as [\"==\", \"field\", \"value\"]");
-    expect_error(fx, FLT("[]"), ":6:13: 'filter' must be a list such as [\"==\", \"field\", \"value\"]");
-    expect_error(fx, FLT("['=', a, 1]"), ":6:14: unknown filter operator '=' (did you mean '=='?)");
-    expect_error(fx, FLT("[match, a, 1]"), ":6:14: unknown filter operator 'match'");
-    expect_error(fx, FLT("['==', a]"), ":6:13: filter '==' takes a field and a value");
-    expect_error(fx, FLT("['==', a, 1, 2]"), ":6:13: filter '==' takes a field and a value");
+    /* Filters are MapLibre expressions, or its legacy filters (compiled
+     * by style/expr.c, whose own tests cover the operators). */
+    expect_error(fx, FLT("name"), ":6:13: a filter must be a list such as [\"==\", \"field\", \"value\"]");
+    expect_error(fx, FLT("[]"), ":6:13: a filter must be a list such as [\"==\", \"field\", \"value\"]");
+    expect_error(fx, FLT("['=', a, 1]"), ":6:14: unknown expression operator '=' (did you mean '=='?)");
+    expect_error(fx, FLT("[match, a, 1]"), ":6:13: 'match' takes at least 4 arguments, found 2");
+    expect_error(fx, FLT("['==', a]"), ":6:13: '==' takes 2 arguments, found 1");
+    expect_error(fx, FLT("['==', a, 1, 2]"), ":6:13: '==' takes 2 arguments, found 3");
     expect_error(fx, FLT("[has]"), ":6:13: filter 'has' takes a field");
     expect_error(fx, FLT("[in]"), ":6:13: filter 'in' takes a field and values");
-    expect_error(fx, FLT("['!', [has, a], [has, b]]"), ":6:13: filter '!' takes one filter");
+    expect_error(fx, FLT("['!', [has, a], [has, b]]"), ":6:13: '!' takes 1 argument, found 2");
     expect_error(fx, FLT("['<', a, true]"), ":6:22: filter '<' compares with a number or a string");
-    expect_error(fx, FLT("['==', [a], 1]"), ":6:20: a filter field must be a name or [\"get\", name]");
-    expect_error(fx, FLT("['==', a, [1]]"), ":6:23: a filter value must be a string, number, boolean or null");
-    expect_error(fx, FLT("['==', '$type', Point]"), ":6:20: filter field '$type' is not supported");
+    expect_error(fx, FLT("['==', [a], 1]"), ":6:21: unknown expression operator 'a' (did you mean '<'?)");
+    expect_error(fx, FLT("['==', a, [1]]"),
+                 ":6:24: an expression starts with an operator name; write [\"literal\", [...]] for an array");
     expect_error(fx, FLT("[all, [has, a], [any, [within, b]]]"),
-                 ":6:36: unknown filter operator 'within'");
+                 ":6:36: expression operator 'within' is not supported");
     all_passed(fx);
 }
 
@@ -930,14 +946,14 @@ static void test_many_keys(void **state)
 
 /* Filters, evaluated against hand-made features. */
 
-static dl_filter *parsed(fixture *fx, dl_style **s, const char *filter)
+static dl_style_layer *parsed(fixture *fx, dl_style **s, const char *filter)
 {
     char yaml[1024];
     snprintf(yaml, sizeof yaml,
              "sources: {p: p.shp}\nlayers:\n  - {id: a, type: fill, source: p, filter: %s}\n",
              filter);
     *s = load_text(fx, yaml);
-    return (*s)->layers[0].filter;
+    return &(*s)->layers[0];
 }
 
 static int matches(fixture *fx, const char *filter)
@@ -955,8 +971,13 @@ static int matches(fixture *fx, const char *filter)
         {DL_VAL_DATE, "2020-05-01", 20200501, 0},
     };
     dl_style *s;
-    dl_filter *f = parsed(fx, &s, filter);
-    int m = dl_filter_match(f, fields, sizeof fields / sizeof fields[0], values);
+    dl_style_layer *l = parsed(fx, &s, filter);
+    dl_style_layer_bind(l, fields, sizeof fields / sizeof fields[0]);
+    dl_expr_env env = {.values = values, .nvalues = sizeof values / sizeof values[0],
+                       .geometry_type = "Polygon", .id = 7};
+    dl_expr_scratch scratch = {0};
+    int m = dl_style_layer_filter(l, &env, &scratch);
+    dl_expr_scratch_free(&scratch);
     dl_style_free(s);
     return m;
 }
@@ -964,7 +985,10 @@ static int matches(fixture *fx, const char *filter)
 static void test_filter_match(void **state)
 {
     fixture *fx = *state;
-    assert_int_equal(dl_filter_match(NULL, NULL, 0, NULL), 1);
+    /* No filter: every feature. */
+    dl_style_layer none = {0};
+    dl_expr_scratch sc = {0};
+    assert_int_equal(dl_style_layer_filter(&none, &(dl_expr_env){.id = -1}, &sc), 1);
     assert_true(matches(fx, "['==', name, Pudong]"));
     assert_false(matches(fx, "['==', name, pudong]"));
     assert_true(matches(fx, "['==', [get, name], Pudong]"));
@@ -1024,6 +1048,15 @@ static void test_filter_match(void **state)
     assert_false(matches(fx, "['!', ['==', name, Pudong]]"));
     assert_false(matches(fx, "[none, [has, nope], ['==', name, Pudong]]"));
     assert_true(matches(fx, "[none, [has, nope]]"));
+    /* MapLibre's legacy $type and $id; "!" of a legacy filter stays legacy. */
+    assert_true(matches(fx, "['==', '$type', Polygon]"));
+    assert_false(matches(fx, "['==', '$type', Point]"));
+    assert_true(matches(fx, "['==', '$id', 7]"));
+    assert_true(matches(fx, "['!', ['>=', POP, 6000]]"));
+    /* Expression filters. */
+    assert_true(matches(fx, "['>', [get, POP], 4000]"));
+    assert_true(matches(fx, "[all, ['==', [geometry-type], Polygon], ['in', [get, name], [literal, [Pudong, Xuhui]]]]"));
+    assert_false(matches(fx, "['==', [get, name], [upcase, [get, name]]]"));
 }
 
 static void test_expand_text(void **state)
