@@ -238,7 +238,12 @@ static dline_status open_source(dline_ctx *ctx, run *r, size_t i)
         return st;
     const char *crs = dl_source_prj(rs->src);
     const char *what = ss->path;
-    if (!crs || !*crs) {
+    if (ss->crs && dl_china_crs_of(ss->crs) != DL_CHINA_NONE) {
+        /* A .prj cannot say GCJ-02 or BD-09, and data copied from web maps
+         * often carries a WGS84 one: the style's word wins. */
+        crs = ss->crs;
+        what = r->style->path;
+    } else if (!crs || !*crs) {
         crs = ss->crs;
         what = r->style->path;
     }
@@ -269,7 +274,8 @@ static dline_status open_source(dline_ctx *ctx, run *r, size_t i)
         if (dl_transform_new(&tmp, r->proj, crs, map_crs, NULL, &t) != DLINE_OK) {
             if (dl_proj_check_crs(&tmp, r->proj, crs, NULL, 0) != DLINE_OK) {
                 const char *near = dl_proj_suggest_crs(crs);
-                return dl_error(ctx, DLINE_ESTYLE, r->style->path, ss->line, ss->col,
+                return dl_error(ctx, DLINE_ESTYLE, ss->file ? ss->file : r->style->path,
+                                ss->line, ss->col,
                                 "source '%s': unknown CRS '%s'%s%s%s", ss->name, crs,
                                 near ? " (did you mean '" : "", near ? near : "",
                                 near ? "'?)" : "");
@@ -1570,7 +1576,8 @@ dline_status dline_map_validate(dline_ctx *ctx, dline_map *map, dline_problem_fn
                 if (strncmp(quiet.message, s->path, strlen(s->path)) == 0)
                     problem(&P, quiet.message);
                 else
-                    problem_at(&P, s->path, ss->line, ss->col, "source '%s': %s", ss->name,
+                    problem_at(&P, ss->file ? ss->file : s->path, ss->line, ss->col,
+                               "source '%s': %s", ss->name,
                                quiet.message);
                 /* A source whose CRS failed is open: its layers can still be checked. */
                 if (r.sources[i].src && !r.sources[i].fwd)

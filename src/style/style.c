@@ -950,7 +950,7 @@ static dline_status set_expression(loader *L, dl_style_layer *layer, const prop_
 double dl_style_zoom_of(double lat, double ground_mpp)
 {
     double c = cos(lat * 3.14159265358979323846 / 180);
-    if (!(ground_mpp > 0) || !(c > 0))
+    if (!(ground_mpp > 0) || !(c > 1e-9)) /* no zoom at the poles */
         return 0;
     return log2(78271.51696402048 * c / ground_mpp);
 }
@@ -1914,6 +1914,8 @@ static dline_status load_sources(loader *L, const dl_yaml_node *n)
         dl_style_source *src = &s->sources[s->nsources++];
         src->line = k->line;
         src->col = k->col;
+        if (k->file && strcmp(k->file, L->path) != 0 && !(src->file = dl_strdup(k->file)))
+            return no_memory(L);
         if (!(src->name = dl_strdup(k->text)))
             return no_memory(L);
         const dl_yaml_node *path = v;
@@ -2506,6 +2508,7 @@ void dl_style_free(dl_style *s)
         free(s->sources[i].path);
         free(s->sources[i].crs);
         free(s->sources[i].encoding);
+        free(s->sources[i].file);
         free(s->sources[i].lon);
         free(s->sources[i].lat);
     }

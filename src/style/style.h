@@ -75,6 +75,7 @@ typedef struct {
     dl_source_kind type; /* `type`, else from the path's extension; never AUTO */
     char *lon, *lat;     /* CSV only: the coordinate columns; NULL to find them by name */
     int line, col;  /* where the source is declared */
+    char *file;     /* the included file it is declared in; NULL: the style itself */
 } dl_style_source;
 
 typedef struct {

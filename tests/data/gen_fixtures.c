@@ -488,7 +488,8 @@ static void epsg4549(void)
 /* The four places of points.shp in GCJ-02 and in BD-09, converted from their
  * WGS84 coordinates with dline's own forward function (src/project/chinacrs.c,
  * the published eviltransform/coordtransform formulas). No .prj, as data
- * copied from a Chinese web map has none: the style says `crs: GCJ-02`. */
+ * copied from a Chinese web map has none: the style says `crs: GCJ-02`;
+ * gcj02_wgs84prj is the GCJ-02 file with a (wrong) WGS84 .prj. */
 static void china_offsets(void)
 {
     static const double wgs84[4][2] = {
@@ -497,8 +498,9 @@ static void china_offsets(void)
     static const struct {
         const char *name;
         dl_china_crs crs;
-    } f[] = {{"gcj02_points", DL_CHINA_GCJ02}, {"bd09_points", DL_CHINA_BD09}};
-    for (int k = 0; k < 2; k++) {
+    } f[] = {{"gcj02_points", DL_CHINA_GCJ02}, {"bd09_points", DL_CHINA_BD09},
+             {"gcj02_wgs84prj", DL_CHINA_GCJ02}};
+    for (int k = 0; k < 3; k++) {
         SHPHandle s = shp_create(f[k].name, SHPT_POINT);
         DBFHandle d = dbf_create(f[k].name, "UTF-8");
         add_field(d, "NAME", FTString, 24, 0);
@@ -510,7 +512,12 @@ static void china_offsets(void)
         }
         SHPClose(s);
         DBFClose(d);
-        remove_sidecar(f[k].name, ".prj");
+        /* The third is exported as web-map tools do, with a WGS84 .prj that
+         * the style's `crs: GCJ-02` must overrule. */
+        if (k == 2)
+            write_text(f[k].name, ".prj", WGS84_ESRI);
+        else
+            remove_sidecar(f[k].name, ".prj");
     }
 }
 
