@@ -81,6 +81,7 @@ dline_status dline_map_set_size(dline_ctx *ctx, dline_map *map, int width, int h
                         DL_MAX_SIZE_PX);
     map->style->width = width;
     map->style->height = height;
+    dl_style_apply_view(map->style); /* a MapLibre view shows more at a bigger size */
     return DLINE_OK;
 }
 
@@ -94,6 +95,7 @@ dline_status dline_map_set_paper(dline_ctx *ctx, dline_map *map, const char *pap
                         paper);
     map->style->width = w;
     map->style->height = h;
+    dl_style_apply_view(map->style);
     return DLINE_OK;
 }
 
@@ -129,6 +131,7 @@ dline_status dline_map_set_extent(dline_ctx *ctx, dline_map *map, double minlon,
                         minlon, minlat, maxlon, maxlat);
     dl_style *s = map->style;
     s->has_extent = 1;
+    s->has_view = 0;
     s->extent[0] = minlon;
     s->extent[1] = minlat;
     s->extent[2] = maxlon;
@@ -232,7 +235,8 @@ static dline_status open_source(dline_ctx *ctx, run *r, size_t i)
         return DLINE_OK;
     const dl_style_source *ss = &r->style->sources[i];
     dl_source_options opt = {.kind = ss->type, .encoding = ss->encoding, .crs = ss->crs,
-                             .lon = ss->lon, .lat = ss->lat};
+                             .lon = ss->lon, .lat = ss->lat, .data = ss->data,
+                             .data_len = ss->data_len};
     dline_status st = dl_source_open_ex(ctx, ss->path, &opt, &rs->src);
     if (st != DLINE_OK)
         return st;
@@ -1534,7 +1538,7 @@ static void validate_layer(problems *P, const run *r, const dl_style_layer *l)
     validate_expr(P, r, l, src, l->text_field_secondary_expr, "text-field-secondary");
     validate_expr(P, r, l, src, l->sort_key_expr, "symbol-sort-key");
     for (size_t i = 0; i < l->nexprs; i++)
-        validate_expr(P, r, l, src, l->exprs[i].expr, "expression");
+        validate_expr(P, r, l, src, l->exprs[i].expr, dl_style_prop_name(l->exprs[i].prop));
 }
 
 dline_status dline_map_validate(dline_ctx *ctx, dline_map *map, dline_problem_fn report,
@@ -1589,8 +1593,9 @@ dline_status dline_map_validate(dline_ctx *ctx, dline_map *map, dline_problem_fn
                 validate_layer(&P, &r, &s->layers[k]);
     }
     run_free(&r);
-    /* Characters no font has: the fonts report, counted. */
-    if (P.n == 0) {
+    /* Characters no font has: the fonts report, counted (it reads the
+     * sources: when one is broken, that was reported above). */
+    {
         char *buf = NULL;
         size_t len = 0, nmissing = 0;
         FILE *mem = open_memstream(&buf, &len);
@@ -1604,7 +1609,7 @@ dline_status dline_map_validate(dline_ctx *ctx, dline_map *map, dline_problem_fn
                 if (strncmp(line, "missing: ", 9) == 0)
                     problem_at(&P, s->path, 0, 0, "no font has %s", line + 9);
             }
-        } else if (fq.message[0]) {
+        } else if (fq.message[0] && P.n == 0) {
             problem(&P, fq.message);
         }
         if (mem)

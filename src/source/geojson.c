@@ -374,6 +374,22 @@ static dline_status parse(dline_ctx *ctx, dl_text *t, gj *j)
     return DLINE_OK;
 }
 
+/* A document given in memory (a MapLibre style's inline data): copied, so
+ * the source owns its bytes as it does a file's. */
+static dline_status read_memory(dline_ctx *ctx, dl_text *t, const char *data, size_t len)
+{
+    if (len > (size_t)DL_TEXT_MAX_BYTES)
+        return dl_error(ctx, DLINE_EDATA, t->path, 0, 0,
+                        "%zu bytes, over the limit of %ld for a text source", len,
+                        DL_TEXT_MAX_BYTES);
+    if (!(t->data = malloc(len + 1)))
+        return dl_error(ctx, DLINE_ENOMEM, t->path, 0, 0, "out of memory for %zu bytes", len);
+    memcpy(t->data, data, len);
+    t->data[len] = '\0';
+    t->size = len;
+    return DLINE_OK;
+}
+
 dline_status dl_geojson_open(dline_ctx *ctx, dl_text *t, const dl_source_options *opt)
 {
     if (opt->encoding || opt->lon || opt->lat)
@@ -387,7 +403,8 @@ dline_status dl_geojson_open(dline_ctx *ctx, dl_text *t, const dl_source_options
     t->origin = "rfc";
     if (!t->encoding)
         return dl_error(ctx, DLINE_ENOMEM, t->path, 0, 0, "out of memory");
-    dline_status st = dl_text_read_file(ctx, t);
+    dline_status st = opt->data ? read_memory(ctx, t, opt->data, opt->data_len)
+                                : dl_text_read_file(ctx, t);
     if (!st)
         st = parse(ctx, t, j);
     if (st)

@@ -55,6 +55,8 @@ dline_status dl_source_open_ex(dline_ctx *ctx, const char *path, const dl_source
     if (!opt)
         opt = &none;
     dl_source_kind kind = opt->kind != DL_SOURCE_AUTO ? opt->kind : dl_source_kind_from_path(path);
+    if (opt->data && kind != DL_SOURCE_GEOJSON)
+        return dl_error(ctx, DLINE_EUSAGE, path, 0, 0, "data in memory must be GeoJSON");
     if (kind == DL_SOURCE_SHAPEFILE) {
         dl_shp *shp;
         dline_status st = dl_shp_open(ctx, path, opt->encoding, &shp);

@@ -27,6 +27,11 @@ typedef struct {
                            * are checked against -90..90 only when this is
                            * NULL or EPSG:4326 */
     const char *lon, *lat; /* CSV: the coordinate columns, NULL to find them by name */
+    /* GeoJSON only: the document itself, len bytes (no NUL needed), read
+     * instead of a file; PATH then only names it in messages (a MapLibre
+     * style's inline `data` is named by its FILE:LINE:COL). */
+    const char *data;
+    size_t data_len;
 } dl_source_options;
 
 /* The kind a path names by its extension (any case): .shp -> shapefile,
@@ -45,7 +50,8 @@ dl_source_kind dl_source_kind_from_path(const char *path);
  * "PATH: reason" with status DLINE_EIO or DLINE_EDATA. */
 dline_status dl_source_open(dline_ctx *ctx, const char *path, const char *encoding,
                             dl_source **out);
-/* Opens PATH as opt->kind (DL_SOURCE_AUTO: dl_source_kind_from_path).
+/* Opens PATH as opt->kind (DL_SOURCE_AUTO: dl_source_kind_from_path), or
+ * opt->data as GeoJSON when it is set (any other kind refuses it).
  * GeoJSON and CSV files are read and checked whole here (at most 512 MiB):
  * every malformed feature or row is an error now, "PATH: feature N:
  * reason" or "PATH:LINE: reason" (JSON syntax: "PATH:LINE:COL: reason").

@@ -3,6 +3,7 @@
  * (merged mappings, substituted collections, override values) are owned by
  * the compose object, so the tree may mix them freely. */
 #include "style/compose.h"
+#include "style/maplibre.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -562,7 +563,8 @@ dline_status dl_compose_load(dline_ctx *ctx, const char *path, const char *const
         }
         st = apply_set(&K, sets[i], &root);
     }
-    if (st == DLINE_OK && is_mapping(root)) {
+    /* A MapLibre style has no vars: "$name" there is text. */
+    if (st == DLINE_OK && is_mapping(root) && !dl_maplibre_detect(path, root)) {
         const dl_yaml_node *vars = dl_yaml_get(root, "vars");
         if (vars && !is_mapping(vars)) {
             st = node_error(&K, vars, "'vars' must be a mapping of names to values");

@@ -5,6 +5,7 @@
 #include "style/compose.h"
 #include "style/eval.h"
 #include "style/expr.h"
+#include "style/maplibre.h"
 #include "style/yaml.h"
 
 #include <errno.h>
@@ -37,6 +38,9 @@ typedef struct {
     dl_style_problem_fn report;
     void *user;
     size_t problems;
+    /* A MapLibre style (maplibre.c translated it): properties dline does not
+     * have are warned about and ignored rather than errors. */
+    int maplibre;
 } loader;
 
 /* After a step that may have failed: in a validating load a style error is
@@ -947,6 +951,11 @@ static dline_status set_expression(loader *L, dl_style_layer *layer, const prop_
     return DLINE_OK;
 }
 
+const char *dl_style_prop_name(int prop)
+{
+    return prop >= 0 && (size_t)prop < COUNT(props) ? props[prop].name : "";
+}
+
 double dl_style_zoom_of(double lat, double ground_mpp)
 {
     double c = cos(lat * 3.14159265358979323846 / 180);
@@ -1022,6 +1031,12 @@ int dl_style_layer_filter(const dl_style_layer *l, const dl_expr_env *env,
            v.boolean;
 }
 
+/* An icon-image dline can draw: a file name ending in .svg. */
+static int names_svg(const dl_yaml_node *v)
+{
+    return is_scalar(v) && v->len >= 4 && strcasecmp(v->text + v->len - 4, ".svg") == 0;
+}
+
 static dline_status load_properties(loader *L, dl_style_layer *layer, const dl_yaml_node *block,
                                     int layout)
 {
@@ -1037,6 +1052,14 @@ static dline_status load_properties(loader *L, dl_style_layer *layer, const dl_y
         for (size_t j = 0; j < COUNT(props) && !p; j++)
             if (strcmp(k->text, props[j].name) == 0)
                 p = &props[j];
+        if (!p && L->maplibre) {
+            char b1[80], b2[80];
+            dl_warn(L->ctx, node_file(L, k), k->line, k->col,
+                    "layer '%s': '%s' is not supported and is ignored",
+                    shown(layer->id ? layer->id : "?", b1, sizeof b1),
+                    shown(k->text, b2, sizeof b2));
+            continue;
+        }
         if (!p) {
             /* Suggest from what fits here first, then from everything. */
             const char *here[COUNT(props)], *all[COUNT(props)];
@@ -1070,6 +1093,20 @@ static dline_status load_properties(loader *L, dl_style_layer *layer, const dl_y
             continue;
         }
         const dl_yaml_node *v = dl_yaml_value(block, i);
+        if (L->maplibre && p->kind == K_ICON_IMAGE && !names_svg(v)) {
+            /* MapLibre names an image of the style's sprite. */
+            char b1[80], b2[80];
+            if (is_scalar(v))
+                dl_warn(L->ctx, node_file(L, v), v->line, v->col,
+                        "layer '%s': 'icon-image' '%s' is a sprite image, which dline does not "
+                        "draw (name an .svg file); the icon is left out",
+                        shown(layer->id, b1, sizeof b1), shown(v->text, b2, sizeof b2));
+            else
+                dl_warn(L->ctx, node_file(L, v), v->line, v->col,
+                        "layer '%s': 'icon-image' must name an .svg file; the icon is left out",
+                        shown(layer->id, b1, sizeof b1));
+            continue;
+        }
         dline_status st = keep_going(L, is_expression(v) && takes_expression(p->kind)
                                             ? set_expression(L, layer, p, v)
                                             : set_property(L, layer, p, v));
@@ -1899,6 +1936,35 @@ static dline_status get_icon_image(loader *L, dl_style_layer *layer, const dl_ya
     return DLINE_OK;
 }
 
+/* A MapLibre geojson source's inline data: the JSON text maplibre.c wrote,
+ * read from memory at render time and named by where the object is. */
+static dline_status load_inline(loader *L, dl_style_source *src, const dl_yaml_node *v,
+                                const dl_yaml_node *data)
+{
+    const char *file = node_file(L, data);
+    char at[32];
+    int n = snprintf(at, sizeof at, ":%d:%d", data->line, data->col);
+    size_t fl = strlen(file);
+    if (!(src->path = malloc(fl + (size_t)n + 1)) || !(src->data = malloc(data->len + 1)))
+        return no_memory(L);
+    memcpy(src->path, file, fl);
+    memcpy(src->path + fl, at, (size_t)n + 1);
+    memcpy(src->data, data->text, data->len + 1);
+    src->data_len = data->len;
+    src->type = DL_SOURCE_GEOJSON;
+    const dl_yaml_node *x;
+    dline_status st;
+    if ((x = dl_yaml_get(v, "crs")) && (st = get_string(L, x, "crs", 0, &src->crs)))
+        return st;
+    if ((x = dl_yaml_get(v, "encoding")))
+        return err(L, x, "'encoding' does not apply to geojson sources (GeoJSON is UTF-8)");
+    static const char *const axes[] = {"lon", "lat"};
+    for (int a = 0; a < 2; a++)
+        if ((x = dl_yaml_get(v, axes[a])))
+            return err(L, x, "'%s' applies to csv sources only", axes[a]);
+    return DLINE_OK;
+}
+
 static dline_status load_sources(loader *L, const dl_yaml_node *n)
 {
     if (dl_yaml_is_null(n))
@@ -1921,10 +1987,18 @@ static dline_status load_sources(loader *L, const dl_yaml_node *n)
         const dl_yaml_node *path = v;
         dline_status st;
         if (v->kind == DL_YAML_MAPPING) {
-            static const char *const keys[] = {"path", "crs", "encoding", "type", "lon", "lat"};
-            st = check_keys(L, v, keys, COUNT(keys));
+            /* "data" only as maplibre.c writes it: inline GeoJSON text. */
+            static const char *const keys[] = {"path", "crs",  "encoding", "type",
+                                               "lon",  "lat", "data"};
+            st = check_keys(L, v, keys, COUNT(keys) - !L->maplibre);
             if (st != DLINE_OK)
                 return st;
+            const dl_yaml_node *data = L->maplibre ? dl_yaml_get(v, "data") : NULL;
+            if (data) {
+                if ((st = load_inline(L, src, v, data)) != DLINE_OK)
+                    return st;
+                continue;
+            }
             char b[80];
             if (!(path = dl_yaml_get(v, "path")))
                 return err(L, v, "source '%s' has no 'path'", shown(k->text, b, sizeof b));
@@ -2456,7 +2530,7 @@ dline_status dl_style_load_checked(dline_ctx *ctx, const char *path, const char 
         return st;
     const dl_yaml_node *root = dl_compose_root(doc);
     dl_style *s = calloc(1, sizeof *s);
-    loader L = {ctx, path, s, report, user, 0};
+    loader L = {ctx, path, s, report, user, 0, 0};
     if (!s || !(s->path = dl_strdup(path)) || !(s->dir = dir_of(path))) {
         st = no_memory(&L);
     } else if (!root || dl_yaml_is_null(root)) {
@@ -2464,7 +2538,22 @@ dline_status dl_style_load_checked(dline_ctx *ctx, const char *path, const char 
     } else if (root->kind != DL_YAML_MAPPING) {
         st = err(&L, root, "the top level must be a mapping");
     } else if ((st = style_defaults(&L)) == DLINE_OK) {
-        st = load_top(&L, root);
+        dl_maplibre *ml = NULL;
+        if (dl_maplibre_detect(path, root)) {
+            L.maplibre = 1;
+            st = dl_maplibre_translate(ctx, path, root, report, user, &L.problems, &ml);
+            if (st == DLINE_OK)
+                root = dl_maplibre_root(ml);
+        }
+        if (st == DLINE_OK)
+            st = load_top(&L, root);
+        /* MapLibre's view, unless metadata.dline gives an extent or a fit. */
+        if (st == DLINE_OK && ml && !s->has_extent && !s->nfit &&
+            dl_maplibre_view(ml, s->view_center, &s->view_zoom)) {
+            s->has_view = 1;
+            dl_style_apply_view(s);
+        }
+        dl_maplibre_free(ml);
     }
     dl_compose_free(doc);
     if (nproblems)
@@ -2511,6 +2600,7 @@ void dl_style_free(dl_style *s)
         free(s->sources[i].file);
         free(s->sources[i].lon);
         free(s->sources[i].lat);
+        free(s->sources[i].data);
     }
     free(s->sources);
     for (size_t i = 0; i < s->nlayers; i++) {

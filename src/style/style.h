@@ -66,6 +66,9 @@ typedef struct {
     int per_feature; /* reads feature data; else only the zoom */
 } dl_style_expr;
 
+/* The name of property `prop` of a dl_style_expr ("circle-radius"). */
+const char *dl_style_prop_name(int prop);
+
 typedef struct {
     char *name;
     char *path;     /* resolved against the style file's folder */
@@ -74,6 +77,11 @@ typedef struct {
                      * file's encoding) */
     dl_source_kind type; /* `type`, else from the path's extension; never AUTO */
     char *lon, *lat;     /* CSV only: the coordinate columns; NULL to find them by name */
+    /* A MapLibre style's inline GeoJSON `data` as JSON text (data_len
+     * bytes); NULL for a file. path is then "FILE:LINE:COL" of the object,
+     * which names it in messages. */
+    char *data;
+    size_t data_len;
     int line, col;  /* where the source is declared */
     char *file;     /* the included file it is declared in; NULL: the style itself */
 } dl_style_source;
@@ -299,6 +307,11 @@ typedef struct {
     char *crs;         /* map CRS definition; default "EPSG:3857" */
     int has_extent;
     double extent[4];  /* minlon, minlat, maxlon, maxlat (WGS84) */
+    /* A MapLibre style's `center` and `zoom` without a dline extent or fit:
+     * extent is what that view shows at the map's size (dl_style_apply_view),
+     * worked out again when the size changes. */
+    int has_view;
+    double view_center[2], view_zoom;
     char **fit_layers; size_t nfit; /* layer ids; all layers with a source when 0 */
     double fit_padding; /* px */
     dl_color background;
@@ -329,6 +342,11 @@ dline_status dl_style_load_checked(dline_ctx *ctx, const char *path, const char 
                                    size_t nsets, dl_style_problem_fn report, void *user,
                                    size_t *nproblems, dl_style **out);
 void dl_style_free(dl_style *style);
+
+/* With has_view, sets extent to what the MapLibre view shows at the
+ * style's size (see src/style/maplibre.h). A caller that sets the extent
+ * itself clears has_view. */
+void dl_style_apply_view(dl_style *style);
 
 /* Finds a layer or source by id/name; -1 when absent. */
 /* The file a layer's line:col refer to (an included file, or the style). */

@@ -49,3 +49,16 @@ got=$("$dline" validate bad/styles/render_sort_key_field.yaml)
 [ "$got" = "bad/styles/render_sort_key_field.yaml:10:32: layer 'labels': symbol-sort-key: no field 'sq' in bad/styles/../../../geodata/qingpu_sites.shp (did you mean 'seq'?)" ] ||
     fail "validate: $got"
 echo "ok: an unknown attribute is a warning at render and a problem for validate"
+
+# Characters no font has, and a map CRS PROJ does not know.
+got=$("$dline" validate cli/validate_tofu.yaml)
+[ $? = 1 ] || fail "a missing glyph validates"
+[ "$got" = "cli/validate_tofu.yaml: no font has U+10FFFD '$(printf '\364\217\277\275')' in layer t (feature 0)" ] ||
+    fail "tofu: $got"
+got=$("$dline" validate cli/validate_tofu.yaml --set crs=EPSG:999999)
+[ $? = 1 ] || fail "an unknown map CRS validates"
+case "$got" in
+    "cli/validate_tofu.yaml: map crs: "*"EPSG:999999"*) ;;
+    *) fail "map crs: $got" ;;
+esac
+echo "ok: missing glyphs and an unknown map CRS are problems"
