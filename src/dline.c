@@ -292,6 +292,52 @@ static dline_status open_source(dline_ctx *ctx, run *r, size_t i)
     return dl_transform_new(ctx, r->proj, crs, map_crs, what, &rs->fwd);
 }
 
+/* Which geometries a layer draws, as in MapLibre: fill layers polygons,
+ * line layers lines and the outlines of polygons, circle layers points,
+ * symbol layers all three (points at each point, lines and polygons at
+ * their anchor or along them). Matters for GeoJSON files that mix types;
+ * a shapefile's features all have the file's type. */
+static int layer_draws(dl_layer_type layer, dl_geom_type g)
+{
+    switch (layer) {
+    case DL_LAYER_FILL: return g == DL_GEOM_POLYGON;
+    case DL_LAYER_LINE: return g == DL_GEOM_LINE || g == DL_GEOM_POLYGON;
+    case DL_LAYER_CIRCLE: return g == DL_GEOM_POINT;
+    case DL_LAYER_SYMBOL: return g != DL_GEOM_NONE;
+    case DL_LAYER_BACKGROUND: break;
+    }
+    return 0;
+}
+
+/* The box (in the source's CRS) of the features a layer draws: the
+ * source's header box, or with a filter the box of the features that pass
+ * it (a filtered layer fits to what it shows). Empty when there are none. */
+static dline_status layer_bounds(dline_ctx *ctx, run *r, const dl_style_layer *l, dl_bbox *out)
+{
+    dl_source *src = r->sources[l->source].src;
+    *out = dl_bbox_empty();
+    if (dl_source_record_count(src) == 0)
+        return DLINE_OK;
+    if (!l->filter) {
+        *out = dl_source_bounds(src);
+        return DLINE_OK;
+    }
+    dl_style_layer_bind((dl_style_layer *)l, dl_source_field(src, 0), dl_source_field_count(src));
+    dline_status st = dl_source_rewind(ctx, src);
+    const dl_feature *f = NULL;
+    while (st == DLINE_OK && (st = dl_source_next(ctx, src, &f)) == DLINE_OK && f) {
+        if (!layer_draws(l->type, f->geom.type))
+            continue;
+        dl_expr_env env = feature_env(r, f);
+        if (!dl_style_layer_filter(l, &env, &r->scratch))
+            continue;
+        for (size_t k = 0; k < f->geom.npoints; k++)
+            if (isfinite(f->geom.xy[2 * k]) && isfinite(f->geom.xy[2 * k + 1]))
+                dl_bbox_add(out, f->geom.xy[2 * k], f->geom.xy[2 * k + 1]);
+    }
+    return st;
+}
+
 /* The map extent in map CRS units, from `extent` or by fitting layers. */
 static dline_status compute_extent(dline_ctx *ctx, run *r, dl_bbox *box)
 {
@@ -327,8 +373,10 @@ static dline_status compute_extent(dline_ctx *ctx, run *r, dl_bbox *box)
             if (st != DLINE_OK)
                 return st;
             run_source *rs = &r->sources[l->source];
-            dl_bbox b = dl_source_bounds(rs->src), pb;
-            if (dl_source_record_count(rs->src) == 0 || dl_bbox_is_empty(b))
+            dl_bbox b, pb;
+            if ((st = layer_bounds(ctx, r, l, &b)) != DLINE_OK)
+                return st;
+            if (dl_bbox_is_empty(b))
                 continue;
             st = dl_transform_bbox(ctx, rs->fwd, b, &pb);
             if (st != DLINE_OK)
@@ -855,23 +903,6 @@ static dline_status draw_connected(dline_ctx *ctx, run *r, const dl_style_layer 
     return st;
 }
 
-/* Which geometries a layer draws, as in MapLibre: fill layers polygons,
- * line layers lines and the outlines of polygons, circle layers points,
- * symbol layers all three (points at each point, lines and polygons at
- * their anchor or along them). Matters for GeoJSON files that mix types;
- * a shapefile's features all have the file's type. */
-static int layer_draws(dl_layer_type layer, dl_geom_type g)
-{
-    switch (layer) {
-    case DL_LAYER_FILL: return g == DL_GEOM_POLYGON;
-    case DL_LAYER_LINE: return g == DL_GEOM_LINE || g == DL_GEOM_POLYGON;
-    case DL_LAYER_CIRCLE: return g == DL_GEOM_POINT;
-    case DL_LAYER_SYMBOL: return g != DL_GEOM_NONE;
-    case DL_LAYER_BACKGROUND: break;
-    }
-    return 0;
-}
-
 static dline_status draw_layer(dline_ctx *ctx, run *r, const dl_style_layer *l)
 {
     if (r->dry && l->type != DL_LAYER_SYMBOL)
@@ -1047,10 +1078,13 @@ static dline_status inset_extent(dline_ctx *ctx, run *r, const dl_style_inset *i
             if (!layer_uses_source(l))
                 continue;
             run_source *rs = &r->sources[l->source];
-            dl_bbox b = dl_source_bounds(rs->src), pb;
-            if (dl_source_record_count(rs->src) == 0 || dl_bbox_is_empty(b))
+            dl_bbox b, pb;
+            dline_status st = layer_bounds(ctx, r, l, &b);
+            if (st != DLINE_OK)
+                return st;
+            if (dl_bbox_is_empty(b))
                 continue;
-            dline_status st = dl_transform_bbox(ctx, rs->fwd, b, &pb);
+            st = dl_transform_bbox(ctx, rs->fwd, b, &pb);
             if (st != DLINE_OK)
                 return st;
             dl_bbox_add(box, pb.xmin, pb.ymin);
