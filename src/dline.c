@@ -187,6 +187,7 @@ typedef struct {
     double zoom, scale;
     dl_expr_scratch scratch;     /* strings made by expressions, reused */
     dl_style_layer feature_layer; /* a layer with its data-driven values for one feature */
+    dl_style_eval_text feature_text; /* its fonts and icon path */
     int inset;                    /* the inset's run: no repeated warnings */
 } run;
 
@@ -956,7 +957,8 @@ static dline_status draw_layer(dline_ctx *ctx, run *r, const dl_style_layer *l)
         /* Data-driven values: the layer as this feature sees it. */
         const dl_style_layer *fl = l;
         if (l->per_feature) {
-            dl_style_layer_eval_feature(l, &r->feature_layer, &env, &r->scratch);
+            dl_style_layer_eval_feature(l, &r->feature_layer, &env, &r->scratch,
+                                        &r->feature_text);
             fl = &r->feature_layer;
         }
         if (l->type != DL_LAYER_SYMBOL) {

@@ -251,11 +251,20 @@ dline_status dl_render_queue(dline_ctx *ctx, dl_render *r, const dl_style_layer 
         }
     }
     if (ok && spec->own_layer) {
-        /* Shares the base layer's strings and expressions, which the style
-         * owns; only the values differ. */
+        /* Shares the base layer's expressions, which the style owns; its
+         * fonts and icon may be per feature (in a buffer the next feature
+         * overwrites), so they are the label's own. */
         if ((ok = (l.owned_layer = malloc(sizeof *l.owned_layer)) != NULL)) {
             *l.owned_layer = *layer;
             l.layer = l.owned_layer;
+            char **own[] = {&l.owned_layer->text_font, &l.owned_layer->text_weight,
+                            &l.owned_layer->text_font_secondary,
+                            &l.owned_layer->text_weight_secondary, &l.owned_layer->icon_image};
+            for (size_t k = 0; k < sizeof own / sizeof own[0]; k++) {
+                l.owned_text[k] = *own[k] ? dl_strdup(*own[k]) : NULL;
+                ok &= !*own[k] || l.owned_text[k] != NULL;
+                *own[k] = l.owned_text[k];
+            }
         }
     }
     if (!ok) {
@@ -263,6 +272,8 @@ dline_status dl_render_queue(dline_ctx *ctx, dl_render *r, const dl_style_layer 
         free(l.secondary);
         free(l.line);
         free(l.owned_layer);
+        for (size_t k = 0; k < sizeof l.owned_text / sizeof l.owned_text[0]; k++)
+            free(l.owned_text[k]);
         return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "layer '%s': out of memory", id);
     }
     r->labels[r->nlabels++] = l;
@@ -284,6 +295,9 @@ void dl_render_clear_labels(dl_render *r)
         free(r->labels[i].line);
         free(r->labels[i].parts);
         free(r->labels[i].owned_layer);
+        for (size_t k = 0; k < sizeof r->labels[i].owned_text / sizeof r->labels[i].owned_text[0];
+             k++)
+            free(r->labels[i].owned_text[k]);
     }
     r->nlabels = 0;
     r->labels_done = 0;

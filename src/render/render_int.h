@@ -23,6 +23,7 @@ typedef struct {
 typedef struct {
     const dl_style_layer *layer; /* borrowed (the style outlives the renderer), or owned_layer */
     dl_style_layer *owned_layer; /* data-driven values of this label's feature; owned */
+    char *owned_text[5];         /* owned_layer's fonts, weights and icon path */
     char *text;                  /* owned, valid UTF-8 */
     char *secondary;             /* owned, valid UTF-8; NULL when none */
     double x, y;                 /* anchor */

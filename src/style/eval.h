@@ -31,7 +31,8 @@ void dl_style_layer_eval_zoom(dl_style_layer *layer, double zoom);
  * whose expression fails at run time keeps its value in base, as MapLibre
  * falls back to the default. */
 void dl_style_layer_eval_feature(const dl_style_layer *base, dl_style_layer *out,
-                                 const dl_expr_env *env, dl_expr_scratch *scratch);
+                                 const dl_expr_env *env, dl_expr_scratch *scratch,
+                                 dl_style_eval_text *text);
 
 /* Whether a feature passes the layer's filter (no filter: every one). */
 int dl_style_layer_filter(const dl_style_layer *layer, const dl_expr_env *env,

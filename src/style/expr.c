@@ -469,6 +469,17 @@ static const char *const unsupported[] = {
     "global-state", "elevation",
 };
 
+int dl_expr_is_operator(const char *name)
+{
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if (strcmp(ops[i].name, name) == 0)
+            return 1;
+    for (size_t i = 0; i < sizeof unsupported / sizeof unsupported[0]; i++)
+        if (strcmp(unsupported[i], name) == 0)
+            return 1;
+    return 0;
+}
+
 static dline_status arity_error(compiler *c, const dl_yaml_node *n, const op_info *o,
                                 size_t nargs)
 {

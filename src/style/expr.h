@@ -105,6 +105,10 @@ dline_status dl_expr_compile(dline_ctx *ctx, const char *path, const dl_yaml_nod
 dline_status dl_expr_compile_filter(dline_ctx *ctx, const char *path, const dl_yaml_node *node,
                                     dl_expr **out);
 
+/* Whether name is a MapLibre expression operator (supported or not): a list
+ * of names, such as text-font's, is a value unless it starts with one. */
+int dl_expr_is_operator(const char *name);
+
 /* Frees e; NULL is a no-op. */
 void dl_expr_free(dl_expr *e);
 

@@ -76,6 +76,14 @@ static const char *node_file(const loader *L, const dl_yaml_node *n)
     return n && n->file ? n->file : L->path;
 }
 
+static char *dir_of(const char *path);
+
+/* The folder of the file a node was read from. Caller frees. */
+static char *n_dir_of(const loader *L, const dl_yaml_node *n)
+{
+    return dir_of(node_file(L, n));
+}
+
 static dline_status no_memory(loader *L)
 {
     return dl_error(L->ctx, DLINE_ENOMEM, L->path, 0, 0, "out of memory");
@@ -336,28 +344,21 @@ static const char *const anchor_names[] = {"center", "left", "right", "top", "bo
  * them) into a Pango family list. A trailing " Bold" or " Regular", as in
  * MapLibre font stacks, becomes the weight: Pango would otherwise look for a
  * family called "Noto Sans Bold". */
-static dline_status get_fonts(loader *L, const dl_yaml_node *n, const char *name, char **families,
-                              int *bold)
+/* "A, B" from font names (each may itself be a comma list), with a trailing
+ * " Bold" or " Regular" taken off each (*bold set when one was Bold).
+ * NULL when out of memory; "" when no name is left. */
+static char *font_family_list(const char *const *names, size_t count, int *bold)
 {
-    const dl_yaml_node *const *items = &n;
-    size_t count = 1;
-    if (n && n->kind == DL_YAML_SEQUENCE) {
-        items = (const dl_yaml_node *const *)n->items;
-        count = n->n;
-    }
     size_t total = 1;
-    for (size_t i = 0; i < count; i++) {
-        if (!is_scalar(items[i]) || dl_yaml_is_null(items[i]))
-            return err(L, items[i], "'%s' must be a font name or a list of them", name);
-        total += 2 * items[i]->len + 2; /* "a,b" becomes "a, b" */
-    }
+    for (size_t i = 0; i < count; i++)
+        total += 2 * strlen(names[i]) + 2; /* "a,b" becomes "a, b" */
     char *out = malloc(total);
     if (!out)
-        return no_memory(L);
+        return NULL;
     size_t o = 0;
-    int any_bold = 0;
+    *bold = 0;
     for (size_t i = 0; i < count; i++) {
-        const char *s = items[i]->text;
+        const char *s = names[i];
         while (*s) {
             const char *end = strchr(s, ',');
             if (!end)
@@ -373,7 +374,7 @@ static dline_status get_fonts(loader *L, const dl_yaml_node *n, const char *name
                 if ((size_t)(b - a) > wl && strncmp(b - wl, weights[w], wl) == 0) {
                     b -= wl;
                     if (w == 0)
-                        any_bold = 1;
+                        *bold = 1;
                     break;
                 }
             }
@@ -389,13 +390,38 @@ static dline_status get_fonts(loader *L, const dl_yaml_node *n, const char *name
         }
     }
     out[o] = '\0';
-    if (o == 0) {
+    return out;
+}
+
+static dline_status get_fonts(loader *L, const dl_yaml_node *n, const char *name, char **families,
+                              int *bold)
+{
+    const dl_yaml_node *const *items = &n;
+    size_t count = 1;
+    if (n && n->kind == DL_YAML_SEQUENCE) {
+        items = (const dl_yaml_node *const *)n->items;
+        count = n->n;
+    }
+    const char **names = dl_calloc_array(count + 1, sizeof *names);
+    if (!names)
+        return no_memory(L);
+    for (size_t i = 0; i < count; i++) {
+        if (!is_scalar(items[i]) || dl_yaml_is_null(items[i])) {
+            free(names);
+            return err(L, items[i], "'%s' must be a font name or a list of them", name);
+        }
+        names[i] = items[i]->text;
+    }
+    char *out = font_family_list(names, count, bold);
+    free(names);
+    if (!out)
+        return no_memory(L);
+    if (!*out) {
         free(out);
         return err(L, n, "'%s' names no font", name);
     }
     free(*families);
     *families = out;
-    *bold = any_bold;
     return DLINE_OK;
 }
 
@@ -775,16 +801,16 @@ static int is_expression(const dl_yaml_node *v)
                                                    &(double){0}) == 0);
 }
 
-/* Kinds whose value may be an expression, and what it must give. Lists
- * (dashes, offsets, anchors), fonts, icons and patterns stay literal: each
- * would need text or memory per feature. line-gradient has its own
+/* Kinds whose value may be an expression, and what it must give. Patterns,
+ * placement and rotation alignment stay literal; line-gradient has its own
  * interpolate form. */
 static int takes_expression(prop_kind k)
 {
     switch (k) {
     case K_COLOR: case K_NUMBER: case K_LENGTH: case K_OPACITY: case K_SIGNED:
     case K_POSITIVE: case K_ANGLE: case K_BOOL: case K_CAP: case K_JOIN: case K_ANCHOR:
-    case K_TEXT_FIELD: case K_SORT_KEY:
+    case K_TEXT_FIELD: case K_SORT_KEY: case K_DASHES: case K_OFFSET: case K_ICON_OFFSET:
+    case K_ANCHORS: case K_FONT: case K_FONT_SECONDARY: case K_ICON_IMAGE: case K_ICON_ANCHOR:
         return 1;
     default:
         return 0;
@@ -796,7 +822,11 @@ static dl_expr_type expr_type_of(prop_kind k)
     switch (k) {
     case K_COLOR: return DL_EXPR_COLOR;
     case K_BOOL: return DL_EXPR_BOOLEAN;
-    case K_CAP: case K_JOIN: case K_ANCHOR: case K_TEXT_FIELD: return DL_EXPR_STRING;
+    case K_CAP: case K_JOIN: case K_ANCHOR: case K_TEXT_FIELD: case K_ICON_IMAGE:
+    case K_ICON_ANCHOR:
+        return DL_EXPR_STRING;
+    case K_DASHES: case K_OFFSET: case K_ICON_OFFSET: case K_ANCHORS: return DL_EXPR_ARRAY;
+    case K_FONT: case K_FONT_SECONDARY: return DL_EXPR_ANY; /* a name or a list of names */
     default: return DL_EXPR_NUMBER;
     }
 }
@@ -809,14 +839,150 @@ static long enum_index(const char *const *names, size_t n, const char *s)
     return -1;
 }
 
+/* Text of a font or icon value: into text (a per-feature buffer) when given,
+ * else a new string that replaces *field (the style's own). */
+static int put_text(char **field, const char *value, char *text, size_t size)
+{
+    if (text) {
+        if (strlen(value) >= size)
+            return -1;
+        memcpy(text, value, strlen(value) + 1);
+        *field = text;
+        return 0;
+    }
+    char *copy = dl_strdup(value);
+    if (!copy)
+        return -1;
+    free(*field);
+    *field = copy;
+    return 0;
+}
+
+/* Fonts: a name or a list of names, as text-font takes them. */
+static int store_fonts(dl_style_layer *l, const prop_def *p, const dl_expr_value *v,
+                       dl_style_eval_text *text)
+{
+    const char *one[1], *list[64];
+    const char *const *names = one;
+    size_t n = 1;
+    if (v->type == DL_EXPR_STRING) {
+        one[0] = v->str;
+    } else if (v->type == DL_EXPR_ARRAY && v->len > 0 && v->len <= 64) {
+        for (size_t i = 0; i < v->len; i++) {
+            if (v->items[i].type != DL_EXPR_STRING)
+                return -1;
+            list[i] = v->items[i].str;
+        }
+        names = list;
+        n = v->len;
+    } else {
+        return -1;
+    }
+    int bold;
+    char *families = font_family_list(names, n, &bold);
+    int secondary = p->kind == K_FONT_SECONDARY;
+    int rc = families && *families ? 0 : -1;
+    if (rc == 0)
+        rc = put_text(secondary ? &l->text_font_secondary : &l->text_font, families,
+                      text ? (secondary ? text->font2 : text->font) : NULL,
+                      sizeof text->font);
+    if (rc == 0) {
+        /* The weight is one of two words: shared, never written to. */
+        static char bold_w[] = "bold", normal_w[] = "normal";
+        char **w = secondary ? &l->text_weight_secondary : &l->text_weight;
+        if (text)
+            *w = bold ? bold_w : normal_w;
+        else
+            rc = put_text(w, bold ? "bold" : "normal", NULL, 0);
+    }
+    free(families);
+    return rc;
+}
+
 /* Writes an expression's value into the property's field, within the range
  * a literal would be checked against (MapLibre clamps too); 0, or -1 when
- * the value does not fit the property (the field is left as it was). */
-static int store_value(dl_style_layer *l, const prop_def *p, const dl_expr_value *v)
+ * the value does not fit the property (the field is left as it was).
+ * Fonts and icons are written into text when given (per feature), else
+ * owned by the layer. */
+static int store_value(dl_style_layer *l, const prop_def *p, const dl_expr_value *v,
+                       dl_style_eval_text *text)
 {
     void *field = (char *)l + p->offset;
     double max = p->max > 0 ? p->max : INFINITY;
     switch (p->kind) {
+    case K_FONT:
+    case K_FONT_SECONDARY:
+        return store_fonts(l, p, v, text);
+    case K_ICON_IMAGE: {
+        if (v->type != DL_EXPR_STRING)
+            return -1;
+        if (!*v->str) { /* no icon for this feature */
+            if (!text)
+                free(l->icon_image);
+            l->icon_image = NULL;
+            return 0;
+        }
+        char path[1024];
+        const char *dir = l->icon_dir ? l->icon_dir : ".";
+        if (v->str[0] == '/')
+            snprintf(path, sizeof path, "%s", v->str);
+        else if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, v->str) >= sizeof path)
+            return -1;
+        return put_text(&l->icon_image, path, text ? text->icon : NULL, sizeof text->icon);
+    }
+    case K_DASHES: {
+        if (v->type != DL_EXPR_ARRAY || v->len > DL_MAX_DASHES)
+            return -1;
+        double sum = 0;
+        for (size_t i = 0; i < v->len; i++) {
+            if (v->items[i].type != DL_EXPR_NUMBER || !(v->items[i].num >= 0) ||
+                v->items[i].num > max)
+                return -1;
+            sum += v->items[i].num;
+        }
+        if (v->len && !(sum > 0))
+            return -1;
+        for (size_t i = 0; i < v->len; i++)
+            l->line_dasharray[i] = v->items[i].num;
+        l->line_ndash = (int)v->len;
+        return 0;
+    }
+    case K_OFFSET:
+    case K_ICON_OFFSET: {
+        if (v->type != DL_EXPR_ARRAY || v->len != 2 || v->items[0].type != DL_EXPR_NUMBER ||
+            v->items[1].type != DL_EXPR_NUMBER || isnan(v->items[0].num) ||
+            isnan(v->items[1].num))
+            return -1;
+        double *xy = field;
+        xy[0] = fmin(fmax(v->items[0].num, -max), max);
+        xy[1] = fmin(fmax(v->items[1].num, -max), max);
+        return 0;
+    }
+    case K_ANCHORS: {
+        if (v->type != DL_EXPR_ARRAY || v->len == 0 ||
+            v->len > COUNT(l->text_variable_anchor))
+            return -1;
+        dl_anchor a[COUNT(l->text_variable_anchor)];
+        for (size_t i = 0; i < v->len; i++) {
+            long e = v->items[i].type == DL_EXPR_STRING
+                         ? enum_index(anchor_names, COUNT(anchor_names), v->items[i].str)
+                         : -1;
+            if (e < 0)
+                return -1;
+            a[i] = (dl_anchor)e;
+        }
+        memcpy(l->text_variable_anchor, a, v->len * sizeof a[0]);
+        l->text_nvariable_anchor = (int)v->len;
+        return 0;
+    }
+    case K_ICON_ANCHOR: {
+        long e = v->type == DL_EXPR_STRING ? enum_index(anchor_names, COUNT(anchor_names), v->str)
+                                           : -1;
+        if (e < 0)
+            return -1;
+        l->icon_anchor = (dl_anchor)e;
+        return 0;
+    }
     case K_COLOR:
         if (v->type != DL_EXPR_COLOR)
             return -1;
@@ -925,7 +1091,7 @@ static dline_status set_expression(loader *L, dl_style_layer *layer, const prop_
         dl_expr_value val;
         int rc = dl_expr_eval(e, &env, &scratch, &val);
         if (rc == 0)
-            rc = store_value(layer, p, &val);
+            rc = store_value(layer, p, &val, NULL);
         dl_expr_scratch_free(&scratch);
         dl_expr_free(e);
         if (rc != 0)
@@ -946,8 +1112,17 @@ static dline_status set_expression(loader *L, dl_style_layer *layer, const prop_
             x[i] = x[--layer->nexprs];
             break;
         }
-    x[layer->nexprs++] = (dl_style_expr){(int)(p - props), e, dl_expr_uses_feature(e)};
-    layer->per_feature |= dl_expr_uses_feature(e);
+    /* Fonts and icons are text: evaluated with each label, into its own
+     * copy, even when they read only the zoom. */
+    int text = p->kind == K_FONT || p->kind == K_FONT_SECONDARY || p->kind == K_ICON_IMAGE;
+    int per = dl_expr_uses_feature(e) || text;
+    if (p->kind == K_ICON_IMAGE && !layer->icon_dir &&
+        !(layer->icon_dir = n_dir_of(L, v))) {
+        dl_expr_free(e);
+        return no_memory(L);
+    }
+    x[layer->nexprs++] = (dl_style_expr){(int)(p - props), e, per};
+    layer->per_feature |= per;
     return DLINE_OK;
 }
 
@@ -995,11 +1170,11 @@ void dl_style_layer_bind(dl_style_layer *l, const dl_field *fields, size_t nfiel
 }
 
 static void eval_into(dl_style_layer *out, const dl_style_expr *x, const dl_expr_env *env,
-                      dl_expr_scratch *scratch)
+                      dl_expr_scratch *scratch, dl_style_eval_text *text)
 {
     dl_expr_value v;
     if (dl_expr_eval(x->expr, env, scratch, &v) == 0)
-        (void)store_value(out, &props[x->prop], &v);
+        (void)store_value(out, &props[x->prop], &v, text);
 }
 
 void dl_style_layer_eval_zoom(dl_style_layer *l, double zoom)
@@ -1008,17 +1183,18 @@ void dl_style_layer_eval_zoom(dl_style_layer *l, double zoom)
     dl_expr_scratch scratch = {0};
     for (size_t i = 0; i < l->nexprs; i++)
         if (!l->exprs[i].per_feature)
-            eval_into(l, &l->exprs[i], &env, &scratch);
+            eval_into(l, &l->exprs[i], &env, &scratch, NULL);
     dl_expr_scratch_free(&scratch);
 }
 
 void dl_style_layer_eval_feature(const dl_style_layer *base, dl_style_layer *out,
-                                 const dl_expr_env *env, dl_expr_scratch *scratch)
+                                 const dl_expr_env *env, dl_expr_scratch *scratch,
+                                 dl_style_eval_text *text)
 {
     *out = *base;
     for (size_t i = 0; i < base->nexprs; i++)
         if (base->exprs[i].per_feature)
-            eval_into(out, &base->exprs[i], env, scratch);
+            eval_into(out, &base->exprs[i], env, scratch, text);
 }
 
 int dl_style_layer_filter(const dl_style_layer *l, const dl_expr_env *env,
@@ -1093,7 +1269,14 @@ static dline_status load_properties(loader *L, dl_style_layer *layer, const dl_y
             continue;
         }
         const dl_yaml_node *v = dl_yaml_value(block, i);
-        if (L->maplibre && p->kind == K_ICON_IMAGE && !names_svg(v)) {
+        int expr = is_expression(v) && takes_expression(p->kind);
+        if (expr && (p->kind == K_FONT || p->kind == K_FONT_SECONDARY || p->kind == K_ANCHORS))
+            expr = dl_expr_is_operator(v->items[0]->text); /* [Noto Sans, DejaVu Sans] */
+        /* A MapLibre style's icon names are sprite images, also when an
+         * expression picks them. */
+        if (L->maplibre && p->kind == K_ICON_IMAGE)
+            expr = 0;
+        if (L->maplibre && p->kind == K_ICON_IMAGE && !expr && !names_svg(v)) {
             /* MapLibre names an image of the style's sprite. */
             char b1[80], b2[80];
             if (is_scalar(v))
@@ -1107,9 +1290,8 @@ static dline_status load_properties(loader *L, dl_style_layer *layer, const dl_y
                         shown(layer->id, b1, sizeof b1));
             continue;
         }
-        dline_status st = keep_going(L, is_expression(v) && takes_expression(p->kind)
-                                            ? set_expression(L, layer, p, v)
-                                            : set_property(L, layer, p, v));
+        dline_status st =
+            keep_going(L, expr ? set_expression(L, layer, p, v) : set_property(L, layer, p, v));
         if (st != DLINE_OK)
             return st;
     }
@@ -2607,6 +2789,7 @@ void dl_style_free(dl_style *s)
         dl_style_layer *l = &s->layers[i];
         free(l->id);
         free(l->file);
+        free(l->icon_dir);
         dl_expr_free(l->filter);
         for (size_t k = 0; k < l->nexprs; k++)
             dl_expr_free(l->exprs[k].expr);

@@ -66,6 +66,12 @@ typedef struct {
     int per_feature; /* reads feature data; else only the zoom */
 } dl_style_expr;
 
+/* Where per-feature fonts and icon paths are written (dline evaluates one
+ * feature at a time; a label keeps copies). */
+typedef struct {
+    char font[256], font2[256], icon[1024];
+} dl_style_eval_text;
+
 /* The name of property `prop` of a dl_style_expr ("circle-radius"). */
 const char *dl_style_prop_name(int prop);
 
@@ -102,6 +108,7 @@ typedef struct {
     dl_expr *text_field_expr;      /* text-field given as an expression (not a template) */
     dl_expr *text_field_secondary_expr;
     dl_expr *sort_key_expr;        /* symbol-sort-key as an expression */
+    char *icon_dir;                /* icon-image as an expression: the folder its names are in */
 
     /* connect-by: a line layer over a point source joins the points in
      * ascending order of this attribute (features where it is NULL are left

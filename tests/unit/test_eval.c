@@ -90,7 +90,8 @@ static void values_from_expressions(void **state)
     dl_expr_env env = {.values = v, .nvalues = 2, .zoom = 12, .id = 1};
     dl_expr_scratch sc = {0};
     dl_style_layer out;
-    dl_style_layer_eval_feature(l, &out, &env, &sc);
+    dl_style_eval_text text;
+    dl_style_layer_eval_feature(l, &out, &env, &sc, &text);
     assert_true(out.line_color.r == 1 && out.line_color.b == 0);
     assert_int_equal(out.line_cap, DL_CAP_ROUND);
     assert_true(out.line_opacity == 1);   /* 1.5 clamped */
@@ -99,7 +100,7 @@ static void values_from_expressions(void **state)
     /* A value that fails at run time keeps the layer's own (the default). */
     v[0] = (dl_value){DL_VAL_STRING, "path", 0, 0};
     v[1] = (dl_value){DL_VAL_STRING, "opaque", 0, 0};
-    dl_style_layer_eval_feature(l, &out, &env, &sc);
+    dl_style_layer_eval_feature(l, &out, &env, &sc, &text);
     assert_true(out.line_color.b == 1);
     assert_int_equal(out.line_cap, DL_CAP_BUTT);
     assert_true(out.line_opacity == l->line_opacity);
