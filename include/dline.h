@@ -117,6 +117,12 @@ dline_status dline_map_fonts_report(dline_ctx *ctx, dline_map *map, FILE *out, s
  * point list (the kind from the extension) to out. */
 dline_status dline_info(dline_ctx *ctx, const char *shp_path, FILE *out);
 
+/* `dline index`: writes FILE.qix beside a shapefile, the spatial index
+ * (shapelib's quadtree, the format of MapServer's shptree) with which a map
+ * of a small part of a large file reads only the records it shows. Prints
+ * "wrote PATH (N records)" to out (may be NULL). */
+dline_status dline_index(dline_ctx *ctx, const char *shp_path, FILE *out);
+
 /* A problem found by dline_map_validate, one line:
  * "FILE:LINE:COLUMN: message" (or "FILE: message"). */
 typedef void (*dline_problem_fn)(const char *message, void *user);

@@ -324,6 +324,7 @@ static dline_status layer_bounds(dline_ctx *ctx, run *r, const dl_style_layer *l
         return DLINE_OK;
     }
     dl_style_layer_bind((dl_style_layer *)l, dl_source_field(src, 0), dl_source_field_count(src));
+    dl_source_set_view(ctx, src, NULL);
     dline_status st = dl_source_rewind(ctx, src);
     const dl_feature *f = NULL;
     while (st == DLINE_OK && (st = dl_source_next(ctx, src, &f)) == DLINE_OK && f) {
@@ -833,6 +834,8 @@ static dline_status draw_connected(dline_ctx *ctx, run *r, const dl_style_layer 
     long field = dl_source_field_index(src, l->connect_by);
     size_t n = 0, cap = 0;
     connect_point *pts = NULL;
+    /* Every point: the line runs through the map from points off it. */
+    dl_source_set_view(ctx, src, NULL);
     st = dl_source_rewind(ctx, src);
     const dl_feature *f = NULL;
     while (st == DLINE_OK && (st = dl_source_next(ctx, src, &f)) == DLINE_OK && f) {
@@ -938,6 +941,8 @@ static dline_status draw_layer(dline_ctx *ctx, run *r, const dl_style_layer *l)
             return st;
     }
     long skipped = 0;
+    /* Records off the map are skipped unparsed, or not read (a .qix). */
+    dl_source_set_view(ctx, src, rs->has_view ? &rs->view : NULL);
     st = dl_source_rewind(ctx, src);
     const dl_feature *f = NULL;
     while (st == DLINE_OK && (st = dl_source_next(ctx, src, &f)) == DLINE_OK && f) {
@@ -1680,5 +1685,20 @@ dline_status dline_validate(dline_ctx *ctx, const char *style_path, const char *
     dline_map_free(map);
     if (nproblems)
         *nproblems = n + more;
+    return st;
+}
+
+dline_status dline_index(dline_ctx *ctx, const char *shp_path, FILE *out)
+{
+    dl_source *src = NULL;
+    dl_source_options opt = {.kind = DL_SOURCE_SHAPEFILE};
+    dline_status st = dl_source_open_ex(ctx, shp_path, &opt, &src);
+    char *qix = NULL;
+    if (st == DLINE_OK)
+        st = dl_source_write_index(ctx, src, &qix);
+    if (st == DLINE_OK && out)
+        fprintf(out, "wrote %s (%ld records)\n", qix, dl_source_record_count(src));
+    free(qix);
+    dl_source_free(src);
     return st;
 }

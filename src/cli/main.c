@@ -18,6 +18,7 @@ static const char usage_text[] =
     "Usage: dline render STYLE [-o OUT] [options]\n"
     "       dline info FILE.shp|FILE.geojson|FILE.csv\n"
     "       dline validate STYLE [--set PATH=VALUE ...]\n"
+    "       dline index FILE.shp\n"
     "       dline fonts STYLE\n"
     "       dline --help | --version\n"
     "\n"
@@ -48,6 +49,9 @@ static const char usage_text[] =
     "validate checks everything a render would (the style, every source and its\n"
     "CRS, every attribute a layer names, fonts) without drawing, and prints each\n"
     "problem as FILE:LINE:COLUMN: message, or 'STYLE: ok'; exit 1 on a problem.\n"
+    "\n"
+    "index writes FILE.qix, a spatial index (the format of MapServer's shptree):\n"
+    "a map of a small part of a large shapefile then reads only what it shows.\n"
     "\n"
     "fonts prints the font file each font of the style resolves to, then every\n"
     "character of the labels, title and legend that no installed font has (it\n"
@@ -330,6 +334,18 @@ static int cmd_info(int argc, char **argv)
     return rc;
 }
 
+static int cmd_index(int argc, char **argv)
+{
+    int rc;
+    dline_ctx *ctx = one_file_command(argc, argv, "index needs exactly one FILE.shp", &rc);
+    if (!ctx)
+        return rc;
+    if (dline_index(ctx, argv[0], stdout) != DLINE_OK)
+        rc = fail(ctx);
+    dline_ctx_free(ctx);
+    return rc;
+}
+
 static int cmd_fonts(int argc, char **argv)
 {
     int rc;
@@ -425,6 +441,8 @@ int main(int argc, char **argv)
         rc = cmd_fonts(argc - 2, argv + 2);
     else if (!strcmp(cmd, "validate"))
         rc = cmd_validate(argc - 2, argv + 2);
+    else if (!strcmp(cmd, "index"))
+        rc = cmd_index(argc - 2, argv + 2);
     else
         rc = usage_error("unknown command '%s': use render, validate, info or fonts", cmd);
     if (fflush(stdout) != 0 && rc == 0) {

@@ -34,6 +34,17 @@ struct dl_shp {
     dl_dbf *dbf;
 
     long next, nnull;
+    long nread; /* records read from the file since the rewind */
+    /* The view (dl_shp_set_view): records outside it are skipped; with a
+     * .qix, cand lists the only records to read. */
+    int has_view;
+    dl_bbox view;
+    int qix_state;         /* 0 not looked for, 1 read, -1 none or ignored */
+    unsigned char *qix;    /* the .qix's bytes */
+    size_t qix_size;
+    long *cand;
+    size_t ncand, icand;
+    int use_cand;
     unsigned char *rec; /* the current record's bytes, reused */
     size_t rec_cap;
     dl_feature feature;
@@ -592,6 +603,10 @@ dline_status dl_shp_open(dline_ctx *ctx, const char *path, const char *encoding,
 
 void dl_shp_free(dl_shp *src)
 {
+    if (src) {
+        free(src->qix);
+        free(src->cand);
+    }
     if (!src)
         return;
     if (src->h) {
@@ -857,8 +872,33 @@ static dline_status convert(dline_ctx *ctx, dl_shp *src, long i, const SHPObject
 
 /* Reads and checks record i and hands it to shapelib. *is_null when it is a
  * null (or empty) shape. */
-static dline_status read_record(dline_ctx *ctx, dl_shp *src, long i, int *is_null)
+/* Whether a record's bytes (header included) lie wholly outside the view:
+ * its box, or its point, read before anything is parsed. A record too short
+ * to hold them is left to check_record to report. */
+static int outside_view(const dl_shp *src, const unsigned char *rec, size_t total)
 {
+    if (!src->has_view || total < 12)
+        return 0;
+    int type = dl_le32(rec + 8);
+    const dl_bbox *v = &src->view;
+    if (type == SHPT_POINT || type == SHPT_POINTZ || type == SHPT_POINTM) {
+        if (total < 28)
+            return 0;
+        double x = dl_le_double(rec + 12), y = dl_le_double(rec + 20);
+        return x < v->xmin || x > v->xmax || y < v->ymin || y > v->ymax;
+    }
+    if (type == SHPT_NULL || total < 44)
+        return 0;
+    double b[4];
+    for (int k = 0; k < 4; k++)
+        b[k] = dl_le_double(rec + 12 + 8 * k);
+    return b[0] > v->xmax || b[2] < v->xmin || b[1] > v->ymax || b[3] < v->ymin;
+}
+
+static dline_status read_record(dline_ctx *ctx, dl_shp *src, long i, int *is_null,
+                                int *outside)
+{
+    *outside = 0;
     const unsigned char *e = src->shx + 100 + 8 * i;
     unsigned long off = (unsigned long)dl_be32(e) * 2;
     long long len = (long long)dl_be32(e + 4) * 2;
@@ -882,6 +922,10 @@ static dline_status read_record(dline_ctx *ctx, dl_shp *src, long i, int *is_nul
     if (own != len)
         return rec_error(ctx, src, DLINE_EDATA, i,
                          "content length %lld differs from the .shx's %lld", own, len);
+    if (outside_view(src, src->rec, total)) {
+        *outside = 1;
+        return DLINE_OK;
+    }
     long npoints, nparts;
     dline_status st = check_record(ctx, src, i, len, &npoints, &nparts);
     if (st)
@@ -918,12 +962,24 @@ dline_status dl_shp_next(dline_ctx *ctx, dl_shp *src, const dl_feature **feature
     *feature = NULL;
     if (src->failed)
         return dl_error(ctx, src->failed, NULL, 0, 0, "%s", src->failmsg);
-    while (src->next < src->nrecords) {
-        long i = src->next++;
-        int is_null;
-        dline_status st = read_record(ctx, src, i, &is_null);
+    for (;;) {
+        long i;
+        if (src->use_cand) {
+            if (src->icand >= src->ncand)
+                break;
+            i = src->cand[src->icand++];
+        } else {
+            if (src->next >= src->nrecords)
+                break;
+            i = src->next++;
+        }
+        int is_null, outside;
+        src->nread++;
+        dline_status st = read_record(ctx, src, i, &is_null, &outside);
         if (st)
             return fail(ctx, src, st);
+        if (outside)
+            continue;
         if (is_null) {
             src->nnull++;
             continue;
@@ -943,8 +999,118 @@ dline_status dl_shp_next(dline_ctx *ctx, dl_shp *src, const dl_feature **feature
 dline_status dl_shp_rewind(dline_ctx *ctx, dl_shp *src)
 {
     src->next = 0;
+    src->icand = 0;
+    src->nread = 0;
     src->nnull = 0;
     src->failed = DLINE_OK;
     src->failmsg[0] = '\0';
     return DLINE_OK;
+}
+
+void dl_shp_set_view(dline_ctx *ctx, dl_shp *src, const dl_bbox *view)
+{
+    src->has_view = view != NULL;
+    src->use_cand = 0;
+    src->icand = 0;
+    if (!view)
+        return;
+    src->view = *view;
+    if (src->qix_state == 0) {
+        /* Read once; searched again for each view. */
+        src->qix_state = -1;
+        char *qpath = NULL;
+        FILE *fp = NULL;
+        dline_ctx quiet = {0};
+        if (dl_source_sidecar_optional(&quiet, src->base, "qix", src->upper, &qpath, &fp) ==
+                DLINE_OK &&
+            fp) {
+            long size;
+            if (dl_source_file_size(fp, &size) == DLINE_OK && size > 0 &&
+                (unsigned long)size <= (1ul << 30) && fseek(fp, 0, SEEK_SET) == 0 &&
+                (src->qix = malloc((size_t)size)) &&
+                fread(src->qix, 1, (size_t)size, fp) == (size_t)size) {
+                src->qix_size = (size_t)size;
+                src->qix_state = 1;
+            } else {
+                free(src->qix);
+                src->qix = NULL;
+                dl_warn(ctx, qpath, 0, 0, "spatial index ignored: it cannot be read");
+            }
+            fclose(fp);
+        }
+        if (src->qix_state == 1) {
+            /* Checked once over the whole file, so a bad index is told
+             * about once and never half used. */
+            dl_bbox all = {-INFINITY, -INFINITY, INFINITY, INFINITY};
+            long *ids;
+            size_t n;
+            const char *why;
+            if (dl_qix_search(src->qix, src->qix_size, src->nrecords, &all, &ids, &n, &why) != 0) {
+                dl_warn(ctx, qpath, 0, 0, "spatial index ignored: %s; every record is read", why);
+                src->qix_state = -1;
+                free(src->qix);
+                src->qix = NULL;
+            } else {
+                free(ids);
+            }
+        }
+        free(qpath);
+    }
+    if (src->qix_state != 1)
+        return;
+    long *ids;
+    size_t n;
+    const char *why;
+    if (dl_qix_search(src->qix, src->qix_size, src->nrecords, view, &ids, &n, &why) != 0)
+        return; /* cannot happen after the check above, bar memory */
+    free(src->cand);
+    src->cand = ids;
+    src->ncand = n;
+    src->use_cand = 1;
+}
+
+dline_status dl_shp_write_index(dline_ctx *ctx, dl_shp *src, char **qix_path)
+{
+    *qix_path = NULL;
+    size_t len = strlen(src->base);
+    char *path = malloc(len + 5);
+    if (!path)
+        return dl_error(ctx, DLINE_ENOMEM, src->path, 0, 0, "out of memory");
+    snprintf(path, len + 5, "%s%s", src->base, src->upper ? ".QIX" : ".qix");
+    dl_bbox *boxes = dl_calloc_array((size_t)src->nrecords + 1, sizeof *boxes);
+    if (!boxes) {
+        free(path);
+        return dl_error(ctx, DLINE_ENOMEM, src->path, 0, 0, "out of memory");
+    }
+    for (long i = 0; i < src->nrecords; i++)
+        boxes[i] = dl_bbox_empty(); /* null shapes stay so: in no node */
+    /* Every record read and checked as a render reads it: the index holds
+     * boxes of shapes dline accepts. */
+    int had_view = src->has_view;
+    src->has_view = 0;
+    src->use_cand = 0;
+    dline_status st = dl_shp_rewind(ctx, src);
+    const dl_feature *f;
+    while (st == DLINE_OK && (st = dl_shp_next(ctx, src, &f)) == DLINE_OK && f) {
+        dl_bbox b = dl_bbox_empty();
+        for (size_t k = 0; k < f->geom.npoints; k++)
+            dl_bbox_add(&b, f->geom.xy[2 * k], f->geom.xy[2 * k + 1]);
+        boxes[f->id] = b;
+    }
+    src->has_view = had_view;
+    if (st == DLINE_OK)
+        st = dl_qix_write(ctx, path, boxes, src->nrecords, src->bounds);
+    free(boxes);
+    dl_shp_rewind(ctx, src);
+    if (st != DLINE_OK) {
+        free(path);
+        return st;
+    }
+    *qix_path = path;
+    return DLINE_OK;
+}
+
+long dl_shp_records_read(const dl_shp *src)
+{
+    return src->nread;
 }

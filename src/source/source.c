@@ -224,3 +224,25 @@ long dl_source_null_count(const dl_source *src)
 {
     return src->shp ? dl_shp_null_count(src->shp) : src->text->nnull;
 }
+
+void dl_source_set_view(dline_ctx *ctx, dl_source *src, const dl_bbox *view)
+{
+    /* GeoJSON and CSV are in memory already: the caller's own box test is
+     * all there is to gain. */
+    if (src->kind == DL_SOURCE_SHAPEFILE)
+        dl_shp_set_view(ctx, src->shp, view);
+}
+
+dline_status dl_source_write_index(dline_ctx *ctx, dl_source *src, char **qix_path)
+{
+    *qix_path = NULL;
+    if (src->kind != DL_SOURCE_SHAPEFILE)
+        return dl_error(ctx, DLINE_EUSAGE, dl_source_path(src), 0, 0,
+                        "only shapefiles have a spatial index (.qix)");
+    return dl_shp_write_index(ctx, src->shp, qix_path);
+}
+
+long dl_source_records_read(const dl_source *src)
+{
+    return src->kind == DL_SOURCE_SHAPEFILE ? dl_shp_records_read(src->shp) : 0;
+}

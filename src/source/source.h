@@ -109,6 +109,21 @@ long dl_source_field_index(const dl_source *src, const char *name);
 dline_status dl_source_next(dline_ctx *ctx, dl_source *src, const dl_feature **feature);
 /* Restarts the cursor at the first record. */
 dline_status dl_source_rewind(dline_ctx *ctx, dl_source *src);
+/* Reads only what lies in view (a box in the source's own CRS) from now on:
+ * a shapefile skips records whose box misses it before parsing them, and
+ * with a .qix beside it reads only the records the index lists (a .qix that
+ * does not check out is ignored with a warning). NULL: everything. The
+ * caller still tests each feature. */
+void dl_source_set_view(dline_ctx *ctx, dl_source *src, const dl_bbox *view);
+
+/* `dline index`: writes the shapefile's spatial index, BASE.qix (shapelib's
+ * quadtree, as MapServer's shptree writes it), from every record's box;
+ * *qix_path (caller frees) names it. */
+dline_status dl_source_write_index(dline_ctx *ctx, dl_source *src, char **qix_path);
+/* Shapefile records read since the last rewind (a view with a .qix reads
+ * only what it lists); 0 for GeoJSON and CSV. */
+long dl_source_records_read(const dl_source *src);
+
 /* Null shapes skipped so far (GeoJSON and CSV: all of them, counted at
  * open). */
 long dl_source_null_count(const dl_source *src);

@@ -172,6 +172,23 @@ long dl_shp_field_index(const dl_shp *src, const char *name);
 long dl_shp_null_count(const dl_shp *src);
 dline_status dl_shp_next(dline_ctx *ctx, dl_shp *src, const dl_feature **feature);
 dline_status dl_shp_rewind(dline_ctx *ctx, dl_shp *src);
+/* Records outside view (in the shapefile's CRS) are skipped before they
+ * are parsed, and with a .qix index beside the .shp only the records it
+ * lists are read; NULL reads every record. A .qix that does not check out
+ * is ignored with a warning. */
+void dl_shp_set_view(dline_ctx *ctx, dl_shp *src, const dl_bbox *view);
+long dl_shp_records_read(const dl_shp *src);
+/* `dline index`: writes PATH.qix from the records' boxes. */
+dline_status dl_shp_write_index(dline_ctx *ctx, dl_shp *src, char **qix_path);
+
+/* qix.c: the ids of the records whose nodes meet view, ascending and
+ * unique (free *ids), or -1 with *why when the file does not check out. */
+int dl_qix_search(const unsigned char *data, size_t size, long nrecords, const dl_bbox *view,
+                  long **ids, size_t *n, const char **why);
+/* Writes a .qix of n record boxes (empty boxes for null shapes) through a
+ * temporary file renamed over qix_path. */
+dline_status dl_qix_write(dline_ctx *ctx, const char *qix_path, const dl_bbox *boxes, long n,
+                          dl_bbox bounds);
 
 /* Maps the spellings of encodings found in .cpg files and styles ("UTF8",
  * "936", "ANSI 1252", "cp936", "Latin-1", ...) to iconv names (dbf.c). */
