@@ -77,6 +77,9 @@ dline_status dline_map_set_dpi(dline_ctx *ctx, dline_map *map, double dpi);
 dline_status dline_map_set_extent(dline_ctx *ctx, dline_map *map, double minlon, double minlat,
                                   double maxlon, double maxlat);
 dline_status dline_map_set_crs(dline_ctx *ctx, dline_map *map, const char *crs);
+/* PNG output's zlib level, 0 (none) to 9 (smallest, slowest); the default
+ * is 3, with no row filters (the fastest for maps, see src/output/png.c). */
+dline_status dline_map_set_png_compression(dline_ctx *ctx, dline_map *map, int level);
 
 /* After a successful render, also write every label's placement as JSON to
  * path ("-" is standard output): box (x0,y0,x1,y1 px at 96 dpi), anchor,

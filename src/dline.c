@@ -31,6 +31,7 @@ struct dline_map {
     int has_creation_time;
     time_t creation_time; /* PDF creation date, from dline_map_set_creation_time */
     char *debug_labels;   /* --debug-labels JSON path, or NULL */
+    int png_level;        /* --png-compression, -1 for the default */
 };
 
 dline_status dline_map_load(dline_ctx *ctx, const char *style_path, dline_map **out)
@@ -45,6 +46,7 @@ dline_status dline_map_load_with(dline_ctx *ctx, const char *style_path, const c
     dline_map *map = calloc(1, sizeof *map);
     if (!map)
         return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+    map->png_level = -1;
     dline_status st = dl_style_load_with(ctx, style_path, sets, nsets, &map->style);
     if (st != DLINE_OK) {
         free(map);
@@ -61,6 +63,15 @@ void dline_map_free(dline_map *map)
     dl_style_free(map->style);
     free(map->debug_labels);
     free(map);
+}
+
+dline_status dline_map_set_png_compression(dline_ctx *ctx, dline_map *map, int level)
+{
+    if (level < 0 || level > 9)
+        return dl_error(ctx, DLINE_EUSAGE, NULL, 0, 0,
+                        "--png-compression %d is not a zlib level from 0 to 9", level);
+    map->png_level = level;
+    return DLINE_OK;
 }
 
 dline_status dline_map_set_debug_labels(dline_ctx *ctx, dline_map *map, const char *path)
@@ -1340,6 +1351,7 @@ dline_status dline_map_render_file(dline_ctx *ctx, dline_map *map, const char *p
             .height = s->height,
             .dpi = s->dpi,
             .opaque = background_is_opaque(s),
+            .png_level = map->png_level,
             .title = s->title.text,
             .has_creation_time = map->has_creation_time,
             .creation_time = map->creation_time,

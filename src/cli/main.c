@@ -39,6 +39,7 @@ static const char usage_text[] =
     "  --crs CRS              map CRS: EPSG:nnnn, a PROJ string or WKT (default EPSG:3857)\n"
     "  --debug-labels FILE    also write every label's box, anchor, layer, text,\n"
     "                         placed or not and leader line as JSON (- for stdout)\n"
+    "  --png-compression N    PNG zlib level, 0 (fastest) to 9 (smallest); default 3\n"
     "  --set PATH=VALUE       override a style value before it is checked, e.g.\n"
     "                         --set layers.sites.paint.circle-color=#06c or\n"
     "                         --set size=[800,600] (may be repeated)\n"
@@ -163,7 +164,7 @@ static char *default_output(const char *style, dline_format fmt)
 
 static const char *const render_options[] = {"--output", "--format", "--size", "--paper",
                                              "--dpi",    "--extent", "--crs",  "--help",
-                                             "--debug-labels", "--set"};
+                                             "--debug-labels", "--set", "--png-compression"};
 
 static const char *nearest_option(const char *arg)
 {
@@ -182,6 +183,7 @@ static int cmd_render(int argc, char **argv)
     double dpi = 0, extent[4];
     const char *sets[MAX_SETS]; /* --set values, in order */
     size_t nsets = 0;
+    int png_level = -1;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -193,7 +195,8 @@ static int cmd_render(int argc, char **argv)
             int takes = !strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--format") ||
                         !strcmp(a, "--size") || !strcmp(a, "--paper") || !strcmp(a, "--dpi") ||
                         !strcmp(a, "--extent") || !strcmp(a, "--debug-labels") ||
-                        !strcmp(a, "--crs") || !strcmp(a, "--set");
+                        !strcmp(a, "--crs") || !strcmp(a, "--set") ||
+                        !strcmp(a, "--png-compression");
             if (!takes) {
                 const char *near = nearest_option(a);
                 if (near) {
@@ -209,6 +212,12 @@ static int cmd_render(int argc, char **argv)
                 out = val;
             } else if (!strcmp(a, "--debug-labels")) {
                 debug_labels = val;
+            } else if (!strcmp(a, "--png-compression")) {
+                char *end;
+                long v = strtol(val, &end, 10);
+                if (end == val || *end || v < 0 || v > 9)
+                    return usage_error("--png-compression '%s' is not a level from 0 to 9", val);
+                png_level = (int)v;
             } else if (!strcmp(a, "--set")) {
                 if (nsets == MAX_SETS)
                     return usage_error("more than %s --set options", "64");
@@ -277,6 +286,8 @@ static int cmd_render(int argc, char **argv)
         st = dline_map_set_crs(ctx, map, crs);
     if (st == DLINE_OK && debug_labels)
         st = dline_map_set_debug_labels(ctx, map, debug_labels);
+    if (st == DLINE_OK && png_level >= 0)
+        st = dline_map_set_png_compression(ctx, map, png_level);
     if (st == DLINE_OK && !out) {
         out = def_out = default_output(style, fmt);
         if (!out) {

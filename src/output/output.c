@@ -33,6 +33,7 @@ struct dl_output {
     dl_svg *svg; /* SVG: the writer; the surface only records state */
     double dpi;
     int opaque;
+    int png_level;
     char *title;
     /* Vector output to stdout is kept in memory until commit, so a failed
      * render writes nothing. */
@@ -272,6 +273,7 @@ dline_status dl_output_open(dline_ctx *ctx, const char *path, const dl_output_op
         return dl_error(ctx, DLINE_ENOMEM, path, 0, 0, "out of memory");
     o->format = opt->format;
     o->dpi = opt->dpi;
+    o->png_level = opt->png_level;
     o->opaque = opt->opaque;
     o->path = dl_strdup(path);
     o->title = opt->title ? dl_strdup(opt->title) : NULL;
@@ -369,7 +371,8 @@ dline_status dl_output_commit(dline_ctx *ctx, dl_output *o)
         cairo_surface_flush(o->surface);
         cs = cairo_surface_status(o->surface);
         if (cs == CAIRO_STATUS_SUCCESS)
-            st = dl_png_write(ctx, o->fp, what, o->surface, o->dpi, o->opaque, o->title);
+            st = dl_png_write(ctx, o->fp, what, o->surface, o->dpi, o->opaque, o->title,
+                              o->png_level);
     } else if (o->svg) {
         if (dl_svg_finish(o->svg) != 0 || o->write_errno) {
             st = o->write_errno ? write_error(ctx, o, o->write_errno)

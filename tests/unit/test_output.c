@@ -214,7 +214,7 @@ static void png_is_unpremultiplied_exactly(void **state)
     cairo_surface_mark_dirty(img);
     const char *p = path_in("alpha.png");
     FILE *fp = fopen(p, "wb");
-    assert_int_equal(dl_png_write(ctx, fp, p, img, 96, 0, "Zhujiajiao 朱家角"), DLINE_OK);
+    assert_int_equal(dl_png_write(ctx, fp, p, img, 96, 0, "Zhujiajiao 朱家角", -1), DLINE_OK);
     fclose(fp);
     png_info_read r;
     read_png(p, &r);
@@ -242,7 +242,7 @@ static void png_write_error_is_reported(void **state)
         skip();
     }
     setvbuf(fp, NULL, _IONBF, 0);
-    assert_int_equal(dl_png_write(ctx, fp, "full.png", img, 96, 0, NULL), DLINE_EIO);
+    assert_int_equal(dl_png_write(ctx, fp, "full.png", img, 96, 0, NULL, -1), DLINE_EIO);
     assert_string_equal(dline_ctx_message(ctx),
                         "full.png: PNG write failed: No space left on device");
     fclose(fp);
