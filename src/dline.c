@@ -918,7 +918,18 @@ static dline_status draw_connected(dline_ctx *ctx, run *r, const dl_style_layer 
     return st;
 }
 
+static dline_status draw_layer_features(dline_ctx *ctx, run *r, const dl_style_layer *l);
+
+/* A layer's features, then whatever the renderer batched of them. */
 static dline_status draw_layer(dline_ctx *ctx, run *r, const dl_style_layer *l)
+{
+    dline_status st = draw_layer_features(ctx, r, l);
+    if (r->render)
+        dl_render_flush(r->render);
+    return st;
+}
+
+static dline_status draw_layer_features(dline_ctx *ctx, run *r, const dl_style_layer *l)
 {
     if (r->dry && l->type != DL_LAYER_SYMBOL)
         return DLINE_OK; /* dline fonts: only the labels' text matters */

@@ -411,7 +411,9 @@ static dline_status draw_swatch(dline_ctx *ctx, dl_render *r, const dl_style_lay
         return DLINE_OK;
     }
     parts[1] = g.npoints;
-    return dl_render_feature(ctx, r, &l, &g);
+    dline_status st = dl_render_feature(ctx, r, &l, &g);
+    dl_render_flush(r); /* now, under the legend's text */
+    return st;
 }
 
 dline_status dl_render_legend(dline_ctx *ctx, dl_render *r, const dl_style_legend *g,

@@ -1244,6 +1244,8 @@ static const char *layer_what(const dl_style_layer *layer, char *buf, size_t siz
 
 dline_status dl_render_labels(dline_ctx *ctx, dl_render *r)
 {
+    /* Batched features first: their circles are obstacles. */
+    dl_render_flush(r);
     char what[128];
     if (r->labels_done >= r->nlabels)
         return DLINE_OK;

@@ -60,6 +60,7 @@ void dl_render_free(dl_render *r)
     dl_render_line_scratch_free(r);
     free(r->warned);
     dl_render_icons_free(r);
+    free(r->batch_xy);
     if (r->pattern)
         cairo_pattern_destroy(r->pattern);
     if (r->pango)
@@ -278,16 +279,21 @@ static cairo_pattern_t *fill_pattern(dl_render *r, const dl_style_layer *l)
     return r->pattern;
 }
 
-static void draw_fill(dl_render *r, const dl_style_layer *l, const dl_geom *g)
+static void add_fill_path(cairo_t *cr, const dl_geom *g)
 {
-    cairo_t *cr = r->cr;
     size_t n = part_count(g);
-    cairo_new_path(cr);
     for (size_t i = 0; i < n; i++) {
         size_t s, e;
         if (part_range(g, i, &s, &e) && e - s >= 3)
             path_polyline(cr, g->xy, s, e, 1);
     }
+}
+
+static void draw_fill(dl_render *r, const dl_style_layer *l, const dl_geom *g)
+{
+    cairo_t *cr = r->cr;
+    cairo_new_path(cr);
+    add_fill_path(cr, g);
     /* Holes run against their outer ring (dl_geom_organize_rings), so the
      * non-zero rule cuts them while overlapping outer rings stay filled. */
     cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING);
@@ -331,13 +337,9 @@ static cairo_line_join_t join_of(dl_line_join j)
 }
 
 /* 0, or -1 when out of memory. */
-static int draw_line(dl_render *r, const dl_style_layer *l, const dl_geom *g)
+static void add_line_path(cairo_t *cr, const dl_style_layer *l, const dl_geom *g)
 {
-    cairo_t *cr = r->cr;
-    if (!(l->line_width > 0))
-        return 0;
     size_t n = part_count(g);
-    cairo_new_path(cr);
     for (size_t i = 0; i < n; i++) {
         size_t s, e;
         if (!part_range(g, i, &s, &e) || e - s < 2)
@@ -347,6 +349,32 @@ static int draw_line(dl_render *r, const dl_style_layer *l, const dl_geom *g)
         else
             path_polyline(cr, g->xy, s, e, 0);
     }
+}
+
+static void set_line_style(cairo_t *cr, const dl_style_layer *l);
+
+static int draw_line(dl_render *r, const dl_style_layer *l, const dl_geom *g)
+{
+    cairo_t *cr = r->cr;
+    if (!(l->line_width > 0))
+        return 0;
+    cairo_new_path(cr);
+    add_line_path(cr, l, g);
+    set_line_style(cr, l);
+    int st = 0;
+    if (dl_render_line_is_styled(l)) {
+        st = dl_render_stroke_styled(r, l);
+    } else {
+        set_color(cr, l->line_color, l->line_opacity);
+        dl_cr_stroke(cr);
+    }
+    cairo_set_dash(cr, NULL, 0, 0);
+    return st;
+}
+
+/* Width, caps, joins, miter limit and dashes of a line layer. */
+static void set_line_style(cairo_t *cr, const dl_style_layer *l)
+{
     cairo_set_line_width(cr, l->line_width);
     if (l->connect_smooth) {
         /* A curve has no corners to mitre; round ends suit a drawn route. */
@@ -375,18 +403,11 @@ static int draw_line(dl_render *r, const dl_style_layer *l, const dl_geom *g)
         cairo_set_dash(cr, dash, nd, 0);
     else
         cairo_set_dash(cr, NULL, 0, 0);
-    int st = 0;
-    if (dl_render_line_is_styled(l)) {
-        st = dl_render_stroke_styled(r, l);
-    } else {
-        set_color(cr, l->line_color, l->line_opacity);
-        dl_cr_stroke(cr);
-    }
-    cairo_set_dash(cr, NULL, 0, 0);
-    return st;
 }
 
-static void draw_circles(dl_render *r, const dl_style_layer *l, const dl_geom *g)
+/* The fills, then the strokes, of circles at n centres; each becomes a
+ * label obstacle. */
+static void circle_paths(dl_render *r, const dl_style_layer *l, const double *xy, size_t n)
 {
     cairo_t *cr = r->cr;
     double rad = l->circle_radius > 0 ? l->circle_radius : 0;
@@ -395,8 +416,8 @@ static void draw_circles(dl_render *r, const dl_style_layer *l, const dl_geom *g
         return;
     if (rad > 0) {
         cairo_new_path(cr);
-        for (size_t i = 0; i < g->npoints; i++) {
-            const double *p = g->xy + 2 * i;
+        for (size_t i = 0; i < n; i++) {
+            const double *p = xy + 2 * i;
             if (!point_ok(p))
                 continue;
             cairo_new_sub_path(cr);
@@ -410,8 +431,8 @@ static void draw_circles(dl_render *r, const dl_style_layer *l, const dl_geom *g
      * which here is the stroke colour's own alpha). */
     if (sw > 0) {
         cairo_new_path(cr);
-        for (size_t i = 0; i < g->npoints; i++) {
-            const double *p = g->xy + 2 * i;
+        for (size_t i = 0; i < n; i++) {
+            const double *p = xy + 2 * i;
             if (!point_ok(p))
                 continue;
             cairo_new_sub_path(cr);
@@ -422,8 +443,8 @@ static void draw_circles(dl_render *r, const dl_style_layer *l, const dl_geom *g
         set_color(cr, l->circle_stroke_color, 1.0);
         dl_cr_stroke(cr);
     }
-    for (size_t i = 0; i < g->npoints; i++) {
-        const double *p = g->xy + 2 * i;
+    for (size_t i = 0; i < n; i++) {
+        const double *p = xy + 2 * i;
         if (!point_ok(p))
             continue;
         dl_circle c = {p[0], p[1], rad + sw};
@@ -433,12 +454,161 @@ static void draw_circles(dl_render *r, const dl_style_layer *l, const dl_geom *g
     }
 }
 
+static void draw_circles(dl_render *r, const dl_style_layer *l, const dl_geom *g)
+{
+    circle_paths(r, l, g->xy, g->npoints);
+}
+
+/* Batching. Drawing features one by one costs Cairo a stroke or fill, with
+ * its compositing over the feature's box, for each; features of one layer
+ * drawn in the same opaque paint are added to one path and drawn together.
+ * Fills are all filled, then all outlined, as MapLibre draws a fill
+ * layer's outlines over its fills. Translucent paint is drawn per feature
+ * (overlaps would otherwise not add up), as are patterns, offset, gap and
+ * gradient lines, and everything in SVG, where a feature stays one
+ * element. A batch is drawn after DL_BATCH_POINTS vertices, so memory stays
+ * bounded. */
+#define DL_BATCH_POINTS 65536
+
+static int opaque(dl_color c, double opacity)
+{
+    return c.a >= 1 && opacity >= 1;
+}
+
+static int batchable(const dl_render *r, const dl_style_layer *l)
+{
+    if (dl_svg_of(r->cr))
+        return 0;
+    switch (l->type) {
+    case DL_LAYER_FILL:
+        return l->fill_pattern == DL_PATTERN_NONE && opaque(l->fill_color, l->fill_opacity) &&
+               (!l->has_fill_outline || opaque(l->fill_outline_color, l->fill_opacity));
+    case DL_LAYER_LINE:
+        return l->line_width > 0 && !dl_render_line_is_styled(l) &&
+               opaque(l->line_color, l->line_opacity);
+    case DL_LAYER_CIRCLE:
+        return opaque(l->circle_color, l->circle_opacity) &&
+               (!(l->circle_stroke_width > 0) || l->circle_stroke_color.a >= 1);
+    default:
+        return 0;
+    }
+}
+
+static int same_color(dl_color a, dl_color b)
+{
+    return a.r == b.r && a.g == b.g && a.b == b.b && a.a == b.a;
+}
+
+/* Whether a draws exactly as b (data-driven values may differ from feature
+ * to feature). */
+static int same_paint(const dl_style_layer *a, const dl_style_layer *b)
+{
+    if (a->type != b->type)
+        return 0;
+    switch (a->type) {
+    case DL_LAYER_FILL:
+        return same_color(a->fill_color, b->fill_color) &&
+               a->has_fill_outline == b->has_fill_outline &&
+               (!a->has_fill_outline || same_color(a->fill_outline_color, b->fill_outline_color));
+    case DL_LAYER_LINE:
+        return same_color(a->line_color, b->line_color) && a->line_width == b->line_width &&
+               a->line_cap == b->line_cap && a->line_join == b->line_join &&
+               a->connect_smooth == b->connect_smooth && a->line_ndash == b->line_ndash &&
+               memcmp(a->line_dasharray, b->line_dasharray,
+                      (size_t)(a->line_ndash > 0 ? a->line_ndash : 0) * sizeof(double)) == 0;
+    case DL_LAYER_CIRCLE:
+        return same_color(a->circle_color, b->circle_color) &&
+               same_color(a->circle_stroke_color, b->circle_stroke_color) &&
+               a->circle_radius == b->circle_radius &&
+               a->circle_stroke_width == b->circle_stroke_width;
+    default:
+        return 0;
+    }
+}
+
+void dl_render_flush(dl_render *r)
+{
+    if (!r->batch_n)
+        return;
+    cairo_t *cr = r->cr;
+    const dl_style_layer *l = &r->batch_layer;
+    cairo_save(cr);
+    switch (l->type) {
+    case DL_LAYER_FILL:
+        cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING);
+        set_color(cr, l->fill_color, l->fill_opacity);
+        if (l->has_fill_outline) {
+            dl_cr_fill_preserve(cr);
+            set_color(cr, l->fill_outline_color, l->fill_opacity);
+            cairo_set_line_width(cr, 1.0);
+            cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+            cairo_set_dash(cr, NULL, 0, 0);
+            dl_cr_stroke(cr);
+        } else {
+            dl_cr_fill(cr);
+        }
+        break;
+    case DL_LAYER_LINE:
+        set_line_style(cr, l);
+        set_color(cr, l->line_color, l->line_opacity);
+        dl_cr_stroke(cr);
+        break;
+    case DL_LAYER_CIRCLE:
+        circle_paths(r, l, r->batch_xy, r->batch_n);
+        break;
+    default:
+        break;
+    }
+    cairo_new_path(cr);
+    cairo_restore(cr);
+    r->batch_n = 0;
+    r->batch_points = 0;
+}
+
 dline_status dl_render_feature(dline_ctx *ctx, dl_render *r, const dl_style_layer *layer,
                                const dl_geom *g)
 {
     if (!g || g->npoints == 0 || !g->xy)
         return DLINE_OK;
     cairo_t *cr = r->cr;
+    if (r->batch_n && (!batchable(r, layer) || !same_paint(layer, &r->batch_layer) ||
+                       r->batch_points + g->npoints > DL_BATCH_POINTS))
+        dl_render_flush(r);
+    if (batchable(r, layer)) {
+        if (!r->batch_n) {
+            r->batch_layer = *layer;
+            cairo_new_path(cr);
+        }
+        if (layer->type == DL_LAYER_CIRCLE) {
+            /* Centres: a circle's fill and its stroke are two paths. */
+            size_t need = r->batch_n + g->npoints;
+            if (need > r->cap_batch_xy) {
+                size_t cap = r->cap_batch_xy ? r->cap_batch_xy : 1024;
+                while (cap < need)
+                    cap *= 2;
+                double *p = dl_realloc_array(r->batch_xy, cap, 2 * sizeof *p);
+                if (!p)
+                    return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+                r->batch_xy = p;
+                r->cap_batch_xy = cap;
+            }
+            memcpy(r->batch_xy + 2 * r->batch_n, g->xy, g->npoints * 2 * sizeof(double));
+            r->batch_n += g->npoints;
+            r->batch_points += g->npoints;
+            return DLINE_OK;
+        }
+        if (layer->type == DL_LAYER_FILL)
+            add_fill_path(cr, g);
+        else
+            add_line_path(cr, layer, g);
+        r->batch_n++;
+        r->batch_points += g->npoints;
+        cairo_status_t cst = cairo_status(cr);
+        if (cst != CAIRO_STATUS_SUCCESS)
+            return dl_error(ctx, DLINE_ERENDER, NULL, 0, 0, "layer '%s': %s",
+                            layer->id ? layer->id : "", cairo_status_to_string(cst));
+        return DLINE_OK;
+    }
     cairo_save(cr);
     switch (layer->type) {
     case DL_LAYER_FILL:

@@ -34,6 +34,11 @@ void dl_render_background(dl_render *r, dl_color color, double opacity);
 dline_status dl_render_feature(dline_ctx *ctx, dl_render *r, const dl_style_layer *layer,
                                const dl_geom *g);
 
+/* Draws the features dl_render_feature has batched (features of one layer
+ * in the same opaque paint are drawn together). Call at the end of each
+ * layer and before anything else is drawn. */
+void dl_render_flush(dl_render *r);
+
 /* Queues a label of a symbol layer (text is UTF-8, may hold '\n') anchored at
  * x,y, with sort key 0 (see dl_render_queue). The renderer copies text. */
 dline_status dl_render_queue_label(dline_ctx *ctx, dl_render *r, const dl_style_layer *layer,

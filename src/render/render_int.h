@@ -78,6 +78,13 @@ struct dl_render {
     uint32_t *warned;
     size_t nwarned, cap_warned;
 
+    /* Features waiting to be drawn together (render.c, dl_render_flush):
+     * batch_n paths, or circle centres in batch_xy; their layer's paint. */
+    dl_style_layer batch_layer;
+    size_t batch_n, batch_points;
+    double *batch_xy;
+    size_t cap_batch_xy; /* in points */
+
     /* The last fill-pattern made, reused by the next feature of the same
      * layer drawn under the same transformation (one tile, one SVG def). */
     cairo_pattern_t *pattern;

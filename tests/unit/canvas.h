@@ -36,6 +36,7 @@ static inline void canvas_close(canvas *c)
  * stored bytes. */
 static inline void pixel(canvas *c, int x, int y, int rgb[3])
 {
+    dl_render_flush(c->r); /* features the renderer batched */
     cairo_surface_flush(c->surface);
     const unsigned char *d = cairo_image_surface_get_data(c->surface);
     uint32_t p;
