@@ -3,7 +3,7 @@
 # PNG, and prints a Markdown table of median wall time, CPU time and peak RSS
 # (also written to bench/results/latest.md). See bench/README.md.
 #
-#   bench/run.sh [small|medium|large|all] [--runs N]
+#   bench/run.sh [small] [medium] [large] | all   [--runs N]
 #
 # Installs nothing. dline is built in Release into bench/build, or taken from
 # $BUILD/dline when BUILD is set; the data are generated when missing.
@@ -11,11 +11,11 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
-sizes=small
+sizes=
 runs=3
 while [ $# -gt 0 ]; do
     case $1 in
-    small | medium | large) sizes=$1 ;;
+    small | medium | large) sizes="${sizes:+$sizes }$1" ;;
     all) sizes="small medium large" ;;
     --runs)
         [ $# -ge 2 ] || { echo "run.sh: --runs needs a number" >&2; exit 2; }
@@ -31,6 +31,7 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
+sizes=${sizes:-small}
 case $runs in '' | *[!0-9]* | 0) echo "run.sh: --runs wants a whole number > 0" >&2; exit 2 ;; esac
 
 # The peers, and what each needs at run time.
