@@ -45,6 +45,15 @@ dline_status dl_render_new(dline_ctx *ctx, cairo_t *cr, double width, double hei
     cairo_font_options_destroy(fo);
     pango_context_set_round_glyph_positions(r->pango, FALSE);
     pango_cairo_update_context(cr, r->pango);
+    /* Vertex thinning (path_polyline): a quarter of a device pixel on an
+     * image; none in PDF and SVG, which are zoomed. */
+    if (cairo_surface_get_type(cairo_get_target(cr)) == CAIRO_SURFACE_TYPE_IMAGE) {
+        double ux = 1, uy = 0;
+        cairo_user_to_device_distance(cr, &ux, &uy);
+        double scale = hypot(ux, uy);
+        if (scale > 0)
+            r->thin = 0.25 / scale;
+    }
     *out = r;
     return DLINE_OK;
 }
@@ -175,17 +184,36 @@ static size_t part_count(const dl_geom *g)
 }
 
 /* Adds one polyline or ring; non-finite vertices are skipped. */
-static void path_polyline(cairo_t *cr, const double *xy, size_t start, size_t end, int close)
+/* Adds one polyline or ring; non-finite vertices are skipped, and with
+ * thin > 0 so is a vertex within `thin` of the last one kept (the last
+ * vertex always stays): the outline moves by less than that, and on an image
+ * thin is a quarter of a device pixel, which no eye sees, while dense data
+ * loses most of its vertices. */
+static void path_polyline(cairo_t *cr, const double *xy, size_t start, size_t end, int close,
+                          double thin)
 {
+    size_t last = end;
+    for (size_t i = end; i > start; i--)
+        if (point_ok(xy + 2 * (i - 1))) {
+            last = i - 1;
+            break;
+        }
     int first = 1;
+    double lx = 0, ly = 0, t2 = thin * thin;
     for (size_t i = start; i < end; i++) {
         const double *p = xy + 2 * i;
         if (!point_ok(p))
             continue;
-        if (first)
-            cairo_move_to(cr, clamp_coord(p[0]), clamp_coord(p[1]));
-        else
-            cairo_line_to(cr, clamp_coord(p[0]), clamp_coord(p[1]));
+        double x = clamp_coord(p[0]), y = clamp_coord(p[1]);
+        if (first) {
+            cairo_move_to(cr, x, y);
+        } else {
+            if (t2 > 0 && i != last && (x - lx) * (x - lx) + (y - ly) * (y - ly) < t2)
+                continue;
+            cairo_line_to(cr, x, y);
+        }
+        lx = x;
+        ly = y;
         first = 0;
     }
     if (close && !first)
@@ -279,13 +307,13 @@ static cairo_pattern_t *fill_pattern(dl_render *r, const dl_style_layer *l)
     return r->pattern;
 }
 
-static void add_fill_path(cairo_t *cr, const dl_geom *g)
+static void add_fill_path(cairo_t *cr, const dl_geom *g, double thin)
 {
     size_t n = part_count(g);
     for (size_t i = 0; i < n; i++) {
         size_t s, e;
         if (part_range(g, i, &s, &e) && e - s >= 3)
-            path_polyline(cr, g->xy, s, e, 1);
+            path_polyline(cr, g->xy, s, e, 1, thin);
     }
 }
 
@@ -293,7 +321,7 @@ static void draw_fill(dl_render *r, const dl_style_layer *l, const dl_geom *g)
 {
     cairo_t *cr = r->cr;
     cairo_new_path(cr);
-    add_fill_path(cr, g);
+    add_fill_path(cr, g, r->thin);
     /* Holes run against their outer ring (dl_geom_organize_rings), so the
      * non-zero rule cuts them while overlapping outer rings stay filled. */
     cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING);
@@ -337,7 +365,7 @@ static cairo_line_join_t join_of(dl_line_join j)
 }
 
 /* 0, or -1 when out of memory. */
-static void add_line_path(cairo_t *cr, const dl_style_layer *l, const dl_geom *g)
+static void add_line_path(cairo_t *cr, const dl_style_layer *l, const dl_geom *g, double thin)
 {
     size_t n = part_count(g);
     for (size_t i = 0; i < n; i++) {
@@ -347,7 +375,7 @@ static void add_line_path(cairo_t *cr, const dl_style_layer *l, const dl_geom *g
         if (l->connect_smooth)
             path_smooth(cr, g->xy, s, e);
         else
-            path_polyline(cr, g->xy, s, e, 0);
+            path_polyline(cr, g->xy, s, e, 0, thin);
     }
 }
 
@@ -359,7 +387,7 @@ static int draw_line(dl_render *r, const dl_style_layer *l, const dl_geom *g)
     if (!(l->line_width > 0))
         return 0;
     cairo_new_path(cr);
-    add_line_path(cr, l, g);
+    add_line_path(cr, l, g, r->thin);
     set_line_style(cr, l);
     int st = 0;
     if (dl_render_line_is_styled(l)) {
@@ -571,8 +599,9 @@ dline_status dl_render_feature(dline_ctx *ctx, dl_render *r, const dl_style_laye
     if (!g || g->npoints == 0 || !g->xy)
         return DLINE_OK;
     cairo_t *cr = r->cr;
+    size_t weight = layer->type == DL_LAYER_CIRCLE ? 64 * g->npoints : g->npoints;
     if (r->batch_n && (!batchable(r, layer) || !same_paint(layer, &r->batch_layer) ||
-                       r->batch_points + g->npoints > DL_BATCH_POINTS))
+                       r->batch_points + weight > DL_BATCH_POINTS))
         dl_render_flush(r);
     if (batchable(r, layer)) {
         if (!r->batch_n) {
@@ -594,13 +623,15 @@ dline_status dl_render_feature(dline_ctx *ctx, dl_render *r, const dl_style_laye
             }
             memcpy(r->batch_xy + 2 * r->batch_n, g->xy, g->npoints * 2 * sizeof(double));
             r->batch_n += g->npoints;
-            r->batch_points += g->npoints;
+            /* A circle is 4 curves, flattened to dozens of edges, twice
+             * (fill and stroke): it counts as such against the bound. */
+            r->batch_points += 64 * g->npoints;
             return DLINE_OK;
         }
         if (layer->type == DL_LAYER_FILL)
-            add_fill_path(cr, g);
+            add_fill_path(cr, g, r->thin);
         else
-            add_line_path(cr, layer, g);
+            add_line_path(cr, layer, g, r->thin);
         r->batch_n++;
         r->batch_points += g->npoints;
         cairo_status_t cst = cairo_status(cr);

@@ -50,6 +50,7 @@ typedef struct dl_icon dl_icon;
 struct dl_render {
     cairo_t *cr; /* borrowed */
     double width, height;
+    double thin; /* vertices closer than this (user units) to the last kept are dropped */
 
     /* One font map and context per renderer: no process-wide Pango state. */
     PangoFontMap *fontmap;
