@@ -25,7 +25,8 @@ typedef enum {
     DLINE_ESTYLE,   /* the style file is malformed or holds a bad value */
     DLINE_EPROJ,    /* a CRS is unknown or a transformation failed */
     DLINE_ERENDER,  /* Cairo/Pango reported an error */
-    DLINE_EUSAGE    /* a caller passed a bad argument */
+    DLINE_EUSAGE,   /* a caller passed a bad argument */
+    DLINE_ECANCELED /* dline_ctx_cancel() was called during the call */
 } dline_status;
 
 /* Returns a static string naming the status ("style error", ...). */
@@ -49,6 +50,15 @@ void dline_ctx_clear(dline_ctx *ctx);
  * by default they are dropped. */
 typedef void (*dline_warning_fn)(const char *message, void *user);
 void dline_ctx_set_warning_handler(dline_ctx *ctx, dline_warning_fn fn, void *user);
+/* Asks the call running with ctx (a render, dline fonts, validate) to stop:
+ * it checks the request between features, labels and image rows, and
+ * returns DLINE_ECANCELED with the message "interrupted" after cleaning up
+ * as after any error (a render's temporary file is removed). Only sets a
+ * flag (volatile sig_atomic_t), so it is async-signal-safe: a signal handler
+ * may call it, with a ctx made before the handler was installed. The
+ * request stays until dline_ctx_clear(); a call started after it fails at
+ * once. */
+void dline_ctx_cancel(dline_ctx *ctx);
 
 typedef enum {
     DLINE_FORMAT_AUTO = 0, /* from the output path's extension */
@@ -80,6 +90,13 @@ dline_status dline_map_set_crs(dline_ctx *ctx, dline_map *map, const char *crs);
 /* PNG output's zlib level, 0 (none) to 9 (smallest, slowest); the default
  * is 3, with no row filters (the fastest for maps, see src/output/png.c). */
 dline_status dline_map_set_png_compression(dline_ctx *ctx, dline_map *map, int level);
+/* The most pixels (width x height) a PNG may have, checked before its image
+ * is allocated (4 bytes a pixel); the default is DLINE_MAX_PIXELS_DEFAULT
+ * (20000 x 20000). At least 1; whatever the budget, a side has at most 32767
+ * pixels (Cairo's limit). SVG and PDF are vector output and have no budget. */
+#define DLINE_MAX_PIXELS_DEFAULT 400000000ULL
+dline_status dline_map_set_max_pixels(dline_ctx *ctx, dline_map *map,
+                                      unsigned long long max_pixels);
 
 /* After a successful render, also write every label's placement as JSON to
  * path ("-" is standard output): box (x0,y0,x1,y1 px at 96 dpi), anchor,

@@ -32,6 +32,7 @@ struct dline_map {
     time_t creation_time; /* PDF creation date, from dline_map_set_creation_time */
     char *debug_labels;   /* --debug-labels JSON path, or NULL */
     int png_level;        /* --png-compression, -1 for the default */
+    unsigned long long max_pixels; /* --max-pixels, 0 for DLINE_MAX_PIXELS_DEFAULT */
 };
 
 dline_status dline_map_load(dline_ctx *ctx, const char *style_path, dline_map **out)
@@ -71,6 +72,15 @@ dline_status dline_map_set_png_compression(dline_ctx *ctx, dline_map *map, int l
         return dl_error(ctx, DLINE_EUSAGE, NULL, 0, 0,
                         "--png-compression %d is not a zlib level from 0 to 9", level);
     map->png_level = level;
+    return DLINE_OK;
+}
+
+dline_status dline_map_set_max_pixels(dline_ctx *ctx, dline_map *map,
+                                      unsigned long long max_pixels)
+{
+    if (max_pixels == 0)
+        return dl_error(ctx, DLINE_EUSAGE, NULL, 0, 0, "--max-pixels 0 is not a positive count");
+    map->max_pixels = max_pixels;
     return DLINE_OK;
 }
 
@@ -338,7 +348,8 @@ static dline_status layer_bounds(dline_ctx *ctx, run *r, const dl_style_layer *l
     dl_source_set_view(ctx, src, NULL);
     dline_status st = dl_source_rewind(ctx, src);
     const dl_feature *f = NULL;
-    while (st == DLINE_OK && (st = dl_source_next(ctx, src, &f)) == DLINE_OK && f) {
+    while (st == DLINE_OK && (st = dl_check_cancel(ctx)) == DLINE_OK &&
+           (st = dl_source_next(ctx, src, &f)) == DLINE_OK && f) {
         if (!layer_draws(l->type, f->geom.type))
             continue;
         dl_expr_env env = feature_env(r, f);
@@ -849,7 +860,8 @@ static dline_status draw_connected(dline_ctx *ctx, run *r, const dl_style_layer 
     dl_source_set_view(ctx, src, NULL);
     st = dl_source_rewind(ctx, src);
     const dl_feature *f = NULL;
-    while (st == DLINE_OK && (st = dl_source_next(ctx, src, &f)) == DLINE_OK && f) {
+    while (st == DLINE_OK && (st = dl_check_cancel(ctx)) == DLINE_OK &&
+           (st = dl_source_next(ctx, src, &f)) == DLINE_OK && f) {
         const dl_value *v = &f->values[field];
         if (v->type == DL_VAL_NULL || f->geom.npoints == 0 || f->geom.type != DL_GEOM_POINT)
             continue;
@@ -967,7 +979,9 @@ static dline_status draw_layer_features(dline_ctx *ctx, run *r, const dl_style_l
     dl_source_set_view(ctx, src, rs->has_view ? &rs->view : NULL);
     st = dl_source_rewind(ctx, src);
     const dl_feature *f = NULL;
-    while (st == DLINE_OK && (st = dl_source_next(ctx, src, &f)) == DLINE_OK && f) {
+    /* A cancel (dline_ctx_cancel, maybe from a signal) is seen per feature. */
+    while (st == DLINE_OK && (st = dl_check_cancel(ctx)) == DLINE_OK &&
+           (st = dl_source_next(ctx, src, &f)) == DLINE_OK && f) {
         if (!layer_draws(l->type, f->geom.type) || !feature_in_view(rs, &f->geom))
             continue;
         dl_expr_env env = feature_env(r, f);
@@ -1355,6 +1369,8 @@ dline_status dline_map_render_file(dline_ctx *ctx, dline_map *map, const char *p
     }
     run r;
     dline_status st = run_prepare(ctx, map, &r);
+    if (st == DLINE_OK)
+        st = dl_check_cancel(ctx);
     if (st == DLINE_OK) {
         dl_output_options opt = {
             .format = format,
@@ -1363,6 +1379,7 @@ dline_status dline_map_render_file(dline_ctx *ctx, dline_map *map, const char *p
             .dpi = s->dpi,
             .opaque = background_is_opaque(s),
             .png_level = map->png_level,
+            .max_pixels = map->max_pixels,
             .title = s->title.text,
             .has_creation_time = map->has_creation_time,
             .creation_time = map->creation_time,
@@ -1426,6 +1443,8 @@ dline_status dline_map_render_file(dline_ctx *ctx, dline_map *map, const char *p
     }
     dl_graticule_free(&grat);
     if (st == DLINE_OK)
+        st = dl_check_cancel(ctx);
+    if (st == DLINE_OK)
         st = dl_render_labels(ctx, r.render);
     /* The neat frame last, over anything that runs to the map edge. */
     if (st == DLINE_OK && s->furniture.frame.enabled && s->furniture.frame.width > 0) {
@@ -1437,6 +1456,8 @@ dline_status dline_map_render_file(dline_ctx *ctx, dline_map *map, const char *p
     char *labels_json = NULL;
     if (st == DLINE_OK && map->debug_labels && !(labels_json = dl_render_labels_json(r.render)))
         st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+    if (st == DLINE_OK)
+        st = dl_check_cancel(ctx);
     if (st == DLINE_OK) {
         dl_render_free(r.render);
         r.render = NULL;

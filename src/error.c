@@ -18,6 +18,7 @@ const char *dline_status_string(dline_status status)
     case DLINE_EPROJ: return "projection error";
     case DLINE_ERENDER: return "rendering error";
     case DLINE_EUSAGE: return "usage error";
+    case DLINE_ECANCELED: return "interrupted";
     }
     return "unknown status";
 }
@@ -48,6 +49,20 @@ void dline_ctx_clear(dline_ctx *ctx)
         return;
     ctx->status = DLINE_OK;
     ctx->message[0] = '\0';
+    ctx->cancel = 0;
+}
+
+void dline_ctx_cancel(dline_ctx *ctx)
+{
+    if (ctx)
+        ctx->cancel = 1;
+}
+
+dline_status dl_check_cancel(dline_ctx *ctx)
+{
+    if (ctx && ctx->cancel)
+        return dl_error(ctx, DLINE_ECANCELED, NULL, 0, 0, "interrupted");
+    return DLINE_OK;
 }
 
 void dline_ctx_set_warning_handler(dline_ctx *ctx, dline_warning_fn fn, void *user)
@@ -132,6 +147,8 @@ const char *dl_suggest(const char *word, const char *const *candidates, size_t n
     const char *best = NULL;
     size_t best_d = SIZE_MAX;
     for (size_t i = 0; i < n; i++) {
+        if (!candidates[i]) /* e.g. the id of a layer that failed to load */
+            continue;
         size_t d = edit_distance(word, candidates[i]);
         if (d < best_d) {
             best_d = d;

@@ -3,6 +3,8 @@
 #ifndef DL_ERROR_H
 #define DL_ERROR_H
 
+#include <signal.h>
+
 #include "dline.h"
 
 #define DL_MSG_MAX 1024
@@ -12,7 +14,12 @@ struct dline_ctx {
     char message[DL_MSG_MAX];
     dline_warning_fn warn;
     void *warn_user;
+    volatile sig_atomic_t cancel; /* dline_ctx_cancel(), maybe from a signal handler */
 };
+
+/* DLINE_ECANCELED ("interrupted") once dline_ctx_cancel() was called, else
+ * DLINE_OK. Cheap: long loops call it for every item. */
+dline_status dl_check_cancel(dline_ctx *ctx);
 
 /* Records an error and returns status. The first error wins: later calls
  * return their status but leave the message alone. Message form:
@@ -28,7 +35,8 @@ void dl_warn(dline_ctx *ctx, const char *path, int line, int col, const char *fm
     __attribute__((format(printf, 5, 6)));
 
 /* The candidate closest to word by edit distance, or NULL when none is close
- * enough to be a plausible typo (distance <= max(2, strlen(word)/3)). */
+ * enough to be a plausible typo (distance <= max(2, strlen(word)/3)). NULL
+ * candidates are skipped. */
 const char *dl_suggest(const char *word, const char *const *candidates, size_t n);
 
 /* Allocation helpers: NULL on overflow or failure. */

@@ -1,8 +1,12 @@
 /* The dline command: a thin shell over include/dline.h. The only place that
- * prints to the terminal or decides the exit status (0 ok, 1 input or style
- * error, 2 usage error). */
+ * prints to the terminal, handles signals or decides the exit status (0 ok,
+ * 1 input or style error, 2 usage error, 128 + the signal's number after
+ * SIGINT or SIGTERM). */
+#define _POSIX_C_SOURCE 200809L
+
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +14,42 @@
 #include "dline.h"
 
 enum { EXIT_INPUT = 1, EXIT_USAGE = 2 };
+
+/* SIGINT and SIGTERM during a render: the handler only asks the library to
+ * stop (dline_ctx_cancel sets a flag), so the render fails the normal way
+ * and its cleanup removes the temporary file; then "dline: interrupted" and
+ * exit status 128 + the signal (130, 143), as a shell reports a process a
+ * signal ended. The handler is one-shot: a second signal ends the process at
+ * once, for a render stuck in a single long drawing call. */
+static dline_ctx *volatile signal_ctx;
+static volatile sig_atomic_t signal_caught;
+
+static void on_signal(int sig)
+{
+    signal_caught = sig;
+    if (signal_ctx)
+        dline_ctx_cancel(signal_ctx);
+}
+
+static void catch_signals(dline_ctx *ctx)
+{
+    signal_ctx = ctx;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Back to the default before ctx is freed. */
+static void release_signals(void)
+{
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal_ctx = NULL;
+}
 
 /* --set options a command line may give. */
 #define MAX_SETS 64
@@ -40,6 +80,9 @@ static const char usage_text[] =
     "  --debug-labels FILE    also write every label's box, anchor, layer, text,\n"
     "                         placed or not and leader line as JSON (- for stdout)\n"
     "  --png-compression N    PNG zlib level, 0 (fastest) to 9 (smallest); default 3\n"
+    "  --max-pixels N         most pixels a PNG may have (width x height), checked\n"
+    "                         before its memory is taken (4 bytes a pixel);\n"
+    "                         default 400000000 (20000 x 20000)\n"
     "  --set PATH=VALUE       override a style value before it is checked, e.g.\n"
     "                         --set layers.sites.paint.circle-color=#06c or\n"
     "                         --set size=[800,600] (may be repeated)\n"
@@ -63,8 +106,12 @@ static const char usage_text[] =
     "Environment: SOURCE_DATE_EPOCH (seconds since 1970) is the creation date\n"
     "written into a PDF, so that renders of one style are byte-identical.\n"
     "\n"
+    "SIGINT (Ctrl-C) or SIGTERM during a render stops it within a fraction of a\n"
+    "second: the temporary file is removed, 'dline: interrupted' is printed and\n"
+    "the exit status is 130 or 143. A second signal ends dline at once.\n"
+    "\n"
     "Exit status: 0 success, 1 input or style error (or, for fonts, a missing\n"
-    "character), 2 usage error.\n";
+    "character), 2 usage error, 130 after SIGINT, 143 after SIGTERM.\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -164,7 +211,8 @@ static char *default_output(const char *style, dline_format fmt)
 
 static const char *const render_options[] = {"--output", "--format", "--size", "--paper",
                                              "--dpi",    "--extent", "--crs",  "--help",
-                                             "--debug-labels", "--set", "--png-compression"};
+                                             "--debug-labels", "--set", "--png-compression",
+                                             "--max-pixels"};
 
 static const char *nearest_option(const char *arg)
 {
@@ -184,6 +232,7 @@ static int cmd_render(int argc, char **argv)
     const char *sets[MAX_SETS]; /* --set values, in order */
     size_t nsets = 0;
     int png_level = -1;
+    unsigned long long max_pixels = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -196,7 +245,7 @@ static int cmd_render(int argc, char **argv)
                         !strcmp(a, "--size") || !strcmp(a, "--paper") || !strcmp(a, "--dpi") ||
                         !strcmp(a, "--extent") || !strcmp(a, "--debug-labels") ||
                         !strcmp(a, "--crs") || !strcmp(a, "--set") ||
-                        !strcmp(a, "--png-compression");
+                        !strcmp(a, "--png-compression") || !strcmp(a, "--max-pixels");
             if (!takes) {
                 const char *near = nearest_option(a);
                 if (near) {
@@ -218,6 +267,13 @@ static int cmd_render(int argc, char **argv)
                 if (end == val || *end || v < 0 || v > 9)
                     return usage_error("--png-compression '%s' is not a level from 0 to 9", val);
                 png_level = (int)v;
+            } else if (!strcmp(a, "--max-pixels")) {
+                char *end;
+                errno = 0;
+                unsigned long long v = strtoull(val, &end, 10);
+                if (val[0] < '0' || val[0] > '9' || *end || errno || v == 0)
+                    return usage_error("--max-pixels '%s' is not a positive whole number", val);
+                max_pixels = v;
             } else if (!strcmp(a, "--set")) {
                 if (nsets == MAX_SETS)
                     return usage_error("more than %s --set options", "64");
@@ -288,6 +344,8 @@ static int cmd_render(int argc, char **argv)
         st = dline_map_set_debug_labels(ctx, map, debug_labels);
     if (st == DLINE_OK && png_level >= 0)
         st = dline_map_set_png_compression(ctx, map, png_level);
+    if (st == DLINE_OK && max_pixels)
+        st = dline_map_set_max_pixels(ctx, map, max_pixels);
     if (st == DLINE_OK && !out) {
         out = def_out = default_output(style, fmt);
         if (!out) {
@@ -295,10 +353,19 @@ static int cmd_render(int argc, char **argv)
             rc = EXIT_INPUT;
         }
     }
-    if (st == DLINE_OK && out)
+    if (st == DLINE_OK && out) {
+        catch_signals(ctx);
         st = dline_map_render_file(ctx, map, out, fmt);
-    if (st != DLINE_OK)
+        release_signals();
+    }
+    if (signal_caught) {
+        /* Also when the signal came too late to stop the render: the map is
+         * then complete, but the caller asked to stop and should know. */
+        fputs("dline: interrupted\n", stderr);
+        rc = 128 + signal_caught;
+    } else if (st != DLINE_OK) {
         rc = fail(ctx);
+    }
     free(def_out);
     dline_map_free(map);
     dline_ctx_free(ctx);

@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 /* Limits on a PNG before its pixels are allocated: 4 bytes a pixel, so the
- * total is 1.6 GB at most. Cairo's image surfaces stop at 32767 a side. */
-#define MAX_PIXELS 400000000.0
+ * default budget (DLINE_MAX_PIXELS_DEFAULT, dline_map_set_max_pixels) is
+ * 1.6 GB. Cairo's image surfaces stop at 32767 a side, whatever the budget. */
 #define MAX_SIDE 32767.0
 
 #define CREATOR "dline " DLINE_VERSION_STRING
@@ -165,10 +165,11 @@ static dline_status png_size(dline_ctx *ctx, const char *path, const dl_output_o
         return dl_error(ctx, DLINE_ENOMEM, path, 0, 0,
                         "output of %.0fx%.0f pixels is over the limit of %.0f pixels a side", *pw,
                         *ph, MAX_SIDE);
-    if (*pw * *ph > MAX_PIXELS)
+    double budget = opt->max_pixels ? (double)opt->max_pixels : (double)DLINE_MAX_PIXELS_DEFAULT;
+    if (*pw * *ph > budget)
         return dl_error(ctx, DLINE_ENOMEM, path, 0, 0,
                         "output of %.0fx%.0f pixels is over the limit of %.0f pixels", *pw, *ph,
-                        MAX_PIXELS);
+                        budget);
     return DLINE_OK;
 }
 
@@ -395,6 +396,9 @@ dline_status dl_output_commit(dline_ctx *ctx, dl_output *o)
         goto done;
     }
     if (st != DLINE_OK)
+        goto done;
+    /* The last moment a cancel can keep the target from being written. */
+    if ((st = dl_check_cancel(ctx)) != DLINE_OK)
         goto done;
     if (o->tmp) {
         st = finish_file(ctx, o);

@@ -20,6 +20,7 @@ typedef struct {
     int has_creation_time; /* PDF: CreationDate from creation_time, not the clock */
     time_t creation_time;  /* seconds since 1970, UTC, 0 to the end of year 9999 */
     int png_level;         /* PNG: zlib level 0-9, -1 for the default (3) */
+    unsigned long long max_pixels; /* PNG: pixel budget, 0 for DLINE_MAX_PIXELS_DEFAULT */
 } dl_output_options;
 
 /* Picks the format from the path's extension (.png .svg .pdf, any case);

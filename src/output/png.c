@@ -163,6 +163,13 @@ dline_status dl_png_write(dline_ctx *ctx, FILE *fp, const char *what, cairo_surf
     png_set_text(png, info, text, ntext);
     png_write_info(png, info);
     for (int y = 0; y < height; y++) {
+        /* A big image takes seconds to encode: a cancel is seen per row. */
+        if (dl_check_cancel(ctx) != DLINE_OK) {
+            png_destroy_write_struct(&png, &info);
+            free(s->row);
+            free(s);
+            return DLINE_ECANCELED;
+        }
         convert_row((const uint32_t *)(const void *)(data + (size_t)y * (size_t)stride), s->row,
                     width, s->rgb, has_alpha);
         png_write_row(png, s->row);

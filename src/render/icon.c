@@ -194,6 +194,16 @@ void dl_render_icon_draw(cairo_t *cr, const dl_icon *icon, const dl_style_layer 
         return;
     cairo_save(cr);
     int group = l->icon_opacity < 1;
+    if (group && !dl_svg_of(cr)) {
+        /* The group (to fade the icon as one) is only as big as the clip:
+         * the icon's box, a pixel wider, rather than the whole map (on a
+         * large image each marker composited the full surface). */
+        dl_box b = dl_render_icon_box(icon, l, x, y, degrees);
+        cairo_new_path(cr);
+        cairo_rectangle(cr, floor(b.x0) - 1, floor(b.y0) - 1, ceil(b.x1) - floor(b.x0) + 2,
+                        ceil(b.y1) - floor(b.y0) + 2);
+        cairo_clip(cr);
+    }
     if (group)
         dl_cr_push_group(cr);
     cairo_save(cr);

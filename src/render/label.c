@@ -218,6 +218,9 @@ dline_status dl_render_queue(dline_ctx *ctx, dl_render *r, const dl_style_layer 
         return DLINE_OK;
     if (spec->line ? spec->nline < 2 : (!isfinite(spec->x) || !isfinite(spec->y)))
         return DLINE_OK;
+    if (r->nlabels >= DL_MAX_LABELS)
+        return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "layer '%s': more than %d labels", id,
+                        DL_MAX_LABELS);
     if (r->nlabels == r->cap_labels) {
         size_t cap = r->cap_labels ? r->cap_labels * 2 : 64;
         dl_label *p = dl_realloc_array(r->labels, cap, sizeof *p);
@@ -1167,8 +1170,9 @@ static void unplace_point_icon(dl_render *r, placer *P, dl_label *l)
 /* symbol-placement line with icon-image: markers every symbol-spacing px (at
  * least one, in the middle), turned with the line unless
  * icon-rotation-alignment is viewport; one with no room is left out. 0, or
- * -1 when out of memory. */
-static int place_icons_along(dl_render *r, placer *P, dl_label *l)
+ * -1 when out of memory, -2 when ctx was cancelled (a marker on a big image
+ * is a composite of the whole surface, so a cancel is seen per marker). */
+static int place_icons_along(dline_ctx *ctx, dl_render *r, placer *P, dl_label *l)
 {
     const dl_style_layer *layer = l->layer;
     const dl_icon *icon = dl_render_icon_get(r, layer->icon_image);
@@ -1183,6 +1187,10 @@ static int place_icons_along(dl_render *r, placer *P, dl_label *l)
     size_t nrep = pl.n < 2 ? 0 : nrep_d < 1 ? 1 : nrep_d > 10000 ? 10000 : (size_t)nrep_d;
     double shift = 0.1 * fmin(spacing, len);
     for (size_t i = 0; i < nrep; i++) {
+        if (dl_check_cancel(ctx) != DLINE_OK) {
+            polyline_free(&pl);
+            return -2;
+        }
         /* As line labels: moved along the line in steps when blocked. */
         for (int k = 0; k < LINE_SHIFTS; k++) {
             int m = (k + 1) / 2 * (k % 2 ? 1 : -1);
@@ -1267,6 +1275,8 @@ dline_status dl_render_labels(dline_ctx *ctx, dl_render *r)
 
     pango_cairo_update_context(r->cr, r->pango);
     for (; r->labels_done < r->nlabels && st == DLINE_OK; r->labels_done++) {
+        if ((st = dl_check_cancel(ctx)) != DLINE_OK)
+            break;
         dl_label *l = &r->labels[r->labels_done];
         const dl_style_layer *layer = l->layer;
         if (!(layer->text_size > 0))
@@ -1275,9 +1285,12 @@ dline_status dl_render_labels(dline_ctx *ctx, dl_render *r)
         dl_svg_label_group(r->cr, layer->id, (uintptr_t)layer->index);
         if (l->line) {
             if (layer->icon_image) {
-                if (place_icons_along(r, &P, l) != 0) {
-                    st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "layer '%s': out of memory",
-                                  layer->id ? layer->id : "");
+                int rc = place_icons_along(ctx, r, &P, l);
+                if (rc != 0) {
+                    st = rc == -2 ? DLINE_ECANCELED
+                                  : dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0,
+                                             "layer '%s': out of memory",
+                                             layer->id ? layer->id : "");
                     continue;
                 }
                 if (!*l->text) {

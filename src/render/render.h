@@ -61,8 +61,13 @@ typedef struct {
                             * feature): the label keeps a copy of its own */
 } dl_label_spec;
 
+/* Labels one render may queue in all: each costs a copy of its text and a
+ * placement test, and a map with more shows none of them legibly. */
+#define DL_MAX_LABELS 1000000
+
 /* Queues a label. Labels are placed by dl_render_labels() in ascending
- * sort_key, ties in queue order. */
+ * sort_key, ties in queue order. Past DL_MAX_LABELS: DLINE_ENOMEM, "layer
+ * 'ID': more than 1000000 labels". */
 dline_status dl_render_queue(dline_ctx *ctx, dl_render *r, const dl_style_layer *layer,
                              const dl_label_spec *spec);
 

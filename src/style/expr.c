@@ -1570,7 +1570,8 @@ static int js_string_number(const char *s, size_t len, double *out)
     }
     if (len > 400)
         return -1;
-    char buf[408];
+    /* Room for a '0' added on both sides of every '.' below. */
+    char buf[3 * 400 + 1];
     size_t sign = (s[0] == '+' || s[0] == '-') ? 1 : 0;
     if (len - sign == 8 && memcmp(s + sign, "Infinity", 8) == 0) {
         *out = s[0] == '-' ? -INFINITY : INFINITY;

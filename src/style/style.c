@@ -2303,8 +2303,8 @@ static dline_status load_layer(loader *L, const dl_yaml_node *n, size_t index)
         return st;
     char b1[80], b2[128];
     const char *idtext = shown(layer->id, b1, sizeof b1);
-    for (size_t i = 0; i < index; i++)
-        if (strcmp(s->layers[i].id, layer->id) == 0)
+    for (size_t i = 0; i < index; i++) /* a broken layer (dl_style_load_checked) may have no id */
+        if (s->layers[i].id && strcmp(s->layers[i].id, layer->id) == 0)
             return err(L, id, "duplicate layer id '%s' (first at line %d)", idtext,
                        s->layers[i].line);
 

@@ -90,6 +90,7 @@ static void status_strings(void **state)
     (void)state;
     assert_string_equal(dline_status_string(DLINE_OK), "success");
     assert_string_equal(dline_status_string(DLINE_ESTYLE), "style error");
+    assert_string_equal(dline_status_string(DLINE_ECANCELED), "interrupted");
     assert_string_equal(dline_status_string((dline_status)99), "unknown status");
     dline_ctx_free(NULL); /* no-op */
 }

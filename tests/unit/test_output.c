@@ -500,12 +500,67 @@ static void pixel_limit_is_checked_first(void **state)
     assert_string_equal(dline_ctx_message(ctx), expect);
     assert_int_equal(count_files(), 0);
 
+    /* A budget of the caller's: 100 x 100 fits 10000, 101 x 100 does not. */
+    dline_ctx_clear(ctx);
+    opt = opts(DLINE_FORMAT_PNG, 101, 100, 96);
+    opt.max_pixels = 10000;
+    assert_int_equal(dl_output_open(ctx, p, &opt, &o), DLINE_ENOMEM);
+    snprintf(expect, sizeof expect,
+             "%s: output of 101x100 pixels is over the limit of 10000 pixels", p);
+    assert_string_equal(dline_ctx_message(ctx), expect);
+    assert_int_equal(count_files(), 0);
+    dline_ctx_clear(ctx);
+    opt.width = 100;
+    assert_int_equal(dl_output_open(ctx, p, &opt, &o), DLINE_OK);
+    dl_output_abort(o);
+    assert_int_equal(count_files(), 0);
+    /* A budget over the default still stops at 32767 a side. */
+    opt = opts(DLINE_FORMAT_PNG, 32768, 10, 96);
+    opt.max_pixels = 1000000000000ULL;
+    assert_int_equal(dl_output_open(ctx, p, &opt, &o), DLINE_ENOMEM);
+    assert_int_equal(count_files(), 0);
+
     /* Vector formats have no pixels. */
     dline_ctx_clear(ctx);
     opt = opts(DLINE_FORMAT_PDF, 20000, 20000, 96);
     assert_int_equal(dl_output_open(ctx, path_in("huge.pdf"), &opt, &o), DLINE_OK);
     dl_output_abort(o);
     assert_int_equal(count_files(), 0);
+    dline_ctx_free(ctx);
+}
+
+/* A cancel that arrives while the file is written: the commit fails with
+ * DLINE_ECANCELED, nothing is left, and an existing target is untouched. */
+static void cancel_removes_the_temporary_file(void **state)
+{
+    (void)state;
+    dline_ctx *ctx = dline_ctx_new();
+    const char *p = path_in("kept.png");
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs("old", f);
+    fclose(f);
+    dl_output *o;
+    dl_output_options opt = opts(DLINE_FORMAT_PNG, 300, 200, 96);
+    assert_int_equal(dl_output_open(ctx, p, &opt, &o), DLINE_OK);
+    assert_int_equal(count_files(), 2); /* the target and .kept.png.XXXXXX */
+    dline_ctx_cancel(ctx);
+    assert_int_equal(dl_output_commit(ctx, o), DLINE_ECANCELED);
+    assert_string_equal(dline_ctx_message(ctx), "interrupted");
+    assert_int_equal(count_files(), 1);
+    char buf[8] = {0};
+    f = fopen(p, "r");
+    assert_non_null(f);
+    assert_int_equal(fread(buf, 1, sizeof buf - 1, f), 3);
+    fclose(f);
+    assert_string_equal(buf, "old");
+    unlink(p);
+    /* dline_ctx_clear() withdraws the request. */
+    dline_ctx_clear(ctx);
+    assert_int_equal(dl_output_open(ctx, p, &opt, &o), DLINE_OK);
+    assert_int_equal(dl_output_commit(ctx, o), DLINE_OK);
+    assert_int_equal(count_files(), 1);
+    unlink(p);
     dline_ctx_free(ctx);
 }
 
@@ -580,6 +635,7 @@ int main(void)
         cmocka_unit_test(abort_removes_the_temporary_file),
         cmocka_unit_test(failed_commit_keeps_the_old_file),
         cmocka_unit_test(pixel_limit_is_checked_first),
+        cmocka_unit_test(cancel_removes_the_temporary_file),
         cmocka_unit_test(dash_writes_to_stdout),
         cmocka_unit_test(bad_options_are_usage_errors),
     };
