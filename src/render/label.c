@@ -131,6 +131,101 @@ static PangoLayout *label_layout(dl_render *r, const dl_style_layer *layer, cons
     return layout;
 }
 
+/* Point-label layouts by everything that shapes them: texts, fonts, sizes,
+ * wrapping, line height and alignment. Maps repeat names (every station
+ * "x站", every dot "x"), and shaping is most of a label's cost, so each
+ * distinct label is shaped once per render. GLib's hash table (Pango's own
+ * dependency) holds them; the key is the fields' bytes, each string
+ * prefixed by its length, so keys of different labels differ (no printf:
+ * formatting numbers cost more than the lookup). At LAYOUT_CACHE_MAX
+ * entries the cache is emptied: memory stays bounded whatever the number
+ * of distinct labels. */
+#define LAYOUT_CACHE_MAX 4096
+
+static guint key_hash(gconstpointer p)
+{
+    const GByteArray *k = p;
+    guint h = 2166136261u; /* FNV-1a */
+    for (guint i = 0; i < k->len; i++)
+        h = (h ^ k->data[i]) * 16777619u;
+    return h;
+}
+
+static gboolean key_equal(gconstpointer a, gconstpointer b)
+{
+    const GByteArray *x = a, *y = b;
+    return x->len == y->len && memcmp(x->data, y->data, x->len) == 0;
+}
+
+static void key_str(GByteArray *k, const char *s)
+{
+    size_t n = s ? strlen(s) + 1 : 0; /* 0: NULL, 1: "" */
+    g_byte_array_append(k, (const guint8 *)&n, sizeof n);
+    if (s)
+        g_byte_array_append(k, (const guint8 *)s, (guint)(n - 1));
+}
+
+static void key_num(GByteArray *k, double v)
+{
+    g_byte_array_append(k, (const guint8 *)&v, sizeof v);
+}
+
+static void key_free(gpointer p)
+{
+    g_byte_array_unref(p);
+}
+
+static PangoLayout *cached_label_layout(dl_render *r, const dl_style_layer *layer,
+                                        const char *text, const char *secondary,
+                                        PangoAlignment align, int *fresh)
+{
+    *fresh = 0;
+    if (!r->layouts) {
+        r->layouts = g_hash_table_new_full(key_hash, key_equal, key_free, g_object_unref);
+        r->layout_key = g_byte_array_sized_new(128);
+    }
+    GByteArray *k = r->layout_key;
+    g_byte_array_set_size(k, 0);
+    int two = secondary && *secondary;
+    key_str(k, text);
+    key_str(k, two ? secondary : NULL);
+    key_str(k, layer->text_font);
+    key_str(k, layer->text_weight);
+    key_num(k, layer->text_size);
+    key_num(k, layer->text_max_width);
+    key_num(k, layer->text_line_height);
+    if (two) {
+        key_str(k, layer->text_font_secondary);
+        key_str(k, layer->text_weight_secondary);
+        key_num(k, layer->text_size_secondary);
+    }
+    key_num(k, (double)align);
+    PangoLayout *layout = g_hash_table_lookup(r->layouts, k);
+    if (layout)
+        return g_object_ref(layout);
+    layout = label_layout(r, layer, text, secondary);
+    if (!layout)
+        return NULL;
+    pango_layout_set_alignment(layout, align);
+    *fresh = 1;
+    if (g_hash_table_size(r->layouts) >= LAYOUT_CACHE_MAX)
+        g_hash_table_remove_all(r->layouts);
+    GByteArray *copy = g_byte_array_sized_new(k->len);
+    g_byte_array_append(copy, k->data, k->len);
+    g_hash_table_insert(r->layouts, copy, g_object_ref(layout));
+    return layout;
+}
+
+void dl_render_layout_cache_free(dl_render *r)
+{
+    if (r->layouts)
+        g_hash_table_destroy(r->layouts);
+    if (r->layout_key)
+        g_byte_array_unref(r->layout_key);
+    r->layouts = NULL;
+    r->layout_key = NULL;
+}
+
 /* The logical box of a layout in px, relative to the layout origin. */
 static dl_box layout_box(PangoLayout *layout)
 {
@@ -1348,13 +1443,16 @@ dline_status dl_render_labels(dline_ctx *ctx, dl_render *r)
                 continue;
             }
         }
-        PangoLayout *layout = label_layout(r, layer, l->text, l->secondary);
+        int fresh;
+        PangoLayout *layout = cached_label_layout(r, layer, l->text, l->secondary,
+                                                  PANGO_ALIGN_CENTER, &fresh);
         if (!layout) {
             st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "layer '%s': out of memory",
                           layer->id ? layer->id : "");
             break;
         }
-        dl_render_warn_missing(ctx, r, layout, layer_what(layer, what, sizeof what));
+        if (fresh)
+            dl_render_warn_missing(ctx, r, layout, layer_what(layer, what, sizeof what));
         dl_box lb = layout_box(layout);
         double halo = layer->text_halo_width > 0 ? layer->text_halo_width : 0;
         double pad = layer->text_padding > 0 ? layer->text_padding : 0;
@@ -1365,9 +1463,20 @@ dline_status dl_render_labels(dline_ctx *ctx, dl_render *r)
             /* MapLibre's text-justify "auto": lines line up on the side
              * facing the point. The lines do not change, only where each
              * starts, so the box stays the same. */
-            pango_layout_set_alignment(layout, fx == 0   ? PANGO_ALIGN_LEFT
-                                               : fx == 1 ? PANGO_ALIGN_RIGHT
-                                                         : PANGO_ALIGN_CENTER);
+            PangoAlignment align = fx == 0   ? PANGO_ALIGN_LEFT
+                                   : fx == 1 ? PANGO_ALIGN_RIGHT
+                                             : PANGO_ALIGN_CENTER;
+            if (align != PANGO_ALIGN_CENTER) {
+                PangoLayout *aligned =
+                    cached_label_layout(r, layer, l->text, l->secondary, align, &fresh);
+                if (!aligned) {
+                    g_object_unref(layout);
+                    st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "labels: out of memory");
+                    break;
+                }
+                g_object_unref(layout);
+                layout = aligned;
+            }
             lb = layout_box(layout);
             dl_box pb = grow(b, pad);
             if (dl_render_push_box(r, pb) != 0 || grid_add(&P.g, pb, (r->nboxes - 1) * 2) != 0) {

@@ -69,6 +69,7 @@ void dl_render_free(dl_render *r)
     dl_render_line_scratch_free(r);
     free(r->warned);
     dl_render_icons_free(r);
+    dl_render_layout_cache_free(r);
     free(r->batch_xy);
     if (r->pattern)
         cairo_pattern_destroy(r->pattern);

@@ -92,10 +92,17 @@ struct dl_render {
     const dl_style_layer *pattern_layer;
     cairo_matrix_t pattern_ctm;
 
+    /* Point-label layouts shaped once per distinct label (label.c). */
+    GHashTable *layouts;
+    GByteArray *layout_key; /* scratch for the lookup key */
+
     /* icon-image SVGs by path, each parsed once per render (icon.c). */
     dl_icon **icons;
     size_t nicons;
 };
+
+/* Frees the point-label layout cache (called by dl_render_free). */
+void dl_render_layout_cache_free(dl_render *r);
 
 /* Grows r->boxes / r->circles; 0 or -1 on allocation failure. */
 int dl_render_push_box(dl_render *r, dl_box b);

@@ -630,6 +630,50 @@ static void api_writes_debug_labels(void **state)
     dline_ctx_free(ctx);
 }
 
+/* Each distinct label is shaped once: repeated texts share a cached layout,
+ * a different size is a different entry, and the cache stays bounded. */
+static void layouts_are_cached_per_distinct_label(void **state)
+{
+    (void)state;
+    canvas c;
+    canvas_open(&c, 600, 400);
+    dl_style_layer a = symbol_layer("a"), big = symbol_layer("big");
+    big.text_size = 28;
+    queue_keyed(&c, &a, "Same", 60, 50, 0);
+    queue_keyed(&c, &a, "Same", 300, 50, 0);
+    queue_keyed(&c, &a, "Same", 540, 50, 0);
+    queue_keyed(&c, &a, "Other", 60, 200, 0);
+    queue_keyed(&c, &big, "Same", 300, 300, 0);
+    assert_int_equal(dl_render_labels(c.ctx, c.r), DLINE_OK);
+    assert_int_equal(c.r->placed, 5);
+    assert_non_null(c.r->layouts);
+    assert_int_equal(g_hash_table_size(c.r->layouts), 3);
+    /* The big one was laid out at its own size, not taken from the cache. */
+    const dl_label *small = NULL, *large = NULL;
+    for (size_t i = 0; i < c.r->nlabels; i++)
+        if (strcmp(c.r->labels[i].text, "Same") == 0) {
+            if (c.r->labels[i].layer == &big)
+                large = &c.r->labels[i];
+            else
+                small = &c.r->labels[i];
+        }
+    assert_non_null(small);
+    assert_non_null(large);
+    double ws = small->box.x1 - small->box.x0, wl = large->box.x1 - large->box.x0;
+    assert_true(wl > 1.8 * ws);
+
+    /* 5000 distinct texts: never more than the cache's bound at once. */
+    char text[16];
+    for (int i = 0; i < 5000; i++) {
+        snprintf(text, sizeof text, "t%d", i);
+        queue_keyed(&c, &a, text, 300, 200, 0);
+    }
+    assert_int_equal(dl_render_labels(c.ctx, c.r), DLINE_OK);
+    assert_true(g_hash_table_size(c.r->layouts) <= 4096);
+    assert_true(g_hash_table_size(c.r->layouts) > 0);
+    canvas_close(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -648,6 +692,7 @@ int main(void)
         cmocka_unit_test(style_reads_placement_properties),
         cmocka_unit_test(style_rejects_bad_placement_values),
         cmocka_unit_test(api_writes_debug_labels),
+        cmocka_unit_test(layouts_are_cached_per_distinct_label),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
