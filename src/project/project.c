@@ -3,6 +3,7 @@
 #include "project/project.h"
 
 #include <ctype.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@ struct dl_proj {
 struct dl_transform {
     PJ *pj;
     int noop;           /* PROJ's part has nothing to do */
+    int geographic;     /* noop between geographic CRSs: lon/lat are range-checked */
     dl_china_crs china; /* a GCJ-02/BD-09 source: converted to EPSG:4326 before PROJ */
 };
 
@@ -268,7 +270,13 @@ dline_status dl_transform_new(dline_ctx *ctx, dl_proj *p, const char *src_def,
     t->noop = proj_is_equivalent_to(src, dst, PJ_COMP_EQUIVALENT);
     t->china = china;
     if (t->noop) {
-        /* Nothing for PROJ to do: no operation to look up either. */
+        /* Nothing for PROJ to do: no operation to look up either. PROJ
+         * would refuse a latitude past the pole; without it, a check here
+         * does, so a feature at latitude 1e300 is skipped whatever the map
+         * CRS rather than drawn as a line off the map. */
+        PJ_TYPE type = proj_get_type(src);
+        t->geographic = type == PJ_TYPE_GEOGRAPHIC_2D_CRS || type == PJ_TYPE_GEOGRAPHIC_3D_CRS ||
+                        type == PJ_TYPE_GEOGRAPHIC_CRS;
         proj_destroy(src);
         proj_destroy(dst);
         *out = t;
@@ -323,9 +331,13 @@ static size_t trans(dl_transform *t, PJ_DIRECTION dir, double *xy, size_t n)
                            n, NULL, 0, 0, NULL, 0, 0);
     if (t->china && dir == PJ_INV)
         dl_china_from_wgs84(t->china, xy, n);
+    /* Longitudes to one and a half turns either way (data crossing the
+     * antimeridian is written past 180), latitudes to the poles. */
+    double limx = t->geographic ? 540 : DBL_MAX, limy = t->geographic ? 90 : DBL_MAX;
     size_t ok = 0;
     for (size_t i = 0; i < n; i++) {
-        if (isfinite(xy[2 * i]) && isfinite(xy[2 * i + 1]))
+        /* NaN fails both comparisons, infinities the second. */
+        if (fabs(xy[2 * i]) <= limx && fabs(xy[2 * i + 1]) <= limy)
             ok++;
         else
             xy[2 * i] = xy[2 * i + 1] = HUGE_VAL;

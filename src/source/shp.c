@@ -356,6 +356,62 @@ static dline_status check_header(dline_ctx *ctx, const char *path, const unsigne
     return DLINE_OK;
 }
 
+/* A record's byte range in the .shp, for the overlap check. */
+typedef struct {
+    long long off, end;
+    long i;
+} shx_span;
+
+static int span_cmp(const void *a, const void *b)
+{
+    const shx_span *x = a, *y = b;
+    if (x->off != y->off)
+        return x->off < y->off ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* The .shx's records must not share bytes: two entries pointing into the
+ * same record would make one record many features (a file of one huge
+ * record listed a million times). Records in file order are checked as the
+ * index is read; only an index out of order comes here to be sorted. */
+static dline_status check_overlaps(dline_ctx *ctx, const dl_shp *src, const char *path,
+                                   const unsigned char *shx, long n)
+{
+    shx_span *s = dl_realloc_array(NULL, (size_t)n, sizeof *s);
+    if (!s)
+        return dl_error(ctx, DLINE_ENOMEM, path, 0, 0, "out of memory for the index");
+    for (long i = 0; i < n; i++) {
+        const unsigned char *e = shx + 100 + 8 * i;
+        s[i].off = (long long)dl_be32(e) * 2;
+        s[i].end = s[i].off + 8 + (long long)dl_be32(e + 4) * 2;
+        s[i].i = i;
+    }
+    qsort(s, (size_t)n, sizeof *s, span_cmp);
+    dline_status st = DLINE_OK;
+    for (long k = 1; k < n && st == DLINE_OK; k++)
+        if (s[k].off < s[k - 1].end) {
+            /* When the first record's own header gives a shorter length,
+             * the .shx lies about that length: say so, as reading would. */
+            unsigned char rh[8];
+            long long own, len = s[k - 1].end - s[k - 1].off - 8;
+            if (read_at(src->fp, (unsigned long)s[k - 1].off, rh, 8) == DLINE_OK &&
+                (own = (long long)dl_be32(rh + 4) * 2) != len) {
+                st = dl_error(ctx, DLINE_EDATA, src->path, 0, 0,
+                              "record %ld: content length %lld differs from the .shx's %lld",
+                              s[k - 1].i, own, len);
+                break;
+            }
+            long a = s[k - 1].i < s[k].i ? s[k - 1].i : s[k].i;
+            long b = s[k - 1].i < s[k].i ? s[k].i : s[k - 1].i;
+            st = dl_error(ctx, DLINE_EDATA, path, 0, 0,
+                          "record %ld: bytes %lld to %lld overlap record %ld", b,
+                          b == s[k].i ? s[k].off : s[k - 1].off,
+                          b == s[k].i ? s[k].end : s[k - 1].end, a);
+        }
+    free(s);
+    return st;
+}
+
 static dline_status load_shx(dline_ctx *ctx, dl_shp *src, FILE *fp)
 {
     const char *path = src->shx_path;
@@ -391,6 +447,8 @@ static dline_status load_shx(dline_ctx *ctx, dl_shp *src, FILE *fp)
     if (type != src->shape_type)
         return dl_error(ctx, DLINE_EDATA, path, 0, 0, "shape type %s differs from the .shp's %s",
                         type_name(type), type_name(src->shape_type));
+    int ordered = 1;
+    long long prev_end = 100;
     for (long i = 0; i < n; i++) {
         const unsigned char *e = src->shx + 100 + 8 * i;
         long long off = (long long)dl_be32(e) * 2, len = (long long)dl_be32(e + 4) * 2;
@@ -405,7 +463,12 @@ static dline_status load_shx(dline_ctx *ctx, dl_shp *src, FILE *fp)
                             "record %ld: offset %lld and length %lld lie past the end of the "
                             ".shp (%lu bytes)",
                             i, off, len, src->size);
+        if (off < prev_end)
+            ordered = 0;
+        prev_end = off + 8 + len;
     }
+    if (!ordered && (st = check_overlaps(ctx, src, path, src->shx, n)) != DLINE_OK)
+        return st;
     src->nrecords = n;
     return DLINE_OK;
 }
@@ -870,8 +933,6 @@ static dline_status convert(dline_ctx *ctx, dl_shp *src, long i, const SHPObject
     return DLINE_OK;
 }
 
-/* Reads and checks record i and hands it to shapelib. *is_null when it is a
- * null (or empty) shape. */
 /* Whether a record's bytes (header included) lie wholly outside the view:
  * its box, or its point, read before anything is parsed. A record too short
  * to hold them is left to check_record to report. */
@@ -895,6 +956,8 @@ static int outside_view(const dl_shp *src, const unsigned char *rec, size_t tota
     return b[0] > v->xmax || b[2] < v->xmin || b[1] > v->ymax || b[3] < v->ymin;
 }
 
+/* Reads and checks record i and hands it to shapelib. *is_null when it is a
+ * null (or empty) shape. */
 static dline_status read_record(dline_ctx *ctx, dl_shp *src, long i, int *is_null,
                                 int *outside)
 {

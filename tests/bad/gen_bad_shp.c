@@ -222,6 +222,15 @@ int main(int argc, char **argv)
     emit("shx_offset_past_end", &f);
 
     base(&f);
+    be32(f.shx + 108, (REC0 + 8) / 2); /* record 1 starts inside record 0 */
+    emit("shx_overlap", &f);
+
+    base(&f);
+    be32(f.shx + 108, REC0 / 2); /* record 1 is record 0 again */
+    be32(f.shx + 112, (REC1 - REC0 - 8) / 2);
+    emit("shx_duplicate", &f);
+
+    base(&f);
     be32(f.shx + 100, 10); /* record 0 at byte 20, inside the header */
     emit("shx_offset_in_header", &f);
 
@@ -283,6 +292,24 @@ int main(int argc, char **argv)
     base(&f);
     le64(f.shp + C1 + 44 + 12 + 16 * 3 + 8, 0x7ff0000000000000ULL); /* point 3 y = +Inf */
     emit("inf_coord", &f);
+
+    base(&f);
+    le64(f.shp + C0 + 44 + 4 + 16 + 8, 0x7e37e43c8800759cULL); /* point 1 y = 1e300 */
+    emit("absurd_coord", &f);
+
+    /* Not corrupt, only empty: no records (an empty map, not an error). */
+    base(&f);
+    header(f.shp, 100, 3);
+    f.shp_size = 100;
+    header(f.shx, 100, 3);
+    f.shx_size = 100;
+    dbf_base(&f, 0);
+    emit("empty", &f);
+
+    /* Valid but for its missing .shx: rebuilt in memory. */
+    base(&f);
+    f.no_shx = 1;
+    emit("no_shx", &f);
 
     base(&f);
     le16(f.dbf + 8, 5000);

@@ -2,9 +2,11 @@
 # Runs one hostile-input case: tests/bad/cases/NAME.case holds
 #   args: ARGUMENTS (split on spaces; @OUT@ is a fresh empty folder)
 #   status: EXIT STATUS
-#   stderr: THE EXACT STANDARD ERROR (one line)
+#   stderr: THE EXACT STANDARD ERROR (one line; empty when the line is)
+#   output: FILE (optional: a render that must succeed and write @OUT@/FILE)
 # and checks the status, the message, that the process was not killed by a
-# signal or a timeout, and that the output folder is still empty afterwards.
+# signal or a timeout, and that the output folder is still empty afterwards
+# (or holds only FILE, not empty, when the case names one).
 set -u
 dline=$1
 case_file=$2
@@ -13,7 +15,8 @@ trap 'rm -rf "$out"' EXIT
 
 args=$(sed -n 's/^args: //p' "$case_file" | sed "s|@OUT@|$out|g")
 want_status=$(sed -n 's/^status: //p' "$case_file")
-want_err=$(sed -n 's/^stderr: //p' "$case_file" | sed "s|@OUT@|$out|g")
+want_err=$(sed -n 's/^stderr: \{0,1\}//p' "$case_file" | sed "s|@OUT@|$out|g")
+want_out=$(sed -n 's/^output: //p' "$case_file")
 
 # shellcheck disable=SC2086
 timeout 20 "$dline" $args >"$out/.stdout" 2>"$out/.stderr" </dev/null
@@ -31,6 +34,13 @@ if [ "$got_err" != "$want_err" ]; then
     echo "  expected: $want_err"
     echo "  got:      $got_err"
     fail=1
+fi
+if [ -n "$want_out" ]; then
+    if [ ! -s "$out/$want_out" ]; then
+        echo "FAIL: no output $want_out"
+        fail=1
+    fi
+    rm -f "$out/$want_out"
 fi
 left=$(ls -A "$out")
 if [ -n "$left" ]; then

@@ -673,8 +673,11 @@ static const struct {
      "of the .shp (364 bytes)"},
     {"shx_offset_in_header", 1,
      "bad/shp/shx_offset_in_header.shx: record 0: offset 20 overlaps the .shp header"},
-    {"shx_length_lies", 0,
+    /* Found at open: the lying length makes record 0 overlap record 1. */
+    {"shx_length_lies", 1,
      "bad/shp/shx_length_lies.shp: record 0: content length 96 differs from the .shx's 120"},
+    {"shx_overlap", 1, "bad/shp/shx_overlap.shx: record 1: bytes 108 to 268 overlap record 0"},
+    {"shx_duplicate", 1, "bad/shp/shx_duplicate.shx: record 1: bytes 100 to 204 overlap record 0"},
     {"shx_size", 1, "bad/shp/shx_size.shx: size 120 is not 100 bytes plus 8 per record"},
     {"shx_length_field", 1,
      "bad/shp/shx_length_field.shx: header gives a file length of 200 bytes, but the file has 116"},
