@@ -95,6 +95,70 @@ void dl_render_warn_missing(dline_ctx *ctx, dl_render *r, PangoLayout *layout, c
     }
 }
 
+/* Names fontconfig resolves through its own configuration, not as a family. */
+static int generic_family(const char *name)
+{
+    static const char *const generic[] = {"sans-serif", "sans", "serif", "monospace", "mono",
+                                          "cursive", "fantasy", "system-ui", "emoji", "math"};
+    for (size_t i = 0; i < sizeof generic / sizeof generic[0]; i++)
+        if (g_ascii_strcasecmp(name, generic[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int family_installed(dl_render *r, const char *name)
+{
+    if (!r->installed) {
+        r->installed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        PangoFontFamily **fams = NULL;
+        int n = 0;
+        pango_font_map_list_families(r->fontmap, &fams, &n);
+        for (int i = 0; i < n; i++)
+            g_hash_table_add(r->installed, g_ascii_strdown(pango_font_family_get_name(fams[i]), -1));
+        g_free(fams);
+    }
+    char *low = g_ascii_strdown(name, -1);
+    int found = g_hash_table_contains(r->installed, low);
+    g_free(low);
+    return found;
+}
+
+const char *dl_render_families(dl_render *r, const char *families)
+{
+    if (!families || !*families)
+        return FALLBACK_FONT;
+    if (!r->family_lists)
+        r->family_lists = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    const char *known = g_hash_table_lookup(r->family_lists, families);
+    if (known)
+        return known;
+    /* Pango's own parse: "A, B Bold" is the families A and B, weight bold. */
+    PangoFontDescription *fd = pango_font_description_from_string(families);
+    const char *list = pango_font_description_get_family(fd);
+    int any = 0;
+    char **names = g_strsplit(list ? list : "", ",", -1);
+    for (char **n = names; *n && !any; n++) {
+        g_strstrip(*n);
+        any = **n && (generic_family(*n) || family_installed(r, *n));
+    }
+    g_strfreev(names);
+    char *use;
+    if (any) {
+        use = g_strdup(families);
+    } else {
+        char *more = g_strdup_printf("%s,%s", list ? list : "", FALLBACK_FONT);
+        pango_font_description_set_family(fd, more);
+        g_free(more);
+        use = pango_font_description_to_string(fd);
+        if (r->ctx)
+            dl_warn(r->ctx, NULL, 0, 0, "font '%s' is not installed; using %s instead", families,
+                    FALLBACK_FONT);
+    }
+    pango_font_description_free(fd);
+    g_hash_table_insert(r->family_lists, g_strdup(families), use);
+    return use;
+}
+
 /* One font request: what the style asks for and the face fontconfig gives. */
 static void report_font(dl_render *r, FILE *out, const char *what, PangoFontDescription *fd)
 {
@@ -126,8 +190,7 @@ static void report_font(dl_render *r, FILE *out, const char *what, PangoFontDesc
 
 static void report_desc(dl_render *r, FILE *out, const char *what, const char *desc)
 {
-    PangoFontDescription *fd = pango_font_description_from_string(desc && *desc ? desc
-                                                                               : FALLBACK_FONT);
+    PangoFontDescription *fd = pango_font_description_from_string(dl_render_families(r, desc));
     report_font(r, out, what, fd);
     pango_font_description_free(fd);
 }
@@ -179,8 +242,7 @@ static int check_text(dl_render *r, missing_list *m, const char *desc, double si
     PangoLayout *layout = pango_layout_new(r->pango);
     if (!layout)
         return -1;
-    PangoFontDescription *fd = pango_font_description_from_string(desc && *desc ? desc
-                                                                               : FALLBACK_FONT);
+    PangoFontDescription *fd = pango_font_description_from_string(dl_render_families(r, desc));
     pango_font_description_set_absolute_size(fd, (size > 0 ? size : 16) * PANGO_SCALE);
     pango_layout_set_font_description(layout, fd);
     pango_font_description_free(fd);
@@ -212,13 +274,15 @@ dline_status dl_render_fonts_report(dline_ctx *ctx, dl_render *r, const dl_style
         if (l->type != DL_LAYER_SYMBOL || !l->text_field)
             continue;
         snprintf(what, sizeof what, "layer %s", l->id);
-        PangoFontDescription *fd = dl_render_font_new(l->text_font, l->text_weight, 16);
+        PangoFontDescription *fd =
+            dl_render_font_new(dl_render_families(r, l->text_font), l->text_weight, 16);
         report_font(r, out, what, fd);
         pango_font_description_free(fd);
         if (l->text_field_secondary) {
             snprintf(what, sizeof what, "layer %s secondary", l->id);
-            fd = dl_render_font_new(l->text_font_secondary ? l->text_font_secondary
-                                                           : l->text_font,
+            fd = dl_render_font_new(dl_render_families(r, l->text_font_secondary
+                                                              ? l->text_font_secondary
+                                                              : l->text_font),
                                     l->text_weight_secondary ? l->text_weight_secondary
                                                              : "normal",
                                     16);

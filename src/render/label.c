@@ -54,7 +54,7 @@ static PangoLayout *layout_new(dl_render *r, const char *families, const char *w
     PangoLayout *layout = pango_layout_new(r->pango);
     if (!layout)
         return NULL;
-    PangoFontDescription *fd = font_new(families, weight, size);
+    PangoFontDescription *fd = font_new(dl_render_families(r, families), weight, size);
     pango_layout_set_font_description(layout, fd);
     pango_font_description_free(fd);
     pango_layout_set_alignment(layout, align);
@@ -108,7 +108,7 @@ static PangoLayout *label_layout(dl_render *r, const dl_style_layer *layer, cons
         return NULL;
     double size2 = dl_render_secondary_size(layer);
     const char *font2 = layer->text_font_secondary ? layer->text_font_secondary : layer->text_font;
-    PangoFontDescription *fd = font_new(font2, layer->text_weight_secondary
+    PangoFontDescription *fd = font_new(dl_render_families(r, font2), layer->text_weight_secondary
                                                    ? layer->text_weight_secondary
                                                    : "normal",
                                         size2);

@@ -27,6 +27,7 @@ dline_status dl_render_new(dline_ctx *ctx, cairo_t *cr, double width, double hei
     if (!r)
         return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
     r->cr = cr;
+    r->ctx = ctx;
     r->width = width;
     r->height = height;
     r->fontmap = pango_cairo_font_map_new();
@@ -70,6 +71,10 @@ void dl_render_free(dl_render *r)
     free(r->warned);
     dl_render_icons_free(r);
     dl_render_layout_cache_free(r);
+    if (r->family_lists)
+        g_hash_table_destroy(r->family_lists);
+    if (r->installed)
+        g_hash_table_destroy(r->installed);
     free(r->batch_xy);
     if (r->pattern)
         cairo_pattern_destroy(r->pattern);

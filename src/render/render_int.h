@@ -48,7 +48,8 @@ typedef struct {
 typedef struct dl_icon dl_icon;
 
 struct dl_render {
-    cairo_t *cr; /* borrowed */
+    cairo_t *cr;     /* borrowed */
+    dline_ctx *ctx;  /* borrowed: where warnings go (the render's context) */
     double width, height;
     double thin; /* vertices closer than this (user units) to the last kept are dropped */
 
@@ -92,6 +93,11 @@ struct dl_render {
     const dl_style_layer *pattern_layer;
     cairo_matrix_t pattern_ctm;
 
+    /* Font family lists as written -> as used (fonts.c), and the installed
+     * families, lower case, listed on first use. */
+    GHashTable *family_lists;
+    GHashTable *installed;
+
     /* Point-label layouts shaped once per distinct label (label.c). */
     GHashTable *layouts;
     GByteArray *layout_key; /* scratch for the lookup key */
@@ -100,6 +106,12 @@ struct dl_render {
     dl_icon **icons;
     size_t nicons;
 };
+
+/* fonts.c: the family list to ask Pango for. As written when one of its
+ * families is installed (or is a generic name such as sans-serif), else
+ * with dline's default families after it, warned once per list; the
+ * default families for NULL or "". Owned by r. */
+const char *dl_render_families(dl_render *r, const char *families);
 
 /* Frees the point-label layout cache (called by dl_render_free). */
 void dl_render_layout_cache_free(dl_render *r);

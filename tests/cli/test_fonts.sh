@@ -3,6 +3,8 @@
 # misses no character (exit 0); a style with runic labels names each missing
 # character with its layer and first feature, and the title, and exits 1; a
 # render of that style prints exactly one warning per character and exits 0.
+# Font families that are not installed fall back to the default families
+# with one warning each (fonts_not_installed.yaml).
 #   test_fonts.sh DLINE OUTDIR
 set -u
 dline=$1 out=$2
@@ -66,6 +68,41 @@ dline: warning: no font has U+16A2 'ᚢ' (layer 'runes'); it is drawn as a box
 END
 if ! diff -u "$out/render.want" "$out/render.err"; then
     echo "FAIL: render warnings of fonts_missing.yaml"
+    fail=1
+fi
+
+# Families that are not installed: one warning per family list, the default
+# families used instead (Noto Sans CJK SC, so the Chinese draws and nothing is
+# missing), a list with one installed family kept as written; the same in a
+# render, which succeeds.
+"$dline" fonts cli/fonts_not_installed.yaml >"$out/notinst.txt" 2>"$out/notinst.err"
+status=$?
+[ $status -eq 0 ] || { echo "FAIL: dline fonts fonts_not_installed.yaml exited with $status"; fail=1; }
+for want in \
+    'layer places: "No Such Font,Noto Sans CJK SC,DejaVu Sans,sans-serif" -> Noto Sans CJK SC Regular (/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc)' \
+    'layer partly: "No Such Font,DejaVu Sans" -> DejaVu Sans Book (/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf)' \
+    'title: "Nonexistent Sans,Noto Sans CJK SC,DejaVu Sans,sans-serif Bold" -> Noto Sans CJK SC Bold (/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc)' \
+    'missing: none'; do
+    if ! grep -qxF "$want" "$out/notinst.txt"; then
+        echo "FAIL: no line: $want"
+        cat "$out/notinst.txt"
+        fail=1
+    fi
+done
+cat >"$out/notinst.want" <<'END'
+dline: warning: font 'No Such Font' is not installed; using Noto Sans CJK SC, DejaVu Sans, sans-serif instead
+dline: warning: font 'Nonexistent Sans Bold' is not installed; using Noto Sans CJK SC, DejaVu Sans, sans-serif instead
+END
+if ! diff -u "$out/notinst.want" "$out/notinst.err"; then
+    echo "FAIL: dline fonts warnings of fonts_not_installed.yaml"
+    fail=1
+fi
+"$dline" render cli/fonts_not_installed.yaml -o "$out/notinst.png" 2>"$out/notinst-render.err"
+status=$?
+[ $status -eq 0 ] || { echo "FAIL: render of fonts_not_installed.yaml exited with $status"; fail=1; }
+sort "$out/notinst.want" >"$out/notinst.sorted"
+if ! sort "$out/notinst-render.err" | diff -u "$out/notinst.sorted" -; then
+    echo "FAIL: render warnings of fonts_not_installed.yaml"
     fail=1
 fi
 
