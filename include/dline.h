@@ -90,6 +90,11 @@ dline_status dline_map_set_crs(dline_ctx *ctx, dline_map *map, const char *crs);
 /* PNG output's zlib level, 0 (none) to 9 (smallest, slowest); the default
  * is 3, with no row filters (the fastest for maps, see src/output/png.c). */
 dline_status dline_map_set_png_compression(dline_ctx *ctx, dline_map *map, int level);
+/* Threads a PNG render may use, at least 1; the default is the number of
+ * cores online, at most 2. The layers' features are drawn in two bands of
+ * rows, one per thread when there are two: the output is the same bytes
+ * whatever the count. */
+dline_status dline_map_set_threads(dline_ctx *ctx, dline_map *map, int threads);
 /* The most pixels (width x height) a PNG may have, checked before its image
  * is allocated (4 bytes a pixel); the default is DLINE_MAX_PIXELS_DEFAULT
  * (20000 x 20000). At least 1; whatever the budget, a side has at most 32767

@@ -4,12 +4,14 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "furniture.h"
@@ -33,6 +35,7 @@ struct dline_map {
     char *debug_labels;   /* --debug-labels JSON path, or NULL */
     int png_level;        /* --png-compression, -1 for the default */
     unsigned long long max_pixels; /* --max-pixels, 0 for DLINE_MAX_PIXELS_DEFAULT */
+    int threads;                   /* --threads, 0 for the cores online (at most 2) */
 };
 
 dline_status dline_map_load(dline_ctx *ctx, const char *style_path, dline_map **out)
@@ -81,6 +84,15 @@ dline_status dline_map_set_max_pixels(dline_ctx *ctx, dline_map *map,
     if (max_pixels == 0)
         return dl_error(ctx, DLINE_EUSAGE, NULL, 0, 0, "--max-pixels 0 is not a positive count");
     map->max_pixels = max_pixels;
+    return DLINE_OK;
+}
+
+dline_status dline_map_set_threads(dline_ctx *ctx, dline_map *map, int threads)
+{
+    if (threads < 1)
+        return dl_error(ctx, DLINE_EUSAGE, NULL, 0, 0, "--threads %d is not a positive count",
+                        threads);
+    map->threads = threads;
     return DLINE_OK;
 }
 
@@ -210,6 +222,7 @@ typedef struct {
     dl_style_layer feature_layer; /* a layer with its data-driven values for one feature */
     dl_style_eval_text feature_text; /* its fonts and icon path */
     int inset;                    /* the inset's run: no repeated warnings */
+    int band;                     /* 1 or 2: a band's run (draw_bands), 0 otherwise */
 } run;
 
 static void run_free(run *r)
@@ -958,11 +971,14 @@ static dline_status draw_layer_features(dline_ctx *ctx, run *r, const dl_style_l
         return st;
     {
         /* The run's style is the map's own; binding writes field indices
-         * into the layer's expressions. */
+         * into the layer's expressions (for bands, done by draw_bands
+         * before they start: the style is shared). Of two bands, the first
+         * gives the warnings. */
         dl_source *s0 = r->sources[l->source].src;
-        dl_style_layer_bind((dl_style_layer *)l, dl_source_field(s0, 0),
-                            dl_source_field_count(s0));
-        if (!r->inset)
+        if (!r->band)
+            dl_style_layer_bind((dl_style_layer *)l, dl_source_field(s0, 0),
+                                dl_source_field_count(s0));
+        if (!r->inset && r->band <= 1)
             warn_unknown_fields(ctx, r, l, s0);
     }
     if (l->connect_by)
@@ -1008,7 +1024,7 @@ static dline_status draw_layer_features(dline_ctx *ctx, run *r, const dl_style_l
         }
         st = queue_labels(ctx, r, fl, src, f, &r->work);
     }
-    if (skipped)
+    if (skipped && r->band <= 1)
         dl_warn(ctx, dl_source_path(src), 0, 0,
                 "layer '%s': %ld features could not be projected to the map CRS and were skipped",
                 l->id, skipped);
@@ -1353,6 +1369,167 @@ static dline_status draw_inset(dline_ctx *ctx, run *r, double *stack)
     return st;
 }
 
+/* Drawing in bands (PNG). The layers other than symbol layers are drawn
+ * by two runs at once, each onto its own half of the image's rows (a Cairo
+ * surface over those rows of the same pixels): each reads every feature, as
+ * the whole map would, and draws those that reach its rows, so batches
+ * break at the same features and each pixel is drawn by the same
+ * operations as on the whole map. The split is by rows, never by thread
+ * count, so one thread (which draws the bands in turn) and two give the
+ * same bytes. Labels, furniture and the inset are drawn afterwards on the
+ * whole image by the caller's run, as before. */
+#define DL_BANDS 2
+
+typedef struct {
+    dline_ctx ctx;   /* the band's own: its warnings go to the caller's handler, or nowhere */
+    const run *main; /* the caller's run: extent, zoom, views */
+    run r;
+    cairo_surface_t *surface;
+    cairo_t *cr;
+    int index;
+    double y0, y1; /* its rows, in user units */
+    dline_status st;
+} band;
+
+static dline_status band_prepare(band *b)
+{
+    const run *m = b->main;
+    run *r = &b->r;
+    memset(r, 0, sizeof *r);
+    r->style = m->style;
+    r->minx = m->minx;
+    r->maxy = m->maxy;
+    r->res = m->res;
+    r->width = m->width;
+    r->height = m->height;
+    r->zoom = m->zoom;
+    r->scale = m->scale;
+    r->band = b->index + 1;
+    dl_geom_init(&r->work);
+    const dl_style *s = r->style;
+    dline_status st = dl_proj_new(&b->ctx, &r->proj);
+    if (st == DLINE_OK && !(r->sources = dl_calloc_array(s->nsources, sizeof *r->sources)))
+        st = dl_error(&b->ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+    for (size_t i = 0; st == DLINE_OK && i < s->nlayers; i++) {
+        const dl_style_layer *l = &s->layers[i];
+        if (l->type == DL_LAYER_SYMBOL || l->inset_only || !layer_uses_source(l))
+            continue;
+        size_t k = (size_t)l->source;
+        if (!r->sources[k].src) {
+            st = open_source(&b->ctx, r, k);
+            r->sources[k].view = m->sources[k].view;
+            r->sources[k].has_view = m->sources[k].has_view;
+        }
+    }
+    if (st == DLINE_OK)
+        st = dl_render_new(&b->ctx, b->cr, m->width, m->height, &r->render);
+    if (st == DLINE_OK)
+        dl_render_set_band(r->render, b->y0, b->y1, b->index == 0);
+    return st;
+}
+
+static void *band_draw(void *arg)
+{
+    band *b = arg;
+    dline_status st = band_prepare(b);
+    const dl_style *s = b->r.style;
+    for (size_t i = 0; st == DLINE_OK && i < s->nlayers; i++) {
+        const dl_style_layer *l = &s->layers[i];
+        if (l->type != DL_LAYER_SYMBOL && !l->inset_only)
+            st = draw_layer(&b->ctx, &b->r, l);
+    }
+    if (st == DLINE_OK && cairo_status(b->cr) != CAIRO_STATUS_SUCCESS)
+        st = dl_error(&b->ctx, DLINE_ERENDER, NULL, 0, 0, "rendering failed: %s",
+                      cairo_status_to_string(cairo_status(b->cr)));
+    b->st = st;
+    return NULL;
+}
+
+static int threads_to_use(const dline_map *map)
+{
+    if (map->threads > 0)
+        return map->threads;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n >= 2 ? 2 : 1;
+}
+
+static dline_status draw_bands(dline_ctx *ctx, dline_map *map, run *r)
+{
+    const dl_style *s = r->style;
+    cairo_t *cr = dl_output_cairo(r->out);
+    cairo_surface_t *target = cairo_get_target(cr);
+    cairo_surface_flush(target);
+    unsigned char *data = cairo_image_surface_get_data(target);
+    int w = cairo_image_surface_get_width(target), h = cairo_image_surface_get_height(target);
+    int stride = cairo_image_surface_get_stride(target);
+    cairo_format_t fmt = cairo_image_surface_get_format(target);
+    cairo_matrix_t m;
+    cairo_get_matrix(cr, &m);
+    /* Bind every drawn layer now, in this thread: the bands share the style. */
+    for (size_t i = 0; i < s->nlayers; i++) {
+        const dl_style_layer *l = &s->layers[i];
+        if (l->type == DL_LAYER_SYMBOL || l->inset_only || !layer_uses_source(l) ||
+            !r->sources[l->source].src)
+            continue;
+        dl_source *src = r->sources[l->source].src;
+        dl_style_layer_bind((dl_style_layer *)l, dl_source_field(src, 0),
+                            dl_source_field_count(src));
+    }
+    band b[DL_BANDS];
+    memset(b, 0, sizeof b);
+    dline_status st = DLINE_OK;
+    for (int k = 0; k < DL_BANDS; k++) {
+        int row0 = (int)((long long)h * k / DL_BANDS), row1 = (int)((long long)h * (k + 1) / DL_BANDS);
+        b[k].index = k;
+        b[k].main = r;
+        b[k].ctx.parent_cancel = &ctx->cancel;
+        if (k == 0) {
+            b[k].ctx.warn = ctx->warn;
+            b[k].ctx.warn_user = ctx->warn_user;
+        }
+        b[k].surface = cairo_image_surface_create_for_data(data + (size_t)row0 * (size_t)stride,
+                                                           fmt, w, row1 - row0, stride);
+        b[k].cr = cairo_create(b[k].surface);
+        cairo_matrix_t bm = m;
+        bm.y0 -= row0;
+        cairo_set_matrix(b[k].cr, &bm);
+        /* The rows in user units (the map's scale has no rotation). */
+        b[k].y0 = (row0 - m.y0) / m.yy;
+        b[k].y1 = (row1 - m.y0) / m.yy;
+        if (cairo_status(b[k].cr) != CAIRO_STATUS_SUCCESS && st == DLINE_OK)
+            st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    if (st == DLINE_OK) {
+        pthread_t other;
+        int spawned = threads_to_use(map) >= 2 &&
+                      pthread_create(&other, NULL, band_draw, &b[1]) == 0;
+        band_draw(&b[0]);
+        if (spawned)
+            pthread_join(other, NULL);
+        else
+            band_draw(&b[1]);
+        /* The first band's error (both read the same features), else the
+         * second's. */
+        for (int k = 0; k < DL_BANDS && st == DLINE_OK; k++)
+            if (b[k].st != DLINE_OK)
+                st = b[k].st == DLINE_ECANCELED
+                         ? dl_check_cancel(ctx)
+                         : dl_error(ctx, b[k].st, NULL, 0, 0, "%s", dline_ctx_message(&b[k].ctx));
+    }
+    cairo_surface_mark_dirty(target);
+    if (st == DLINE_OK && dl_render_take_obstacles(r->render, b[0].r.render) != 0)
+        st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+    for (int k = 0; k < DL_BANDS; k++) {
+        if (b[k].r.style)
+            run_free(&b[k].r);
+        if (b[k].cr)
+            cairo_destroy(b[k].cr);
+        if (b[k].surface)
+            cairo_surface_destroy(b[k].surface);
+    }
+    return st;
+}
+
 dline_status dline_map_render_file(dline_ctx *ctx, dline_map *map, const char *path,
                                    dline_format format)
 {
@@ -1390,9 +1567,16 @@ dline_status dline_map_render_file(dline_ctx *ctx, dline_map *map, const char *p
         st = dl_render_new(ctx, dl_output_cairo(r.out), s->width, s->height, &r.render);
     if (st == DLINE_OK)
         dl_render_background(r.render, s->background, 1.0);
+    /* A PNG's layers are drawn in bands, then its symbol layers queue
+     * their labels here as the other formats' do. */
+    int banded = st == DLINE_OK && format == DLINE_FORMAT_PNG &&
+                 cairo_surface_get_type(cairo_get_target(dl_output_cairo(r.out))) ==
+                     CAIRO_SURFACE_TYPE_IMAGE;
+    if (banded)
+        st = draw_bands(ctx, map, &r);
     for (size_t i = 0; st == DLINE_OK && i < s->nlayers; i++) {
         const dl_style_layer *l = &s->layers[i];
-        if (l->inset_only)
+        if (l->inset_only || (banded && l->type != DL_LAYER_SYMBOL))
             continue;
         /* Symbol layers only queue labels here; their group is written
          * with the labels. */

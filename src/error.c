@@ -60,7 +60,7 @@ void dline_ctx_cancel(dline_ctx *ctx)
 
 dline_status dl_check_cancel(dline_ctx *ctx)
 {
-    if (ctx && ctx->cancel)
+    if (ctx && (ctx->cancel || (ctx->parent_cancel && *ctx->parent_cancel)))
         return dl_error(ctx, DLINE_ECANCELED, NULL, 0, 0, "interrupted");
     return DLINE_OK;
 }

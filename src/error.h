@@ -15,6 +15,9 @@ struct dline_ctx {
     dline_warning_fn warn;
     void *warn_user;
     volatile sig_atomic_t cancel; /* dline_ctx_cancel(), maybe from a signal handler */
+    /* A context made for one thread of a render is cancelled with the
+     * caller's: its flag, or NULL. */
+    const volatile sig_atomic_t *parent_cancel;
 };
 
 /* DLINE_ECANCELED ("interrupted") once dline_ctx_cancel() was called, else

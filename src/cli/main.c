@@ -83,6 +83,8 @@ static const char usage_text[] =
     "  --max-pixels N         most pixels a PNG may have (width x height), checked\n"
     "                         before its memory is taken (4 bytes a pixel);\n"
     "                         default 400000000 (20000 x 20000)\n"
+    "  --threads N            threads for a PNG, at least 1; default: the cores\n"
+    "                         online, at most 2 (the output is the same either way)\n"
     "  --set PATH=VALUE       override a style value before it is checked, e.g.\n"
     "                         --set layers.sites.paint.circle-color=#06c or\n"
     "                         --set size=[800,600] (may be repeated)\n"
@@ -212,7 +214,7 @@ static char *default_output(const char *style, dline_format fmt)
 static const char *const render_options[] = {"--output", "--format", "--size", "--paper",
                                              "--dpi",    "--extent", "--crs",  "--help",
                                              "--debug-labels", "--set", "--png-compression",
-                                             "--max-pixels"};
+                                             "--max-pixels", "--threads"};
 
 static const char *nearest_option(const char *arg)
 {
@@ -233,6 +235,7 @@ static int cmd_render(int argc, char **argv)
     size_t nsets = 0;
     int png_level = -1;
     unsigned long long max_pixels = 0;
+    int threads = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -245,7 +248,8 @@ static int cmd_render(int argc, char **argv)
                         !strcmp(a, "--size") || !strcmp(a, "--paper") || !strcmp(a, "--dpi") ||
                         !strcmp(a, "--extent") || !strcmp(a, "--debug-labels") ||
                         !strcmp(a, "--crs") || !strcmp(a, "--set") ||
-                        !strcmp(a, "--png-compression") || !strcmp(a, "--max-pixels");
+                        !strcmp(a, "--png-compression") || !strcmp(a, "--max-pixels") ||
+                        !strcmp(a, "--threads");
             if (!takes) {
                 const char *near = nearest_option(a);
                 if (near) {
@@ -267,6 +271,12 @@ static int cmd_render(int argc, char **argv)
                 if (end == val || *end || v < 0 || v > 9)
                     return usage_error("--png-compression '%s' is not a level from 0 to 9", val);
                 png_level = (int)v;
+            } else if (!strcmp(a, "--threads")) {
+                char *end;
+                long v = strtol(val, &end, 10);
+                if (end == val || *end || v < 1 || v > 1024)
+                    return usage_error("--threads '%s' is not a count from 1 to 1024", val);
+                threads = (int)v;
             } else if (!strcmp(a, "--max-pixels")) {
                 char *end;
                 errno = 0;
@@ -346,6 +356,8 @@ static int cmd_render(int argc, char **argv)
         st = dline_map_set_png_compression(ctx, map, png_level);
     if (st == DLINE_OK && max_pixels)
         st = dline_map_set_max_pixels(ctx, map, max_pixels);
+    if (st == DLINE_OK && threads)
+        st = dline_map_set_threads(ctx, map, threads);
     if (st == DLINE_OK && !out) {
         out = def_out = default_output(style, fmt);
         if (!out) {

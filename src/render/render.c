@@ -483,7 +483,7 @@ static void circle_paths(dl_render *r, const dl_style_layer *l, const double *xy
             continue;
         dl_circle c = {p[0], p[1], rad + sw};
         /* An unrecorded circle only lets a label cover it. */
-        if (dl_render_push_circle(r, c) != 0)
+        if (!r->no_obstacles && dl_render_push_circle(r, c) != 0)
             break;
     }
 }
@@ -562,8 +562,11 @@ static int same_paint(const dl_style_layer *a, const dl_style_layer *b)
 
 void dl_render_flush(dl_render *r)
 {
-    if (!r->batch_n)
+    r->batch_open = 0;
+    if (!r->batch_n) {
+        r->batch_points = 0; /* a band's batch of features drawn only elsewhere */
         return;
+    }
     cairo_t *cr = r->cr;
     const dl_style_layer *l = &r->batch_layer;
     cairo_save(cr);
@@ -599,6 +602,55 @@ void dl_render_flush(dl_render *r)
     r->batch_points = 0;
 }
 
+void dl_render_set_band(dl_render *r, double y0, double y1, int obstacles)
+{
+    r->has_band = 1;
+    r->band_y0 = y0;
+    r->band_y1 = y1;
+    r->no_obstacles = !obstacles;
+}
+
+int dl_render_take_obstacles(dl_render *to, const dl_render *from)
+{
+    for (size_t i = 0; i < from->ncircles; i++)
+        if (dl_render_push_circle(to, from->circles[i]) != 0)
+            return -1;
+    for (size_t i = 0; i < from->nboxes; i++)
+        if (dl_render_push_box(to, from->boxes[i]) != 0)
+            return -1;
+    return 0;
+}
+
+/* Whether a feature's ink can reach the band's rows: its vertices' vertical
+ * extent grown by more than any stroke, casing, offset, miter (limit 2),
+ * circle or antialiasing adds. */
+static int touches_band(const dl_render *r, const dl_style_layer *l, const dl_geom *g)
+{
+    double lo = HUGE_VAL, hi = -HUGE_VAL;
+    for (size_t i = 0; i < g->npoints; i++) {
+        const double *p = g->xy + 2 * i;
+        if (!point_ok(p))
+            continue;
+        lo = fmin(lo, p[1]);
+        hi = fmax(hi, p[1]);
+    }
+    if (lo > hi)
+        return 1; /* nothing drawable: the drawing code decides */
+    double m = 4;
+    switch (l->type) {
+    case DL_LAYER_LINE:
+        m += 2 * (fmax(l->line_width, 0) + fmax(l->line_gap_width, 0)) + fabs(l->line_offset);
+        break;
+    case DL_LAYER_CIRCLE:
+        m += fmax(l->circle_radius, 0) + fmax(l->circle_stroke_width, 0);
+        break;
+    default:
+        m += 2; /* the 1 px outline */
+        break;
+    }
+    return !(hi + m < r->band_y0 || lo - m > r->band_y1);
+}
+
 dline_status dl_render_feature(dline_ctx *ctx, dl_render *r, const dl_style_layer *layer,
                                const dl_geom *g)
 {
@@ -606,12 +658,38 @@ dline_status dl_render_feature(dline_ctx *ctx, dl_render *r, const dl_style_laye
         return DLINE_OK;
     cairo_t *cr = r->cr;
     size_t weight = layer->type == DL_LAYER_CIRCLE ? 64 * g->npoints : g->npoints;
-    if (r->batch_n && (!batchable(r, layer) || !same_paint(layer, &r->batch_layer) ||
-                       r->batch_points + weight > DL_BATCH_POINTS))
+    if (r->batch_open && (!batchable(r, layer) || !same_paint(layer, &r->batch_layer) ||
+                          r->batch_points + weight > DL_BATCH_POINTS))
         dl_render_flush(r);
+    if (r->has_band && !touches_band(r, layer, g)) {
+        /* Drawn by the other band only. It still breaks and fills batches
+         * as it would on the whole map, so every band batches exactly as
+         * the map does (and each of its pixels comes out the same), and
+         * the band that records obstacles records its circles. */
+        if (layer->type == DL_LAYER_CIRCLE && !r->no_obstacles) {
+            double rad = layer->circle_radius > 0 ? layer->circle_radius : 0;
+            double sw = layer->circle_stroke_width > 0 ? layer->circle_stroke_width : 0;
+            for (size_t i = 0; (rad > 0 || sw > 0) && i < g->npoints; i++) {
+                const double *p = g->xy + 2 * i;
+                dl_circle c = {p[0], p[1], rad + sw};
+                if (point_ok(p) && dl_render_push_circle(r, c) != 0)
+                    break;
+            }
+        }
+        if (batchable(r, layer)) {
+            if (!r->batch_open) {
+                r->batch_layer = *layer;
+                r->batch_open = 1;
+                cairo_new_path(cr);
+            }
+            r->batch_points += weight;
+        }
+        return DLINE_OK;
+    }
     if (batchable(r, layer)) {
-        if (!r->batch_n) {
+        if (!r->batch_open) {
             r->batch_layer = *layer;
+            r->batch_open = 1;
             cairo_new_path(cr);
         }
         if (layer->type == DL_LAYER_CIRCLE) {

@@ -34,6 +34,15 @@ void dl_render_background(dl_render *r, dl_color color, double opacity);
 dline_status dl_render_feature(dline_ctx *ctx, dl_render *r, const dl_style_layer *layer,
                                const dl_geom *g);
 
+/* Makes r draw only what reaches the rows y0..y1 (user units) of the map:
+ * its cairo_t is a band of the map's image, and another renderer draws the
+ * rest with the same features in the same order. With obstacles 0, r
+ * records no label obstacles (the band that does records them for all). */
+void dl_render_set_band(dl_render *r, double y0, double y1, int obstacles);
+/* Adds from's label obstacles (circles and boxes) to to's; -1 when out of
+ * memory. */
+int dl_render_take_obstacles(dl_render *to, const dl_render *from);
+
 /* Draws the features dl_render_feature has batched (features of one layer
  * in the same opaque paint are drawn together). Call at the end of each
  * layer and before anything else is drawn. */

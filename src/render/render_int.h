@@ -83,7 +83,14 @@ struct dl_render {
     /* Features waiting to be drawn together (render.c, dl_render_flush):
      * batch_n paths, or circle centres in batch_xy; their layer's paint. */
     dl_style_layer batch_layer;
+    int batch_open; /* batch_layer is set: a batch is under way, maybe still empty */
     size_t batch_n, batch_points;
+
+    /* Drawing one band of the map's rows (dl_render_set_band): features
+     * outside [band_y0, band_y1] are left to the other band. */
+    int has_band;
+    double band_y0, band_y1;
+    int no_obstacles; /* this renderer records no label obstacles */
     double *batch_xy;
     size_t cap_batch_xy; /* in points */
 
