@@ -54,7 +54,7 @@ int main(int argc, char **argv)
     if (strcmp(mode, "dline") == 0) {
         dline_ctx *ctx = dline_ctx_new();
         FILE *fp = tmpfile();
-        if (!ctx || !fp || dl_png_write(ctx, fp, "png_cost", img, 96, 1, NULL, level) != DLINE_OK) {
+        if (!ctx || !fp || dl_png_write(ctx, fp, "png_cost", img, 96, 1, NULL, level, 1) != DLINE_OK) {
             fprintf(stderr, "png_cost: %s\n", ctx ? dline_ctx_message(ctx) : "out of memory");
             return 1;
         }

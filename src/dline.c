@@ -1556,6 +1556,7 @@ dline_status dline_map_render_file(dline_ctx *ctx, dline_map *map, const char *p
             .dpi = s->dpi,
             .opaque = background_is_opaque(s),
             .png_level = map->png_level,
+            .threads = threads_to_use(map),
             .max_pixels = map->max_pixels,
             .title = s->title.text,
             .has_creation_time = map->has_creation_time,

@@ -34,6 +34,7 @@ struct dl_output {
     double dpi;
     int opaque;
     int png_level;
+    int threads;
     char *title;
     /* Vector output to stdout is kept in memory until commit, so a failed
      * render writes nothing. */
@@ -275,6 +276,7 @@ dline_status dl_output_open(dline_ctx *ctx, const char *path, const dl_output_op
     o->format = opt->format;
     o->dpi = opt->dpi;
     o->png_level = opt->png_level;
+    o->threads = opt->threads;
     o->opaque = opt->opaque;
     o->path = dl_strdup(path);
     o->title = opt->title ? dl_strdup(opt->title) : NULL;
@@ -373,7 +375,7 @@ dline_status dl_output_commit(dline_ctx *ctx, dl_output *o)
         cs = cairo_surface_status(o->surface);
         if (cs == CAIRO_STATUS_SUCCESS)
             st = dl_png_write(ctx, o->fp, what, o->surface, o->dpi, o->opaque, o->title,
-                              o->png_level);
+                              o->png_level, o->threads);
     } else if (o->svg) {
         if (dl_svg_finish(o->svg) != 0 || o->write_errno) {
             st = o->write_errno ? write_error(ctx, o, o->write_errno)

@@ -20,6 +20,7 @@ typedef struct {
     int has_creation_time; /* PDF: CreationDate from creation_time, not the clock */
     time_t creation_time;  /* seconds since 1970, UTC, 0 to the end of year 9999 */
     int png_level;         /* PNG: zlib level 0-9, -1 for the default (3) */
+    int threads;           /* PNG: threads to encode with (1 or 2) */
     unsigned long long max_pixels; /* PNG: pixel budget, 0 for DLINE_MAX_PIXELS_DEFAULT */
 } dl_output_options;
 
@@ -52,6 +53,6 @@ dline_status dl_output_write_text(dline_ctx *ctx, const char *path, const char *
  * libpng: un-premultiplied RGBA, or RGB when opaque; pHYs from dpi; tEXt
  * Software and Title. `what` names the output in errors. */
 dline_status dl_png_write(dline_ctx *ctx, FILE *fp, const char *what, cairo_surface_t *image,
-                          double dpi, int opaque, const char *title, int level);
+                          double dpi, int opaque, const char *title, int level, int threads);
 
 #endif

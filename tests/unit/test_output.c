@@ -214,7 +214,7 @@ static void png_is_unpremultiplied_exactly(void **state)
     cairo_surface_mark_dirty(img);
     const char *p = path_in("alpha.png");
     FILE *fp = fopen(p, "wb");
-    assert_int_equal(dl_png_write(ctx, fp, p, img, 96, 0, "Zhujiajiao 朱家角", -1), DLINE_OK);
+    assert_int_equal(dl_png_write(ctx, fp, p, img, 96, 0, "Zhujiajiao 朱家角", -1, 2), DLINE_OK);
     fclose(fp);
     png_info_read r;
     read_png(p, &r);
@@ -230,6 +230,81 @@ static void png_is_unpremultiplied_exactly(void **state)
     dline_ctx_free(ctx);
 }
 
+/* The image data is deflated in two parts of rows joined into one zlib
+ * stream: libpng (which checks every CRC and the Adler-32) must read back
+ * exactly the pixels, at every level, for heights that split unevenly and
+ * for one row, and one thread and two must write the same bytes. */
+static long file_bytes(const char *p, unsigned char **out)
+{
+    FILE *fp = fopen(p, "rb");
+    assert_non_null(fp);
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    *out = malloc((size_t)n);
+    assert_int_equal(fread(*out, 1, (size_t)n, fp), (size_t)n);
+    fclose(fp);
+    return n;
+}
+
+static void png_parts_join_into_one_stream(void **state)
+{
+    (void)state;
+    static const int heights[] = {1, 2, 7, 301};
+    static const int levels[] = {0, 1, 3, 6, 9};
+    for (size_t hi = 0; hi < sizeof heights / sizeof heights[0]; hi++) {
+        int w = 257, h = heights[hi];
+        cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
+        cairo_surface_flush(img);
+        unsigned char *data = cairo_image_surface_get_data(img);
+        int stride = cairo_image_surface_get_stride(img);
+        uint32_t seed = 12345;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                seed = seed * 1103515245u + 12345u;
+                /* Opaque; runs and noise, as maps have both. */
+                uint32_t v = (x / 16 + y) % 3 == 0 ? 0x00406080u : (seed >> 8);
+                ((uint32_t *)(void *)(data + (size_t)y * (size_t)stride))[x] = 0xff000000u | v;
+            }
+        cairo_surface_mark_dirty(img);
+        for (size_t li = 0; li < sizeof levels / sizeof levels[0]; li++) {
+            unsigned char *bytes[2];
+            long n[2];
+            for (int t = 1; t <= 2; t++) {
+                dline_ctx *ctx = dline_ctx_new();
+                const char *p = path_in(t == 1 ? "parts1.png" : "parts2.png");
+                FILE *fp = fopen(p, "wb");
+                assert_int_equal(dl_png_write(ctx, fp, p, img, 96, 1, NULL, levels[li], t),
+                                 DLINE_OK);
+                fclose(fp);
+                png_info_read r;
+                read_png(p, &r);
+                assert_int_equal(r.w, (png_uint_32)w);
+                assert_int_equal(r.h, (png_uint_32)h);
+                assert_int_equal(r.color_type, PNG_COLOR_TYPE_RGB);
+                for (int y = 0; y < h; y++)
+                    for (int x = 0; x < w; x++) {
+                        uint32_t px = ((uint32_t *)(void *)(data + (size_t)y * (size_t)stride))[x];
+                        const unsigned char *q = r.rows + ((size_t)y * (size_t)w + (size_t)x) * 3;
+                        if (q[0] != ((px >> 16) & 0xff) || q[1] != ((px >> 8) & 0xff) ||
+                            q[2] != (px & 0xff))
+                            fail_msg("height %d level %d threads %d: pixel %d,%d differs", h,
+                                     levels[li], t, x, y);
+                    }
+                free(r.rows);
+                n[t - 1] = file_bytes(p, &bytes[t - 1]);
+                unlink(p);
+                dline_ctx_free(ctx);
+            }
+            assert_int_equal(n[0], n[1]);
+            assert_memory_equal(bytes[0], bytes[1], (size_t)n[0]);
+            free(bytes[0]);
+            free(bytes[1]);
+        }
+        cairo_surface_destroy(img);
+    }
+}
+
 static void png_write_error_is_reported(void **state)
 {
     (void)state;
@@ -242,7 +317,7 @@ static void png_write_error_is_reported(void **state)
         skip();
     }
     setvbuf(fp, NULL, _IONBF, 0);
-    assert_int_equal(dl_png_write(ctx, fp, "full.png", img, 96, 0, NULL, -1), DLINE_EIO);
+    assert_int_equal(dl_png_write(ctx, fp, "full.png", img, 96, 0, NULL, -1, 2), DLINE_EIO);
     assert_string_equal(dline_ctx_message(ctx),
                         "full.png: PNG write failed: No space left on device");
     fclose(fp);
@@ -628,6 +703,7 @@ int main(void)
         cmocka_unit_test(png_at_300_dpi_is_scaled),
         cmocka_unit_test(png_is_unpremultiplied_exactly),
         cmocka_unit_test(png_write_error_is_reported),
+        cmocka_unit_test(png_parts_join_into_one_stream),
         cmocka_unit_test(svg_and_pdf_have_magic_and_size),
         cmocka_unit_test(pdf_paper_size_and_fixed_date),
         cmocka_unit_test(missing_folder_leaves_nothing),
