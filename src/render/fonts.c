@@ -112,7 +112,8 @@ static int family_installed(dl_render *r, const char *name)
         r->installed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         PangoFontFamily **fams = NULL;
         int n = 0;
-        pango_font_map_list_families(r->fontmap, &fams, &n);
+        if (dl_render_pango(r))
+            pango_font_map_list_families(r->fontmap, &fams, &n);
         for (int i = 0; i < n; i++)
             g_hash_table_add(r->installed, g_ascii_strdown(pango_font_family_get_name(fams[i]), -1));
         g_free(fams);
@@ -166,7 +167,8 @@ static void report_font(dl_render *r, FILE *out, const char *what, PangoFontDesc
     char *asked = pango_font_description_to_string(fd);
     /* Any size: fontconfig picks the same face for every size here. */
     pango_font_description_set_absolute_size(fd, 16 * PANGO_SCALE);
-    PangoFont *font = pango_font_map_load_font(r->fontmap, r->pango, fd);
+    PangoFont *font =
+        dl_render_pango(r) ? pango_font_map_load_font(r->fontmap, r->pango, fd) : NULL;
     const char *family = NULL, *style = NULL, *file = NULL;
     if (font && PANGO_IS_FC_FONT(font)) {
         FcPattern *p = pango_fc_font_get_pattern(PANGO_FC_FONT(font));
@@ -239,7 +241,8 @@ static int check_text(dl_render *r, missing_list *m, const char *desc, double si
 {
     if (!text || !*text)
         return 0;
-    PangoLayout *layout = pango_layout_new(r->pango);
+    PangoContext *pc = dl_render_pango(r);
+    PangoLayout *layout = pc ? pango_layout_new(pc) : NULL;
     if (!layout)
         return -1;
     PangoFontDescription *fd = pango_font_description_from_string(dl_render_families(r, desc));

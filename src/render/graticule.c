@@ -70,7 +70,8 @@ dline_status dl_render_graticule_labels(dline_ctx *ctx, dl_render *r,
 {
     if (!s->labels || !g->nlabels)
         return DLINE_OK;
-    PangoLayout *layout = pango_layout_new(r->pango);
+    PangoContext *pc = dl_render_pango(r);
+    PangoLayout *layout = pc ? pango_layout_new(pc) : NULL;
     if (!layout)
         return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
     PangoFontDescription *fd =

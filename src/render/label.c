@@ -51,7 +51,8 @@ static PangoLayout *layout_new(dl_render *r, const char *families, const char *w
                                double size, double line_height_em, double wrap_px,
                                PangoAlignment align, const char *text)
 {
-    PangoLayout *layout = pango_layout_new(r->pango);
+    PangoContext *pc = dl_render_pango(r);
+    PangoLayout *layout = pc ? pango_layout_new(pc) : NULL;
     if (!layout)
         return NULL;
     PangoFontDescription *fd = font_new(dl_render_families(r, families), weight, size);
@@ -1368,7 +1369,8 @@ dline_status dl_render_labels(dline_ctx *ctx, dl_render *r)
     qsort(r->labels + r->labels_done, r->nlabels - r->labels_done, sizeof *r->labels,
           compare_labels);
 
-    pango_cairo_update_context(r->cr, r->pango);
+    if (dl_render_pango(r))
+        pango_cairo_update_context(r->cr, r->pango);
     for (; r->labels_done < r->nlabels && st == DLINE_OK; r->labels_done++) {
         if ((st = dl_check_cancel(ctx)) != DLINE_OK)
             break;
@@ -1543,7 +1545,8 @@ dline_status dl_render_text_block(dline_ctx *ctx, dl_render *r, const dl_style_t
     double halo = t->halo_width > 0 ? t->halo_width : 0;
     double wrap = r->width - 2 * fabs(t->offset[0]) - 2 * halo;
 
-    pango_cairo_update_context(r->cr, r->pango);
+    if (dl_render_pango(r))
+        pango_cairo_update_context(r->cr, r->pango);
     char *valid = g_utf8_make_valid(t->text, -1);
     PangoLayout *layout = layout_new(r, t->font, NULL, t->size, 0, wrap > t->size ? wrap : 0,
                                      align, valid);

@@ -13,6 +13,35 @@
 
 #define TWO_PI 6.283185307179586
 
+PangoContext *dl_render_pango(dl_render *r)
+{
+    if (r->pango || r->pango_failed)
+        return r->pango;
+    /* Made on first use: a map without text never loads fontconfig's
+     * configuration and caches (nor do the bands, which draw no text). */
+    r->fontmap = pango_cairo_font_map_new();
+    if (r->fontmap)
+        r->pango = pango_font_map_create_context(r->fontmap);
+    if (!r->pango) {
+        r->pango_failed = 1;
+        return NULL;
+    }
+    /* Unhinted metrics and subpixel glyph positions: the same layout on a
+     * PNG and on a PDF/SVG surface then puts every glyph in the same place. */
+    cairo_font_options_t *fo = cairo_font_options_create();
+    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
+    pango_cairo_context_set_font_options(r->pango, fo);
+    cairo_font_options_destroy(fo);
+    pango_context_set_round_glyph_positions(r->pango, FALSE);
+    /* As the map's context was when the render began. */
+    cairo_save(r->cr);
+    cairo_set_matrix(r->cr, &r->ctm0);
+    pango_cairo_update_context(r->cr, r->pango);
+    cairo_restore(r->cr);
+    return r->pango;
+}
+
 dline_status dl_render_new(dline_ctx *ctx, cairo_t *cr, double width, double height,
                            dl_render **out)
 {
@@ -30,22 +59,7 @@ dline_status dl_render_new(dline_ctx *ctx, cairo_t *cr, double width, double hei
     r->ctx = ctx;
     r->width = width;
     r->height = height;
-    r->fontmap = pango_cairo_font_map_new();
-    if (r->fontmap)
-        r->pango = pango_font_map_create_context(r->fontmap);
-    if (!r->pango) {
-        dl_render_free(r);
-        return dl_error(ctx, DLINE_ERENDER, NULL, 0, 0, "cannot create a Pango context");
-    }
-    /* Unhinted metrics and subpixel glyph positions: the same layout on a
-     * PNG and on a PDF/SVG surface then puts every glyph in the same place. */
-    cairo_font_options_t *fo = cairo_font_options_create();
-    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
-    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
-    pango_cairo_context_set_font_options(r->pango, fo);
-    cairo_font_options_destroy(fo);
-    pango_context_set_round_glyph_positions(r->pango, FALSE);
-    pango_cairo_update_context(cr, r->pango);
+    cairo_get_matrix(cr, &r->ctm0);
     /* Vertex thinning (path_polyline): a quarter of a device pixel on an
      * image; none in PDF and SVG, which are zoomed. */
     if (cairo_surface_get_type(cairo_get_target(cr)) == CAIRO_SURFACE_TYPE_IMAGE) {

@@ -53,9 +53,12 @@ struct dl_render {
     double width, height;
     double thin; /* vertices closer than this (user units) to the last kept are dropped */
 
-    /* One font map and context per renderer: no process-wide Pango state. */
+    /* One font map and context per renderer: no process-wide Pango state.
+     * Made on first use (dl_render_pango). */
     PangoFontMap *fontmap;
     PangoContext *pango;
+    int pango_failed;
+    cairo_matrix_t ctm0; /* the context's matrix when the render began */
 
     dl_label *labels;
     size_t nlabels, cap_labels;
@@ -122,6 +125,10 @@ const char *dl_render_families(dl_render *r, const char *families);
 
 /* Frees the point-label layout cache (called by dl_render_free). */
 void dl_render_layout_cache_free(dl_render *r);
+
+/* The renderer's Pango context, made on first use (so a map without text
+ * never initialises fontconfig); NULL when Pango cannot make one. */
+PangoContext *dl_render_pango(dl_render *r);
 
 /* Grows r->boxes / r->circles; 0 or -1 on allocation failure. */
 int dl_render_push_box(dl_render *r, dl_box b);

@@ -87,7 +87,7 @@ static const char COMMON[] = "青浦区北斗创新基地 Qingpu Lianqiu Lake R&
 static void no_boxes_with(canvas *c, const char *font, const char *weight)
 {
     PangoFontDescription *fd = dl_render_font_new(font, weight, 14);
-    PangoLayout *layout = pango_layout_new(c->r->pango);
+    PangoLayout *layout = pango_layout_new(dl_render_pango(c->r));
     pango_layout_set_font_description(layout, fd);
     pango_font_description_free(fd);
     pango_layout_set_text(layout, COMMON, -1);
@@ -172,7 +172,7 @@ static void test_warned_set(void **state)
 static PangoLayout *plain_layout(canvas *c, const char *text)
 {
     PangoFontDescription *fd = dl_render_font_new(NULL, NULL, 14);
-    PangoLayout *layout = pango_layout_new(c->r->pango);
+    PangoLayout *layout = pango_layout_new(dl_render_pango(c->r));
     pango_layout_set_font_description(layout, fd);
     pango_font_description_free(fd);
     pango_layout_set_text(layout, text, -1);

@@ -674,6 +674,24 @@ static void layouts_are_cached_per_distinct_label(void **state)
     canvas_close(&c);
 }
 
+/* Pango (and with it fontconfig's configuration and caches) is set up only
+ * when a render has text: drawing and placing no labels leave it unmade. */
+static void pango_is_made_on_first_text(void **state)
+{
+    (void)state;
+    canvas c;
+    canvas_open(&c, 200, 100);
+    assert_null(c.r->pango);
+    assert_int_equal(dl_render_labels(c.ctx, c.r), DLINE_OK);
+    assert_null(c.r->pango);
+    dl_style_layer a = symbol_layer("a");
+    queue_keyed(&c, &a, "Text", 100, 50, 0);
+    assert_int_equal(dl_render_labels(c.ctx, c.r), DLINE_OK);
+    assert_non_null(c.r->pango);
+    assert_int_equal(c.r->placed, 1);
+    canvas_close(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -693,6 +711,7 @@ int main(void)
         cmocka_unit_test(style_rejects_bad_placement_values),
         cmocka_unit_test(api_writes_debug_labels),
         cmocka_unit_test(layouts_are_cached_per_distinct_label),
+        cmocka_unit_test(pango_is_made_on_first_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
