@@ -203,12 +203,14 @@ static size_t part_count(const dl_geom *g)
     return g->part_start && g->nparts ? g->nparts : 1;
 }
 
-/* Adds one polyline or ring; non-finite vertices are skipped. */
 /* Adds one polyline or ring; non-finite vertices are skipped, and with
  * thin > 0 so is a vertex within `thin` of the last one kept (the last
  * vertex always stays): the outline moves by less than that, and on an image
  * thin is a quarter of a device pixel, which no eye sees, while dense data
- * loses most of its vertices. */
+ * loses most of its vertices. A feature smaller than that collapses to its
+ * first and last vertex: a ring to nothing (no area to fill; its 1 px
+ * outline, if any, a dot), a line to a dot with round caps or nothing with
+ * butt caps, so sub-pixel features cost Cairo next to nothing. */
 static void path_polyline(cairo_t *cr, const double *xy, size_t start, size_t end, int close,
                           double thin)
 {
