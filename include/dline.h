@@ -79,7 +79,30 @@ dline_status dline_map_load(dline_ctx *ctx, const char *style_path, dline_map **
  * when nsets is 0; the strings are not kept. */
 dline_status dline_map_load_with(dline_ctx *ctx, const char *style_path, const char *const *sets,
                                  size_t nsets, dline_map **out);
+/* A style given as text in memory (YAML, or MapLibre JSON) rather than a
+ * file. name stands for the file it would be: messages name it
+ * ("name:line:col: ..."), relative paths in it (sources, includes, icons)
+ * are taken from its folder, and a name ending in .json marks MapLibre
+ * JSON; NULL is "style.yaml" in the current folder. text need not end in
+ * NUL; sets as for dline_map_load_with. */
+dline_status dline_map_load_string(dline_ctx *ctx, const char *text, size_t len,
+                                   const char *name, const char *const *sets, size_t nsets,
+                                   dline_map **out);
 void dline_map_free(dline_map *map);
+
+/* The style's layers, in drawing order: their count, and layer i's id and
+ * type ("background", "fill", "line", "circle" or "symbol"); NULL when i is
+ * out of range. The strings belong to the map. */
+size_t dline_map_layer_count(const dline_map *map);
+const char *dline_map_layer_id(const dline_map *map, size_t i);
+const char *dline_map_layer_type(const dline_map *map, size_t i);
+/* The map's size in px at 96 dpi (the style's size or paper, or what
+ * dline_map_set_size or _set_paper set). */
+void dline_map_size(const dline_map *map, double *width, double *height);
+/* The area the map shows as a longitude/latitude box (minlon, minlat,
+ * maxlon, maxlat), worked out as a render would: the style's extent or fit
+ * (which opens the sources it fits), grown to the map's aspect ratio. */
+dline_status dline_map_extent(dline_ctx *ctx, dline_map *map, double box[4]);
 
 /* Overrides of the style's values, as the CLI's --size, --dpi, --extent, --crs. */
 dline_status dline_map_set_size(dline_ctx *ctx, dline_map *map, int width, int height);
@@ -124,6 +147,24 @@ dline_status dline_map_set_creation_time(dline_ctx *ctx, dline_map *map, time_t 
  * render leaves nothing behind and never clobbers an existing file. */
 dline_status dline_map_render_file(dline_ctx *ctx, dline_map *map, const char *path,
                                    dline_format format);
+
+/* Renders into memory: PNG or PDF bytes, or SVG text (followed by a NUL
+ * that *len does not count). format must be PNG, SVG or PDF. *data is the
+ * caller's, to free with dline_free(); NULL and 0 on failure. */
+dline_status dline_map_render_memory(dline_ctx *ctx, dline_map *map, dline_format format,
+                                     unsigned char **data, size_t *len);
+void dline_free(void *p);
+
+/* Renders onto a caller's Cairo context (cairo_t, from <cairo.h>), into the
+ * rectangle x, y, width, height of its current user space: the map is
+ * scaled to fit, its aspect ratio kept, centred, and clipped to its own
+ * frame; the context's state is as it was on return. Any Cairo surface
+ * works (a PDF page of a report, an image, a window); sizes in the style
+ * keep their proportions to the map. The label report
+ * (dline_map_set_debug_labels) is not written. */
+struct _cairo;
+dline_status dline_map_render_cairo(dline_ctx *ctx, dline_map *map, struct _cairo *cr, double x,
+                                    double y, double width, double height);
 
 /* Checks the fonts of a map without rendering it (the CLI's `dline fonts`):
  * writes to out, one line each, the face fontconfig gives every font request

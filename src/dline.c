@@ -87,6 +87,27 @@ dline_status dline_map_set_max_pixels(dline_ctx *ctx, dline_map *map,
     return DLINE_OK;
 }
 
+dline_status dline_map_load_string(dline_ctx *ctx, const char *text, size_t len,
+                                   const char *name, const char *const *sets, size_t nsets,
+                                   dline_map **out)
+{
+    *out = NULL;
+    if (!text)
+        return dl_error(ctx, DLINE_EUSAGE, NULL, 0, 0, "no style text");
+    dline_map *map = calloc(1, sizeof *map);
+    if (!map)
+        return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+    map->png_level = -1;
+    dline_status st = dl_style_load_text(ctx, name && *name ? name : "style.yaml", text, len,
+                                         sets, nsets, &map->style);
+    if (st != DLINE_OK) {
+        free(map);
+        return st;
+    }
+    *out = map;
+    return DLINE_OK;
+}
+
 dline_status dline_map_set_threads(dline_ctx *ctx, dline_map *map, int threads)
 {
     if (threads < 1)
@@ -1530,20 +1551,94 @@ static dline_status draw_bands(dline_ctx *ctx, dline_map *map, run *r)
     return st;
 }
 
-dline_status dline_map_render_file(dline_ctx *ctx, dline_map *map, const char *path,
-                                   dline_format format)
+/* Everything on the map, in order, drawn by r's renderer (on out's image in
+ * bands when banded): layers, graticule, furniture, inset, labels, frame.
+ * *labels_json gets the label report when map asks for one. */
+static dline_status draw_map(dline_ctx *ctx, dline_map *map, run *r, int banded,
+                             char **labels_json)
 {
     const dl_style *s = map->style;
-    if (format == DLINE_FORMAT_AUTO) {
-        format = dl_output_format_from_path(path);
-        if (format == DLINE_FORMAT_AUTO) {
-            if (strcmp(path, "-") != 0)
-                return dl_error(ctx, DLINE_EUSAGE, path, 0, 0,
-                                "cannot tell the format from the extension; use .png, .svg or "
-                                ".pdf, or --format");
-            format = DLINE_FORMAT_PNG;
-        }
+    dline_status st = DLINE_OK;
+    *labels_json = NULL;
+    dl_render_background(r->render, s->background, 1.0);
+    /* A PNG's layers are drawn in bands, then its symbol layers queue
+     * their labels here as the other formats' do. */
+    if (banded)
+        st = draw_bands(ctx, map, r);
+    for (size_t i = 0; st == DLINE_OK && i < s->nlayers; i++) {
+        const dl_style_layer *l = &s->layers[i];
+        if (l->inset_only || (banded && l->type != DL_LAYER_SYMBOL))
+            continue;
+        /* Symbol layers only queue labels here; their group is written
+         * with the labels. */
+        int group = l->type != DL_LAYER_SYMBOL;
+        if (group)
+            dl_render_group_begin(r->render, l->id, 1);
+        st = draw_layer(ctx, r, l);
+        if (group)
+            dl_render_group_end(r->render);
     }
+    /* The graticule's lines go under the furniture, its edge labels after
+     * it, so they keep clear of the blocks. */
+    dl_graticule grat = {0};
+    dl_pixel_grid grat_grid = {r->minx, r->maxy, r->res};
+    if (st == DLINE_OK)
+        st = dl_graticule_draw(ctx, r->proj, s, s->crs ? s->crs : "EPSG:3857", &grat_grid,
+                               r->width, r->height, r->render, &grat);
+    /* Furniture before labels so labels keep clear of it; blocks at the
+     * same corner stack (title, then subtitle below it). */
+    double stack[DL_ANCHOR_BOTTOM_RIGHT + 1] = {0};
+    const dl_style_text *blocks[] = {&s->title, &s->subtitle, &s->attribution};
+    for (size_t i = 0; st == DLINE_OK && i < sizeof blocks / sizeof blocks[0]; i++) {
+        double used = 0;
+        if (!blocks[i]->text)
+            continue;
+        dl_render_group_begin(r->render, blocks[i]->role, 0);
+        st = dl_render_text_block(ctx, r->render, blocks[i], stack[blocks[i]->position], &used);
+        dl_render_group_end(r->render);
+        stack[blocks[i]->position] += used;
+    }
+    if (st == DLINE_OK) {
+        /* Then scale bar, north arrow and legend, stacking after the text. */
+        dl_pixel_grid grid = {r->minx, r->maxy, r->res};
+        st = dl_furniture_draw(ctx, r->proj, s, s->crs ? s->crs : "EPSG:3857", &grid, r->width,
+                               r->height, r->render, stack);
+    }
+    if (st == DLINE_OK)
+        st = draw_inset(ctx, r, stack);
+    if (st == DLINE_OK) {
+        const dl_style_frame *fr = &s->furniture.frame;
+        int group = grat.nlines > 0;
+        if (group)
+            dl_render_group_begin(r->render, "graticule-labels", 0);
+        st = dl_render_graticule_labels(ctx, r->render, &s->furniture.graticule, &grat,
+                                        fr->enabled && fr->width > 0 ? fr->width : 0);
+        if (group)
+            dl_render_group_end(r->render);
+    }
+    dl_graticule_free(&grat);
+    if (st == DLINE_OK)
+        st = dl_check_cancel(ctx);
+    if (st == DLINE_OK)
+        st = dl_render_labels(ctx, r->render);
+    /* The neat frame last, over anything that runs to the map edge. */
+    if (st == DLINE_OK && s->furniture.frame.enabled && s->furniture.frame.width > 0) {
+        dl_render_group_begin(r->render, "frame", 0);
+        st = dl_render_frame(ctx, r->render, &s->furniture.frame);
+        dl_render_group_end(r->render);
+    }
+    /* The label report is made now and written only once the map is. */
+    if (st == DLINE_OK && map->debug_labels && !(*labels_json = dl_render_labels_json(r->render)))
+        st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+    return st;
+}
+
+/* A render to a file (path), or into memory (data, len; path then only
+ * names it in messages). */
+static dline_status render_output(dline_ctx *ctx, dline_map *map, const char *path,
+                                  dline_format format, unsigned char **data, size_t *len)
+{
+    const dl_style *s = map->style;
     run r;
     dline_status st = run_prepare(ctx, map, &r);
     if (st == DLINE_OK)
@@ -1561,86 +1656,20 @@ dline_status dline_map_render_file(dline_ctx *ctx, dline_map *map, const char *p
             .title = s->title.text,
             .has_creation_time = map->has_creation_time,
             .creation_time = map->creation_time,
+            .data = data,
+            .len = len,
         };
         st = dl_output_open(ctx, path, &opt, &r.out);
     }
     if (st == DLINE_OK)
         st = dl_render_new(ctx, dl_output_cairo(r.out), s->width, s->height, &r.render);
-    if (st == DLINE_OK)
-        dl_render_background(r.render, s->background, 1.0);
-    /* A PNG's layers are drawn in bands, then its symbol layers queue
-     * their labels here as the other formats' do. */
-    int banded = st == DLINE_OK && format == DLINE_FORMAT_PNG &&
-                 cairo_surface_get_type(cairo_get_target(dl_output_cairo(r.out))) ==
-                     CAIRO_SURFACE_TYPE_IMAGE;
-    if (banded)
-        st = draw_bands(ctx, map, &r);
-    for (size_t i = 0; st == DLINE_OK && i < s->nlayers; i++) {
-        const dl_style_layer *l = &s->layers[i];
-        if (l->inset_only || (banded && l->type != DL_LAYER_SYMBOL))
-            continue;
-        /* Symbol layers only queue labels here; their group is written
-         * with the labels. */
-        int group = l->type != DL_LAYER_SYMBOL;
-        if (group)
-            dl_render_group_begin(r.render, l->id, 1);
-        st = draw_layer(ctx, &r, l);
-        if (group)
-            dl_render_group_end(r.render);
-    }
-    /* The graticule's lines go under the furniture, its edge labels after
-     * it, so they keep clear of the blocks. */
-    dl_graticule grat = {0};
-    dl_pixel_grid grat_grid = {r.minx, r.maxy, r.res};
-    if (st == DLINE_OK)
-        st = dl_graticule_draw(ctx, r.proj, s, s->crs ? s->crs : "EPSG:3857", &grat_grid,
-                               r.width, r.height, r.render, &grat);
-    /* Furniture before labels so labels keep clear of it; blocks at the
-     * same corner stack (title, then subtitle below it). */
-    double stack[DL_ANCHOR_BOTTOM_RIGHT + 1] = {0};
-    const dl_style_text *blocks[] = {&s->title, &s->subtitle, &s->attribution};
-    for (size_t i = 0; st == DLINE_OK && i < sizeof blocks / sizeof blocks[0]; i++) {
-        double used = 0;
-        if (!blocks[i]->text)
-            continue;
-        dl_render_group_begin(r.render, blocks[i]->role, 0);
-        st = dl_render_text_block(ctx, r.render, blocks[i], stack[blocks[i]->position], &used);
-        dl_render_group_end(r.render);
-        stack[blocks[i]->position] += used;
-    }
-    if (st == DLINE_OK) {
-        /* Then scale bar, north arrow and legend, stacking after the text. */
-        dl_pixel_grid grid = {r.minx, r.maxy, r.res};
-        st = dl_furniture_draw(ctx, r.proj, s, s->crs ? s->crs : "EPSG:3857", &grid, r.width,
-                               r.height, r.render, stack);
-    }
-    if (st == DLINE_OK)
-        st = draw_inset(ctx, &r, stack);
-    if (st == DLINE_OK) {
-        const dl_style_frame *fr = &s->furniture.frame;
-        int group = grat.nlines > 0;
-        if (group)
-            dl_render_group_begin(r.render, "graticule-labels", 0);
-        st = dl_render_graticule_labels(ctx, r.render, &s->furniture.graticule, &grat,
-                                        fr->enabled && fr->width > 0 ? fr->width : 0);
-        if (group)
-            dl_render_group_end(r.render);
-    }
-    dl_graticule_free(&grat);
-    if (st == DLINE_OK)
-        st = dl_check_cancel(ctx);
-    if (st == DLINE_OK)
-        st = dl_render_labels(ctx, r.render);
-    /* The neat frame last, over anything that runs to the map edge. */
-    if (st == DLINE_OK && s->furniture.frame.enabled && s->furniture.frame.width > 0) {
-        dl_render_group_begin(r.render, "frame", 0);
-        st = dl_render_frame(ctx, r.render, &s->furniture.frame);
-        dl_render_group_end(r.render);
-    }
-    /* The label report is made now and written only once the map is. */
     char *labels_json = NULL;
-    if (st == DLINE_OK && map->debug_labels && !(labels_json = dl_render_labels_json(r.render)))
-        st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+    if (st == DLINE_OK) {
+        int banded = format == DLINE_FORMAT_PNG &&
+                     cairo_surface_get_type(cairo_get_target(dl_output_cairo(r.out))) ==
+                         CAIRO_SURFACE_TYPE_IMAGE;
+        st = draw_map(ctx, map, &r, banded, &labels_json);
+    }
     if (st == DLINE_OK)
         st = dl_check_cancel(ctx);
     if (st == DLINE_OK) {
@@ -1653,6 +1682,159 @@ dline_status dline_map_render_file(dline_ctx *ctx, dline_map *map, const char *p
     if (st == DLINE_OK && labels_json)
         st = dl_output_write_text(ctx, map->debug_labels, labels_json);
     free(labels_json);
+    run_free(&r);
+    return st;
+}
+
+dline_status dline_map_render_file(dline_ctx *ctx, dline_map *map, const char *path,
+                                   dline_format format)
+{
+    if (format == DLINE_FORMAT_AUTO) {
+        format = dl_output_format_from_path(path);
+        if (format == DLINE_FORMAT_AUTO) {
+            if (strcmp(path, "-") != 0)
+                return dl_error(ctx, DLINE_EUSAGE, path, 0, 0,
+                                "cannot tell the format from the extension; use .png, .svg or "
+                                ".pdf, or --format");
+            format = DLINE_FORMAT_PNG;
+        }
+    }
+    return render_output(ctx, map, path, format, NULL, NULL);
+}
+
+dline_status dline_map_render_memory(dline_ctx *ctx, dline_map *map, dline_format format,
+                                     unsigned char **data, size_t *len)
+{
+    if (!data || !len)
+        return dl_error(ctx, DLINE_EUSAGE, NULL, 0, 0, "no place for the rendered bytes");
+    *data = NULL;
+    *len = 0;
+    const char *name = format == DLINE_FORMAT_PNG   ? "<memory>.png"
+                       : format == DLINE_FORMAT_SVG ? "<memory>.svg"
+                       : format == DLINE_FORMAT_PDF ? "<memory>.pdf"
+                                                    : NULL;
+    if (!name)
+        return dl_error(ctx, DLINE_EUSAGE, NULL, 0, 0,
+                        "rendering into memory needs a format: PNG, SVG or PDF");
+    return render_output(ctx, map, name, format, data, len);
+}
+
+void dline_free(void *p)
+{
+    free(p);
+}
+
+dline_status dline_map_render_cairo(dline_ctx *ctx, dline_map *map, cairo_t *cr, double x,
+                                    double y, double width, double height)
+{
+    if (!cr || cairo_status(cr) != CAIRO_STATUS_SUCCESS)
+        return dl_error(ctx, DLINE_EUSAGE, NULL, 0, 0, "no usable Cairo context");
+    if (!(width > 0) || !(height > 0) || !isfinite(width) || !isfinite(height) ||
+        !isfinite(x) || !isfinite(y))
+        return dl_error(ctx, DLINE_EUSAGE, NULL, 0, 0, "rectangle %gx%g is not positive", width,
+                        height);
+    const dl_style *s = map->style;
+    run r;
+    dline_status st = run_prepare(ctx, map, &r);
+    if (st != DLINE_OK) {
+        run_free(&r);
+        return st;
+    }
+    /* The map's px scaled to fit the rectangle, aspect kept, centred, and
+     * nothing drawn outside it. */
+    double k = fmin(width / s->width, height / s->height);
+    cairo_save(cr);
+    cairo_translate(cr, x + (width - k * s->width) / 2, y + (height - k * s->height) / 2);
+    cairo_scale(cr, k, k);
+    cairo_new_path(cr);
+    cairo_rectangle(cr, 0, 0, s->width, s->height);
+    cairo_clip(cr);
+    char *labels_json = NULL;
+    st = dl_render_new(ctx, cr, s->width, s->height, &r.render);
+    if (st == DLINE_OK)
+        st = draw_map(ctx, map, &r, 0, &labels_json);
+    free(labels_json);
+    dl_render_free(r.render);
+    r.render = NULL;
+    cairo_restore(cr);
+    if (st == DLINE_OK && cairo_status(cr) != CAIRO_STATUS_SUCCESS)
+        st = dl_error(ctx, DLINE_ERENDER, NULL, 0, 0, "rendering failed: %s",
+                      cairo_status_to_string(cairo_status(cr)));
+    run_free(&r);
+    return st;
+}
+
+size_t dline_map_layer_count(const dline_map *map)
+{
+    return map ? map->style->nlayers : 0;
+}
+
+const char *dline_map_layer_id(const dline_map *map, size_t i)
+{
+    return map && i < map->style->nlayers ? map->style->layers[i].id : NULL;
+}
+
+const char *dline_map_layer_type(const dline_map *map, size_t i)
+{
+    if (!map || i >= map->style->nlayers)
+        return NULL;
+    switch (map->style->layers[i].type) {
+    case DL_LAYER_BACKGROUND: return "background";
+    case DL_LAYER_FILL: return "fill";
+    case DL_LAYER_LINE: return "line";
+    case DL_LAYER_CIRCLE: return "circle";
+    case DL_LAYER_SYMBOL: return "symbol";
+    }
+    return NULL;
+}
+
+void dline_map_size(const dline_map *map, double *width, double *height)
+{
+    if (width)
+        *width = map ? map->style->width : 0;
+    if (height)
+        *height = map ? map->style->height : 0;
+}
+
+dline_status dline_map_extent(dline_ctx *ctx, dline_map *map, double box[4])
+{
+    run r;
+    dline_status st = run_prepare(ctx, map, &r);
+    dl_transform *ll = NULL;
+    const char *map_crs = r.style->crs ? r.style->crs : "EPSG:3857";
+    if (st == DLINE_OK)
+        st = dl_transform_new(ctx, r.proj, "EPSG:4326", map_crs, NULL, &ll);
+    if (st == DLINE_OK) {
+        /* The frame, 32 steps a side, back to longitude/latitude. */
+        enum { N = 32 };
+        double xy[8 * N];
+        size_t n = 0;
+        for (int i = 0; i < N; i++) {
+            double f = (double)i / N;
+            double px[4] = {f * r.width, r.width, (1 - f) * r.width, 0};
+            double py[4] = {0, f * r.height, r.height, (1 - f) * r.height};
+            for (int k = 0; k < 4; k++) {
+                xy[2 * n] = r.minx + px[k] * r.res;
+                xy[2 * n + 1] = r.maxy - py[k] * r.res;
+                n++;
+            }
+        }
+        dl_transform_points_inv(ll, xy, n);
+        dl_bbox b = dl_bbox_empty();
+        for (size_t i = 0; i < n; i++)
+            if (xy[2 * i] != HUGE_VAL)
+                dl_bbox_add(&b, xy[2 * i], xy[2 * i + 1]);
+        if (dl_bbox_is_empty(b)) {
+            st = dl_error(ctx, DLINE_EPROJ, NULL, 0, 0,
+                          "the map's extent has no longitude/latitude");
+        } else {
+            box[0] = b.xmin;
+            box[1] = b.ymin;
+            box[2] = b.xmax;
+            box[3] = b.ymax;
+        }
+    }
+    dl_transform_free(ll);
     run_free(&r);
     return st;
 }

@@ -41,6 +41,12 @@ struct dl_output {
     unsigned char *buf;
     size_t len, cap;
     int write_errno; /* first failed write of the stream, 0 if none */
+    /* In memory (dl_output_options.data): a PNG goes through a memory
+     * stream, vector output into buf; commit hands the bytes over. */
+    unsigned char **mem_data;
+    size_t *mem_len;
+    char *mstream; /* open_memstream's buffer */
+    size_t mstream_len;
 };
 
 dline_format dl_output_format_from_path(const char *path)
@@ -111,6 +117,7 @@ static void output_free(dl_output *o)
         cairo_surface_destroy(o->surface);
     if (o->fp && o->fp != stdout)
         fclose(o->fp);
+    free(o->mstream);
     if (o->tmp)
         unlink(o->tmp);
     free(o->tmp);
@@ -261,8 +268,9 @@ dline_status dl_output_open(dline_ctx *ctx, const char *path, const dl_output_op
             return st;
     }
 
-    int to_stdout = strcmp(path, "-") == 0;
-    if (!to_stdout) {
+    int to_memory = opt->data != NULL && opt->len != NULL;
+    int to_stdout = !to_memory && strcmp(path, "-") == 0;
+    if (!to_stdout && !to_memory) {
         struct stat st;
         size_t len = strlen(path);
         if (path[len - 1] == '/' || (stat(path, &st) == 0 && S_ISDIR(st.st_mode)))
@@ -285,7 +293,15 @@ dline_status dl_output_open(dline_ctx *ctx, const char *path, const dl_output_op
         return dl_error(ctx, DLINE_ENOMEM, path, 0, 0, "out of memory");
     }
 
-    if (to_stdout) {
+    if (to_memory) {
+        o->mem_data = opt->data;
+        o->mem_len = opt->len;
+        if (o->format == DLINE_FORMAT_PNG &&
+            !(o->fp = open_memstream(&o->mstream, &o->mstream_len))) {
+            output_free(o);
+            return dl_error(ctx, DLINE_ENOMEM, path, 0, 0, "out of memory");
+        }
+    } else if (to_stdout) {
         o->fp = stdout;
     } else {
         char *tmp = temp_template(path);
@@ -361,7 +377,7 @@ static dline_status finish_file(dline_ctx *ctx, dl_output *o)
 dline_status dl_output_commit(dline_ctx *ctx, dl_output *o)
 {
     dline_status st = DLINE_OK;
-    const char *what = o->tmp ? o->path : "<stdout>";
+    const char *what = o->tmp || o->mem_data ? o->path : "<stdout>";
     cairo_status_t cs = cairo_status(o->cr);
     cairo_destroy(o->cr);
     o->cr = NULL;
@@ -402,7 +418,31 @@ dline_status dl_output_commit(dline_ctx *ctx, dl_output *o)
     /* The last moment a cancel can keep the target from being written. */
     if ((st = dl_check_cancel(ctx)) != DLINE_OK)
         goto done;
-    if (o->tmp) {
+    if (o->mem_data) {
+        if (o->format == DLINE_FORMAT_PNG) {
+            /* The stream's buffer is final once it is closed. */
+            FILE *fp = o->fp;
+            o->fp = NULL;
+            if (fflush(fp) != 0 || ferror(fp)) {
+                fclose(fp);
+                st = dl_error(ctx, DLINE_ENOMEM, what, 0, 0, "out of memory");
+                goto done;
+            }
+            fclose(fp);
+            *o->mem_data = (unsigned char *)o->mstream;
+            *o->mem_len = o->mstream_len;
+            o->mstream = NULL;
+        } else {
+            /* A NUL after the bytes: SVG can be used as a C string. */
+            if (write_memory(o, (const unsigned char *)"", 1) != CAIRO_STATUS_SUCCESS) {
+                st = dl_error(ctx, DLINE_ENOMEM, what, 0, 0, "out of memory");
+                goto done;
+            }
+            *o->mem_data = o->buf;
+            *o->mem_len = o->len - 1;
+            o->buf = NULL;
+        }
+    } else if (o->tmp) {
         st = finish_file(ctx, o);
     } else {
         if (o->len && fwrite(o->buf, 1, o->len, stdout) != o->len)

@@ -22,6 +22,10 @@ typedef struct {
     int png_level;         /* PNG: zlib level 0-9, -1 for the default (3) */
     int threads;           /* PNG: threads to encode with (1 or 2) */
     unsigned long long max_pixels; /* PNG: pixel budget, 0 for DLINE_MAX_PIXELS_DEFAULT */
+    /* Into memory instead of a file: path only names the output in
+     * messages, and dl_output_commit hands the bytes to *data, *len. */
+    unsigned char **data;
+    size_t *len;
 } dl_output_options;
 
 /* Picks the format from the path's extension (.png .svg .pdf, any case);

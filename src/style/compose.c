@@ -28,6 +28,8 @@ typedef struct {
     size_t includes;
     const dl_yaml_node *vars;
     size_t expanded; /* nodes put in place of "$name" so far */
+    const char *text; /* the root file's bytes when given in memory, or NULL */
+    size_t text_len;
 } composer;
 
 static dline_status no_memory(composer *K)
@@ -275,7 +277,9 @@ static dline_status read_file(composer *K, const char *path, const dl_yaml_node 
         return no_memory(K);
     c->docs = docs;
     dl_yaml_doc *doc;
-    dline_status st = dl_yaml_read(K->ctx, path, NULL, &doc);
+    dline_status st = !from && K->text
+                          ? dl_yaml_parse(K->ctx, path, K->text, K->text_len, NULL, &doc)
+                          : dl_yaml_read(K->ctx, path, NULL, &doc);
     if (st != DLINE_OK)
         return st;
     c->docs[c->ndocs++] = doc;
@@ -549,11 +553,18 @@ static dline_status substitute(composer *K, const dl_yaml_node *n, int depth,
 dline_status dl_compose_load(dline_ctx *ctx, const char *path, const char *const *sets,
                              size_t nsets, dl_compose **out)
 {
+    return dl_compose_load_text(ctx, path, NULL, 0, sets, nsets, out);
+}
+
+dline_status dl_compose_load_text(dline_ctx *ctx, const char *path, const char *text,
+                                  size_t len, const char *const *sets, size_t nsets,
+                                  dl_compose **out)
+{
     *out = NULL;
     dl_compose *c = calloc(1, sizeof *c);
     if (!c)
         return dl_error(ctx, DLINE_ENOMEM, path, 0, 0, "out of memory");
-    composer K = {.ctx = ctx, .c = c};
+    composer K = {.ctx = ctx, .c = c, .text = text, .text_len = len};
     const dl_yaml_node *root;
     dline_status st = read_file(&K, path, NULL, &root);
     for (size_t i = 0; st == DLINE_OK && i < nsets; i++) {

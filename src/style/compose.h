@@ -25,6 +25,11 @@ typedef struct dl_compose dl_compose;
  * dl_compose_free(). The root is NULL for a file with no document. */
 dline_status dl_compose_load(dline_ctx *ctx, const char *path, const char *const *sets,
                              size_t nsets, dl_compose **out);
+/* The same with the root file's bytes given (text, len); path stands for
+ * it: messages name it, includes are found beside it. */
+dline_status dl_compose_load_text(dline_ctx *ctx, const char *path, const char *text,
+                                  size_t len, const char *const *sets, size_t nsets,
+                                  dl_compose **out);
 const dl_yaml_node *dl_compose_root(const dl_compose *c);
 void dl_compose_free(dl_compose *c);
 

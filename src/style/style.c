@@ -2699,15 +2699,35 @@ dline_status dl_style_load_with(dline_ctx *ctx, const char *path, const char *co
     return dl_style_load_checked(ctx, path, sets, nsets, NULL, NULL, NULL, out);
 }
 
+static dline_status style_load(dline_ctx *ctx, const char *path, const char *text, size_t len,
+                               const char *const *sets, size_t nsets,
+                               dl_style_problem_fn report, void *user, size_t *nproblems,
+                               dl_style **out);
+
 dline_status dl_style_load_checked(dline_ctx *ctx, const char *path, const char *const *sets,
                                    size_t nsets, dl_style_problem_fn report, void *user,
                                    size_t *nproblems, dl_style **out)
+{
+    return style_load(ctx, path, NULL, 0, sets, nsets, report, user, nproblems, out);
+}
+
+dline_status dl_style_load_text(dline_ctx *ctx, const char *path, const char *text, size_t len,
+                                const char *const *sets, size_t nsets, dl_style **out)
+{
+    return style_load(ctx, path, text, len, sets, nsets, NULL, NULL, NULL, out);
+}
+
+static dline_status style_load(dline_ctx *ctx, const char *path, const char *text, size_t len,
+                               const char *const *sets, size_t nsets,
+                               dl_style_problem_fn report, void *user, size_t *nproblems,
+                               dl_style **out)
 {
     if (nproblems)
         *nproblems = 0;
     *out = NULL;
     dl_compose *doc;
-    dline_status st = dl_compose_load(ctx, path, sets, nsets, &doc);
+    dline_status st = text ? dl_compose_load_text(ctx, path, text, len, sets, nsets, &doc)
+                           : dl_compose_load(ctx, path, sets, nsets, &doc);
     if (st != DLINE_OK)
         return st;
     const dl_yaml_node *root = dl_compose_root(doc);

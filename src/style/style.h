@@ -348,6 +348,10 @@ typedef void (*dl_style_problem_fn)(const char *message, void *user);
 dline_status dl_style_load_checked(dline_ctx *ctx, const char *path, const char *const *sets,
                                    size_t nsets, dl_style_problem_fn report, void *user,
                                    size_t *nproblems, dl_style **out);
+/* dl_style_load_with on a style given in memory: path stands for its file
+ * (messages name it; relative paths are taken from its folder). */
+dline_status dl_style_load_text(dline_ctx *ctx, const char *path, const char *text, size_t len,
+                                const char *const *sets, size_t nsets, dl_style **out);
 void dl_style_free(dl_style *style);
 
 /* With has_view, sets extent to what the MapLibre view shows at the
