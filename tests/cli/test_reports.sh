@@ -123,22 +123,25 @@ again report-markdown
 echo "ok: report-markdown renders a ${w}x$h map at 2x, $(be32 "$png" 16)x$(be32 "$png" 20), and a second make does nothing"
 
 # Touching the style renders again; touching another style does not. In a
-# copy of styles/ (geodata/ linked), not to change the checkout's mtimes.
-mkdir -p "$out/repo"
+# checkout of our own: a copy of styles/, geodata/ linked (not to change the
+# real files' mtimes), and build/dline, so make runs with its default DLINE.
+mkdir -p "$out/repo/build"
 cp -R ../styles "$out/repo/styles" || fail "copy styles"
 ln -s "$repo/geodata" "$out/repo/geodata" || fail "link geodata"
+ln -s "$dline" "$out/repo/build/dline" || fail "link dline"
 ex report-html touch-html
-make -C "$out/touch-html" REPO="$out/repo" DLINE="$dline" >"$out/touch.log" 2>&1 || fail "touch-html: make"
+make -C "$out/touch-html" REPO="$out/repo" >"$out/touch.log" 2>&1 || fail "touch-html: make"
+[ -s "$out/touch-html/report.html" ] || fail "touch-html: make with the default DLINE made no report.html"
 touch "$out/repo/styles/mono-print.yaml"
-make -C "$out/touch-html" REPO="$out/repo" DLINE="$dline" -q ||
+make -C "$out/touch-html" REPO="$out/repo" -q ||
     fail "touch-html: out of date after touching a style the page does not use"
 sleep 1 # a later mtime also where the file system keeps whole seconds
 touch "$out/repo/styles/digital-line.yaml"
-make -C "$out/touch-html" REPO="$out/repo" DLINE="$dline" -q &&
+make -C "$out/touch-html" REPO="$out/repo" -q &&
     fail "touch-html: not out of date after touching its style"
-make -C "$out/touch-html" REPO="$out/repo" DLINE="$dline" >"$out/touch.log" 2>&1 || fail "touch-html: make after touch"
+make -C "$out/touch-html" REPO="$out/repo" >"$out/touch.log" 2>&1 || fail "touch-html: make after touch"
 grep -q 'render .*digital-line.yaml' "$out/touch.log" || fail "touch-html: no render after touching the style"
-echo "ok: touching the style renders the map again, touching another style does not"
+echo "ok: make with the default DLINE builds the page; touching the style renders the map again, touching another style does not"
 
 # LaTeX: only with pdflatex. Two figures, every font embedded, the caption
 # there, and the same report.pdf bytes when pdflatex runs again.
