@@ -15,6 +15,9 @@ extern "C" {
 #define DLINE_VERSION_MINOR 1
 #define DLINE_VERSION_PATCH 0
 #define DLINE_VERSION_STRING "0.1.0"
+/* The version of the library actually loaded (DLINE_VERSION_STRING is the
+ * header's), for programs and bindings that load it at run time. */
+const char *dline_version(void);
 
 /* Every call that can fail returns one of these; details are in the context. */
 typedef enum {

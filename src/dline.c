@@ -195,6 +195,8 @@ dline_status dline_map_set_extent(dline_ctx *ctx, dline_map *map, double minlon,
 
 dline_status dline_map_set_crs(dline_ctx *ctx, dline_map *map, const char *crs)
 {
+    if (!crs || !*crs)
+        return dl_error(ctx, DLINE_EUSAGE, NULL, 0, 0, "--crs needs a CRS");
     char *copy = dl_strdup(crs);
     if (!copy)
         return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
@@ -1722,6 +1724,11 @@ dline_status dline_map_render_memory(dline_ctx *ctx, dline_map *map, dline_forma
 void dline_free(void *p)
 {
     free(p);
+}
+
+const char *dline_version(void)
+{
+    return DLINE_VERSION_STRING;
 }
 
 dline_status dline_map_render_cairo(dline_ctx *ctx, dline_map *map, cairo_t *cr, double x,

@@ -67,6 +67,8 @@ dline_status dl_check_cancel(dline_ctx *ctx)
 
 void dline_ctx_set_warning_handler(dline_ctx *ctx, dline_warning_fn fn, void *user)
 {
+    if (!ctx)
+        return;
     ctx->warn = fn;
     ctx->warn_user = user;
 }
