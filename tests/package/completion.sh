@@ -1,0 +1,72 @@
+#!/bin/bash
+# The bash completion: it parses, `dline render --for<TAB>` gives --format,
+# every command of `dline --help` is offered after dline and every render
+# option after a style, the values of --format and --paper, and file names
+# filtered by extension per command.
+#
+#   completion.sh DLINE COMPLETION_SCRIPT OUTDIR
+set -eu
+
+dline=$1 script=$2 outdir=$3
+bash -n "$script"
+# shellcheck source=/dev/null
+. "$script"
+complete -p dline | grep -q -- "-F _dline" || { echo "FAIL: no completion for dline" >&2; exit 1; }
+
+status=0
+# expect "WORDS..." "COMPLETIONS": the line as typed so far, <TAB> at its end.
+expect() {
+    COMP_WORDS=($1)
+    [[ $1 == *' ' ]] && COMP_WORDS+=('')
+    COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+    COMP_LINE=$1
+    COMP_POINT=${#1}
+    COMPREPLY=()
+    # As bash runs it: not under set -e (compgen fails when nothing matches).
+    _dline || true
+    local got
+    got=$(printf '%s\n' "${COMPREPLY[@]}" | sort | tr '\n' ' ')
+    local want
+    want=$(printf '%s\n' $2 | sort | tr '\n' ' ')
+    if [[ $got != "$want" ]]; then
+        echo "FAIL: '$1<TAB>' gives '$got', not '$want'" >&2
+        status=1
+    fi
+}
+
+expect "dline render --for" "--format"
+expect "dline re" "render"
+# Every command of the usage lines, and the two options that stand alone.
+help=$("$dline" render --help)
+commands=$(sed -n 's/^\(Usage:\)\{0,1\} *dline \([a-z][a-z]*\).*/\2/p' <<<"$help" | sort -u)
+[[ $(wc -w <<<"$commands") -ge 5 ]] || { echo "FAIL: too few commands: $commands" >&2; exit 1; }
+expect "dline " "$commands --help --version"
+expect "dline render map.yaml --format " "png svg pdf"
+expect "dline render map.yaml --paper A4" "A4 A4:landscape"
+# With ':' in COMP_WORDBREAKS, "A4:" and "A4:la" are the words A4, : (and la).
+expect "dline render map.yaml --paper A4 :" ":landscape"
+expect "dline render map.yaml --paper A4 : la" "landscape"
+expect "dline render map.yaml --paper A4:la" "A4:landscape"
+expect "dline validate map.yaml --s" "--set"
+
+# Every option under "Options for render:" is offered after a style.
+options=$(sed -n '/^Options for render:/,/^$/p' <<<"$help" |
+    grep -oE -- '(^|[^[:alnum:]-])--?[[:alpha:]][[:alnum:]-]*' | sed 's/^[^-]*//' | sort -u)
+[[ $(wc -w <<<"$options") -ge 12 ]] || { echo "FAIL: too few render options: $options" >&2; exit 1; }
+expect "dline render map.yaml -" "$options --help"
+
+# File names by extension, and folders.
+tmp=$(mktemp -d "$outdir/completion.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+mkdir "$tmp/sub"
+touch "$tmp/a.yaml" "$tmp/b.yml" "$tmp/c.json" "$tmp/d.txt" "$tmp/e.shp" "$tmp/f.geojson" \
+    "$tmp/g.csv" "$tmp/h.dbf" "$tmp/i.PNG"
+expect "dline render $tmp/" "$tmp/a.yaml $tmp/b.yml $tmp/c.json $tmp/sub"
+expect "dline fonts $tmp/" "$tmp/a.yaml $tmp/b.yml $tmp/c.json $tmp/sub"
+expect "dline info $tmp/" "$tmp/c.json $tmp/e.shp $tmp/f.geojson $tmp/g.csv $tmp/sub"
+expect "dline index $tmp/" "$tmp/e.shp $tmp/sub"
+expect "dline render $tmp/a.yaml -o $tmp/" "$tmp/i.PNG $tmp/sub"
+expect "dline render $tmp/a.yaml --debug-labels $tmp/" "$tmp/c.json $tmp/sub"
+
+[[ $status == 0 ]] && echo "ok"
+exit $status
