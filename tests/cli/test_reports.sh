@@ -6,8 +6,9 @@
 # built against this checkout (REPO=, DLINE=), so the source tree is not
 # written: the outputs exist, the HTML holds the SVG inline and passes
 # xmllint, the PNG is 2x, a second make has nothing to do, and touching the
-# style (in a copy of styles/) makes it render again. The LaTeX report is
-# built only where pdflatex is installed (scripts/install-deps --reports).
+# style (in a copy of styles/, with the default DLINE) makes it render again.
+# The LaTeX report is built only where pdflatex is installed
+# (scripts/install-deps --reports); else "skip: no pdflatex".
 #   test_reports.sh DLINE OUTDIR IMGCMP
 set -u
 dline=$1 out=$2
@@ -123,15 +124,16 @@ again report-markdown
 echo "ok: report-markdown renders a ${w}x$h map at 2x, $(be32 "$png" 16)x$(be32 "$png" 20), and a second make does nothing"
 
 # Touching the style renders again; touching another style does not. In a
-# checkout of our own: a copy of styles/, geodata/ linked (not to change the
-# real files' mtimes), and build/dline, so make runs with its default DLINE.
+# checkout of our own, with the built page above: a copy of styles/ (mtimes
+# kept), geodata/ linked (not to change the real files' mtimes), and
+# build/dline, so make runs with its default DLINE and default goal.
 mkdir -p "$out/repo/build"
-cp -R ../styles "$out/repo/styles" || fail "copy styles"
+cp -Rp ../styles "$out/repo/styles" || fail "copy styles"
 ln -s "$repo/geodata" "$out/repo/geodata" || fail "link geodata"
 ln -s "$dline" "$out/repo/build/dline" || fail "link dline"
-ex report-html touch-html
-make -C "$out/touch-html" REPO="$out/repo" >"$out/touch.log" 2>&1 || fail "touch-html: make"
-[ -s "$out/touch-html/report.html" ] || fail "touch-html: make with the default DLINE made no report.html"
+cp -Rp "$out/report-html" "$out/touch-html" || fail "copy report-html"
+make -C "$out/touch-html" REPO="$out/repo" -q ||
+    fail "touch-html: out of date in a checkout whose styles are older than the page"
 touch "$out/repo/styles/mono-print.yaml"
 make -C "$out/touch-html" REPO="$out/repo" -q ||
     fail "touch-html: out of date after touching a style the page does not use"
@@ -141,7 +143,9 @@ make -C "$out/touch-html" REPO="$out/repo" -q &&
     fail "touch-html: not out of date after touching its style"
 make -C "$out/touch-html" REPO="$out/repo" >"$out/touch.log" 2>&1 || fail "touch-html: make after touch"
 grep -q 'render .*digital-line.yaml' "$out/touch.log" || fail "touch-html: no render after touching the style"
-echo "ok: make with the default DLINE builds the page; touching the style renders the map again, touching another style does not"
+grep -q 'mv report.html.tmp report.html' "$out/touch.log" ||
+    fail "touch-html: report.html not made again after touching the style"
+echo "ok: with the default DLINE, touching the style renders the map and page again, touching another style does not"
 
 # LaTeX: only with pdflatex. Two figures, every font embedded, the caption
 # there, and the same report.pdf bytes when pdflatex runs again.
