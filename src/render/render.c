@@ -142,6 +142,41 @@ void dl_render_add_obstacle(dl_render *r, double x0, double y0, double x1, doubl
     (void)dl_render_push_box(r, b);
 }
 
+size_t dl_render_obstacle_count(const dl_render *r)
+{
+    return r->nboxes;
+}
+
+int dl_render_obstacles_box(const dl_render *r, size_t from, double box[4])
+{
+    if (from >= r->nboxes)
+        return 0;
+    box[0] = box[1] = HUGE_VAL;
+    box[2] = box[3] = -HUGE_VAL;
+    for (size_t i = from; i < r->nboxes; i++) {
+        box[0] = fmin(box[0], r->boxes[i].x0);
+        box[1] = fmin(box[1], r->boxes[i].y0);
+        box[2] = fmax(box[2], r->boxes[i].x1);
+        box[3] = fmax(box[3], r->boxes[i].y1);
+    }
+    return 1;
+}
+
+int dl_render_obstacle_hit(const dl_render *r, size_t upto, const double box[4], double hit[4])
+{
+    for (size_t i = 0; i < upto && i < r->nboxes; i++) {
+        const dl_box *b = &r->boxes[i];
+        if (b->x0 < box[2] && box[0] < b->x1 && b->y0 < box[3] && box[1] < b->y1) {
+            hit[0] = b->x0;
+            hit[1] = b->y0;
+            hit[2] = b->x1;
+            hit[3] = b->y1;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void dl_render_group_begin(dl_render *r, const char *id, int layer)
 {
     dl_svg_group_begin(r->cr, id, layer);

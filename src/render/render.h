@@ -93,6 +93,13 @@ dline_status dl_render_icon_load(dline_ctx *ctx, dl_render *r, const dl_style_la
 
 /* Marks a rectangle (px) that labels must not cover. */
 void dl_render_add_obstacle(dl_render *r, double x0, double y0, double x1, double y1);
+/* The obstacle boxes recorded so far (the furniture's), for blocks that
+ * must not cover each other: their count; the union of those from index
+ * `from` on (0 when there are none); and the first of the first `upto`
+ * that overlaps box (x0, y0, x1, y1), copied to hit (0 when none does). */
+size_t dl_render_obstacle_count(const dl_render *r);
+int dl_render_obstacles_box(const dl_render *r, size_t from, double box[4]);
+int dl_render_obstacle_hit(const dl_render *r, size_t upto, const double box[4], double hit[4]);
 
 /* Draws a text block (title, subtitle, attribution) at its corner of the map,
  * below/above `stack` px already used at that corner; returns in *used (may

@@ -445,6 +445,54 @@ static void north_arrow_is_drawn_and_an_obstacle(void **state)
     dline_ctx_free(ctx);
 }
 
+/* A long attribution across the bottom (anchored bottom right) reaches
+ * under the scale bar and north arrow of the bottom left: they move up
+ * until they clear it, and no two blocks overlap. On a map wide enough for
+ * all of them side by side, nothing moves. */
+static void blocks_clear_a_long_attribution(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {
+        "Site positions are approximate. Boundaries: DataV.GeoAtlas; lake and rivers: GSHHG.",
+        "Short note."};
+    for (int k = 0; k < 2; k++) {
+        map m;
+        map_open(&m, "EPSG:3857", 20);
+        canvas c;
+        canvas_open(&c, m.ctx);
+        dl_style s;
+        memset(&s, 0, sizeof s);
+        s.path = "test.yaml";
+        s.furniture.scale_bar = scale_bar_style();
+        s.furniture.north_arrow = (dl_style_north_arrow){
+            .enabled = 1, .position = DL_ANCHOR_BOTTOM_LEFT, .offset = {20, 10}, .size = 40,
+            .font = "DejaVu Sans Bold", .color = {0, 0, 0, 1}, .halo_color = {1, 1, 1, 1}};
+        dl_style_text t = {.text = (char *)texts[k], .font = "DejaVu Sans", .size = 11,
+                           .color = {0.3, 0.3, 0.3, 1}, .position = DL_ANCHOR_BOTTOM_RIGHT,
+                           .offset = {10, 12}, .role = "attribution"};
+        double stack[DL_ANCHOR_BOTTOM_RIGHT + 1] = {0}, used;
+        assert_int_equal(dl_render_text_block(m.ctx, c.r, &t, 0, &used), DLINE_OK);
+        stack[t.position] += used;
+        assert_int_equal(dl_furniture_draw(m.ctx, m.proj, &s, "EPSG:3857", &m.grid, W, H, c.r,
+                                           stack),
+                         DLINE_OK);
+        assert_int_equal(c.r->nboxes, 3); /* attribution, scale bar, north arrow */
+        const dl_box *b = c.r->boxes;
+        for (size_t i = 0; i < 3; i++)
+            for (size_t j = i + 1; j < 3; j++)
+                if (b[i].x0 < b[j].x1 && b[j].x0 < b[i].x1 && b[i].y0 < b[j].y1 &&
+                    b[j].y0 < b[i].y1)
+                    fail_msg("%s: blocks %zu and %zu overlap", texts[k], i, j);
+        /* The scale bar sits on its 16 px offset only when nothing is in the way. */
+        if (k == 0)
+            assert_true(b[1].y1 <= b[0].y0);
+        else
+            assert_true(fabs(b[1].y1 - (H - 16)) < 2);
+        canvas_close(&c);
+        map_close(&m);
+    }
+}
+
 static void legend_draws_swatches_with_layer_paint(void **state)
 {
     (void)state;
@@ -736,6 +784,7 @@ int main(void)
         cmocka_unit_test(north_tilts_in_rotated_oblique_mercator),
         cmocka_unit_test(north_arrow_is_drawn_and_an_obstacle),
         cmocka_unit_test(legend_draws_swatches_with_layer_paint),
+        cmocka_unit_test(blocks_clear_a_long_attribution),
         cmocka_unit_test(frame_is_drawn_inside_the_edge),
         cmocka_unit_test(furniture_stacks_at_a_corner),
         cmocka_unit_test(furniture_without_lonlat_warns),
