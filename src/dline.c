@@ -232,6 +232,7 @@ typedef struct {
     dl_proj *proj;
     run_source *sources;
     dl_output *out;
+    cairo_t *cr; /* what the map is drawn on: out's context, or a caller's */
     dl_render *render;
     /* map CRS box shown, and map units per px */
     double minx, maxy, res;
@@ -1325,7 +1326,7 @@ static dline_status draw_inset(dline_ctx *ctx, run *r, double *stack)
     y = top ? in->offset[1] + stack[pos]
             : bottom ? r->height - in->offset[1] - stack[pos] - h
                      : (r->height - h) / 2 + in->offset[1] + stack[pos];
-    cairo_t *cr = dl_output_cairo(r->out);
+    cairo_t *cr = r->cr;
     dl_svg_group_begin(cr, "inset", 0);
     dl_cr_save(cr);
     cairo_translate(cr, x, y);
@@ -1479,7 +1480,7 @@ static int threads_to_use(const dline_map *map)
 static dline_status draw_bands(dline_ctx *ctx, dline_map *map, run *r)
 {
     const dl_style *s = r->style;
-    cairo_t *cr = dl_output_cairo(r->out);
+    cairo_t *cr = r->cr;
     cairo_surface_t *target = cairo_get_target(cr);
     cairo_surface_flush(target);
     unsigned char *data = cairo_image_surface_get_data(target);
@@ -1663,12 +1664,14 @@ static dline_status render_output(dline_ctx *ctx, dline_map *map, const char *pa
         };
         st = dl_output_open(ctx, path, &opt, &r.out);
     }
-    if (st == DLINE_OK)
-        st = dl_render_new(ctx, dl_output_cairo(r.out), s->width, s->height, &r.render);
+    if (st == DLINE_OK) {
+        r.cr = dl_output_cairo(r.out);
+        st = dl_render_new(ctx, r.cr, s->width, s->height, &r.render);
+    }
     char *labels_json = NULL;
     if (st == DLINE_OK) {
         int banded = format == DLINE_FORMAT_PNG &&
-                     cairo_surface_get_type(cairo_get_target(dl_output_cairo(r.out))) ==
+                     cairo_surface_get_type(cairo_get_target(r.cr)) ==
                          CAIRO_SURFACE_TYPE_IMAGE;
         st = draw_map(ctx, map, &r, banded, &labels_json);
     }
@@ -1757,6 +1760,7 @@ dline_status dline_map_render_cairo(dline_ctx *ctx, dline_map *map, cairo_t *cr,
     cairo_rectangle(cr, 0, 0, s->width, s->height);
     cairo_clip(cr);
     char *labels_json = NULL;
+    r.cr = cr;
     st = dl_render_new(ctx, cr, s->width, s->height, &r.render);
     if (st == DLINE_OK)
         st = draw_map(ctx, map, &r, 0, &labels_json);

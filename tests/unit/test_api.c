@@ -185,6 +185,20 @@ static void renders_onto_a_cairo_context(void **state)
     cairo_destroy(cr);
     cairo_surface_destroy(page);
 
+    /* The flagship, with its inset map, onto an image: its corner is the
+     * style's background, and the render succeeds (the inset once
+     * crashed here). */
+    dline_map *flagship = NULL;
+    assert_int_equal(dline_map_load(ctx, "../styles/digital-line.yaml", &flagship), DLINE_OK);
+    page = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 800, 550);
+    cr = cairo_create(page);
+    assert_int_equal(dline_map_render_cairo(ctx, flagship, cr, 0, 0, 800, 550), DLINE_OK);
+    assert_int_equal(cairo_status(cr), CAIRO_STATUS_SUCCESS);
+    assert_int_not_equal(px(page, 2, 2) & 0xffffff, 0);
+    cairo_destroy(cr);
+    cairo_surface_destroy(page);
+    dline_map_free(flagship);
+
     /* A bad rectangle is a usage error. */
     page = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 10, 10);
     cr = cairo_create(page);
