@@ -47,20 +47,18 @@ static void text_centred(cairo_t *cr, double x, double y, const char *text)
     cairo_show_text(cr, text);
 }
 
-/* Draws the map of the style at path, with the overrides sets, into the box
- * x, y, w, h of the page, a hairline round it, and the caption under it,
+/* Draws the map of the style at path into the box x, y, w, h of the page, a hairline round it, and the caption under it,
  * which names the area the map shows (dline_map_extent).
  *
  * The map is laid out in the box's shape, px_per_pt px to each pt of it, so
  * that it fills the box. The style's lengths keep their proportions to the
  * map: at 4/3 px to the pt a px prints as 0.75 pt, as in dline's own PDFs,
  * and more px to the pt show more map round smaller type. */
-static void draw_figure(dline_ctx *ctx, cairo_t *cr, const char *path, const char *const *sets,
-                        size_t nsets, double px_per_pt, double x, double y, double w, double h,
-                        const char *caption)
+static void draw_figure(dline_ctx *ctx, cairo_t *cr, const char *path, double px_per_pt,
+                        double x, double y, double w, double h, const char *caption)
 {
     dline_map *map = NULL;
-    check(ctx, dline_map_load_with(ctx, path, sets, nsets, &map));
+    check(ctx, dline_map_load(ctx, path, &map));
     check(ctx, dline_map_set_size(ctx, map, (int)(w * px_per_pt + 0.5),
                                   (int)(h * px_per_pt + 0.5)));
     check(ctx, dline_map_render_cairo(ctx, map, cr, x, y, w, h));
@@ -109,19 +107,14 @@ int main(int argc, char **argv)
     cairo_show_text(cr, "Four innovation sites along Shanghai Metro Line 17, drawn by dline "
                         DLINE_VERSION_STRING " onto this page.");
 
-    /* The colour map was drawn for a 1600 px screen: laid out at 920 px,
-     * without its overview inset (at this size it would hide a quarter of the
-     * map; and dline 0.1.0's dline_map_render_cairo cannot draw an inset),
-     * whose inset-only layer then goes too. The print map, sized in pt and
-     * mm, needs less room. */
-    static const char *const no_inset[] = {"inset=false", "layers.qingpu-inset.inset-only=false",
-                                           "layers.qingpu-inset.minzoom=24"};
+    /* The colour map was drawn for a 1600 px screen: laid out at 920 px its
+     * title, legend and inset still fit. The print map, sized in pt and mm,
+     * needs less room. */
     double w = PAGE_W - 2 * MARGIN;
     double y = MARGIN + HEAD_H;
-    draw_figure(ctx, cr, argv[1], no_inset, 3, 1.8, MARGIN, y, w, MAP_H, "Figure 1. Colour");
+    draw_figure(ctx, cr, argv[1], 1.8, MARGIN, y, w, MAP_H, "Figure 1. Colour");
     y += MAP_H + CAPTION_H;
-    draw_figure(ctx, cr, argv[2], NULL, 0, 1.5, MARGIN, y, w, MAP_H,
-                "Figure 2. Black and white");
+    draw_figure(ctx, cr, argv[2], 1.5, MARGIN, y, w, MAP_H, "Figure 2. Black and white");
 
     cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
     cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
