@@ -1,8 +1,8 @@
 #!/bin/bash
 # The bash completion: it parses, `dline render --for<TAB>` gives --format,
-# every command of `dline --help` is offered after dline and every render
-# option after a style, the values of --format and --paper, and file names
-# filtered by extension per command.
+# every command of `dline --help` is offered after dline and every option of
+# render (and tiles) after a style, the values of --format and --paper, and
+# file names filtered by extension per command.
 #
 #   completion.sh DLINE COMPLETION_SCRIPT OUTDIR
 set -eu
@@ -49,11 +49,35 @@ expect "dline render map.yaml --paper A4 : la" "landscape"
 expect "dline render map.yaml --paper A4:la" "A4:landscape"
 expect "dline validate map.yaml --s" "--set"
 
-# Every option under "Options for render:" is offered after a style.
-options=$(sed -n '/^Options for render:/,/^$/p' <<<"$help" |
-    grep -oE -- '(^|[^[:alnum:]-])--?[[:alpha:]][[:alnum:]-]*' | sed 's/^[^-]*//' | sort -u)
-[[ $(wc -w <<<"$options") -ge 12 ]] || { echo "FAIL: too few render options: $options" >&2; exit 1; }
-expect "dline render map.yaml -" "$options --help"
+# The options a command's blocks of `dline --help` name (BLOCK is the start
+# of a block's first line, which runs to the next blank line) are all offered
+# after a style, and nothing the help does not name.
+options_of() {
+    local block
+    for block in "$@"; do
+        sed -n "/^$block/,/^\$/p" <<<"$help"
+    done | grep -oE -- '(^|[^[:alnum:]-])--?[[:alpha:]][[:alnum:]-]*' | sed 's/^[^-]*//' | sort -u
+}
+all=$(options_of "")
+offers() { # COMMAND BLOCK...
+    local cmd=$1 opt
+    shift
+    COMP_WORDS=(dline "$cmd" map.yaml -)
+    COMP_CWORD=3
+    COMPREPLY=()
+    _dline || true
+    local got=" ${COMPREPLY[*]} "
+    for opt in $(options_of "$@"); do
+        [[ $got == *" $opt "* ]] || { echo "FAIL: 'dline $cmd map.yaml -<TAB>' lacks $opt" >&2; status=1; }
+    done
+    for opt in $got; do
+        grep -qxF -- "$opt" <<<"$all" || { echo "FAIL: 'dline $cmd' offers $opt, unknown to --help" >&2; status=1; }
+    done
+}
+[[ $(options_of "Options for render:" | wc -l) -ge 12 ]] || { echo "FAIL: too few render options" >&2; exit 1; }
+offers render "Options for render:" "Batch:"
+# tiles, when the help has its block.
+grep -q '^tiles ' <<<"$help" && offers tiles "tiles "
 
 # File names by extension, and folders.
 tmp=$(mktemp -d "$outdir/completion.XXXXXX")
