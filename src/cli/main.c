@@ -11,16 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dline.h"
-
-enum { EXIT_INPUT = 1, EXIT_USAGE = 2 };
+#include "cli.h"
 
 /* SIGINT and SIGTERM during a render: the handler only asks the library to
  * stop (dline_ctx_cancel sets a flag), so the render fails the normal way
  * and its cleanup removes the temporary file; then "dline: interrupted" and
  * exit status 128 + the signal (130, 143), as a shell reports a process a
  * signal ended. The handler is one-shot: a second signal ends the process at
- * once, for a render stuck in a single long drawing call. */
+ * once, for a render stuck in a single long drawing call. A signal handler
+ * can reach nothing but globals: these two are the CLI's only ones. */
 static dline_ctx *volatile signal_ctx;
 static volatile sig_atomic_t signal_caught;
 
@@ -31,31 +30,35 @@ static void on_signal(int sig)
         dline_ctx_cancel(signal_ctx);
 }
 
-static void catch_signals(dline_ctx *ctx)
+void dl_cli_catch_signals(dline_ctx *ctx, int once)
 {
     signal_ctx = ctx;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESETHAND;
+    /* No SA_RESTART: a signal also ends a wait for worker processes. */
+    sa.sa_flags = once ? SA_RESETHAND : 0;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 }
 
 /* Back to the default before ctx is freed. */
-static void release_signals(void)
+void dl_cli_release_signals(void)
 {
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     signal_ctx = NULL;
 }
 
-/* --set options a command line may give. */
-#define MAX_SETS 64
+int dl_cli_signal_caught(void)
+{
+    return signal_caught;
+}
 
 static const char usage_text[] =
     "Usage: dline render STYLE [-o OUT] [options]\n"
+    "       dline render STYLE --jobs FILE.csv [options]\n"
     "       dline info FILE.shp|FILE.geojson|FILE.csv\n"
     "       dline validate STYLE [--set PATH=VALUE ...]\n"
     "       dline index FILE.shp\n"
@@ -89,6 +92,17 @@ static const char usage_text[] =
     "                         --set layers.sites.paint.circle-color=#06c or\n"
     "                         --set size=[800,600] (may be repeated)\n"
     "\n"
+    "Batch: render --jobs FILE.csv renders one map per row of FILE.csv. Its header\n"
+    "is 'output' then style paths (as for --set); each row is an output file\n"
+    "(relative to the CSV's folder) and the values of those paths for that map\n"
+    "(an empty cell keeps the style's value). The other options apply to every\n"
+    "map. A failed row is reported as FILE:LINE: message; the others are still\n"
+    "written, and the exit status is 1.\n"
+    "  --jobs FILE.csv        the batch, an RFC 4180 CSV file\n"
+    "  --processes N          worker processes, 1 to 1024; default: the cores online\n"
+    "  --shard I/N            only rows r (0 for the first after the header) with\n"
+    "                         r % N == I-1, for N machines sharing a batch\n"
+    "\n"
     "info prints a shapefile's, GeoJSON file's or CSV point list's geometry type,\n"
     "feature count, extent, CRS, encoding and fields.\n"
     "\n"
@@ -110,12 +124,14 @@ static const char usage_text[] =
     "\n"
     "SIGINT (Ctrl-C) or SIGTERM during a render stops it within a fraction of a\n"
     "second: the temporary file is removed, 'dline: interrupted' is printed and\n"
-    "the exit status is 130 or 143. A second signal ends dline at once.\n"
+    "the exit status is 130 or 143. A second signal ends dline at once. A batch keeps\n"
+    "the maps that are finished and stops the rest.\n"
+    "Progress (count, rate, time left) is shown on stderr when it is a terminal.\n"
     "\n"
     "Exit status: 0 success, 1 input or style error (or, for fonts, a missing\n"
     "character), 2 usage error, 130 after SIGINT, 143 after SIGTERM.\n";
 
-static int usage_error(const char *fmt, const char *arg)
+int dl_cli_usage_error(const char *fmt, const char *arg)
 {
     fputs("dline: ", stderr);
     fprintf(stderr, fmt, arg);
@@ -123,7 +139,7 @@ static int usage_error(const char *fmt, const char *arg)
     return EXIT_USAGE;
 }
 
-static void print_warning(const char *message, void *user)
+void dl_cli_print_warning(const char *message, void *user)
 {
     (void)user;
     fprintf(stderr, "dline: warning: %s\n", message);
@@ -214,7 +230,8 @@ static char *default_output(const char *style, dline_format fmt)
 static const char *const render_options[] = {"--output", "--format", "--size", "--paper",
                                              "--dpi",    "--extent", "--crs",  "--help",
                                              "--debug-labels", "--set", "--png-compression",
-                                             "--max-pixels", "--threads"};
+                                             "--max-pixels", "--threads", "--jobs",
+                                             "--processes", "--shard"};
 
 static const char *nearest_option(const char *arg)
 {
@@ -225,150 +242,92 @@ static const char *nearest_option(const char *arg)
     return NULL;
 }
 
-static int cmd_render(int argc, char **argv)
+/* A whole number from lo to hi, digits only. */
+static int parse_count(const char *s, long lo, long hi, long *out)
 {
-    const char *style = NULL, *out = NULL, *crs = NULL, *paper = NULL, *debug_labels = NULL;
-    dline_format fmt = DLINE_FORMAT_AUTO;
-    int w = 0, h = 0, have_size = 0, have_extent = 0, have_dpi = 0;
-    double dpi = 0, extent[4];
-    const char *sets[MAX_SETS]; /* --set values, in order */
-    size_t nsets = 0;
-    int png_level = -1;
-    unsigned long long max_pixels = 0;
-    int threads = 0;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(usage_text, stdout);
-            return 0;
-        }
-        if (a[0] == '-' && a[1] != '\0') {
-            int takes = !strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--format") ||
-                        !strcmp(a, "--size") || !strcmp(a, "--paper") || !strcmp(a, "--dpi") ||
-                        !strcmp(a, "--extent") || !strcmp(a, "--debug-labels") ||
-                        !strcmp(a, "--crs") || !strcmp(a, "--set") ||
-                        !strcmp(a, "--png-compression") || !strcmp(a, "--max-pixels") ||
-                        !strcmp(a, "--threads");
-            if (!takes) {
-                const char *near = nearest_option(a);
-                if (near) {
-                    fprintf(stderr, "dline: unknown option '%s' (did you mean '%s'?)\n", a, near);
-                    return EXIT_USAGE;
-                }
-                return usage_error("unknown option '%s'", a);
-            }
-            if (!val)
-                return usage_error("option '%s' needs a value", a);
-            i++;
-            if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-                out = val;
-            } else if (!strcmp(a, "--debug-labels")) {
-                debug_labels = val;
-            } else if (!strcmp(a, "--png-compression")) {
-                char *end;
-                long v = strtol(val, &end, 10);
-                if (end == val || *end || v < 0 || v > 9)
-                    return usage_error("--png-compression '%s' is not a level from 0 to 9", val);
-                png_level = (int)v;
-            } else if (!strcmp(a, "--threads")) {
-                char *end;
-                long v = strtol(val, &end, 10);
-                if (end == val || *end || v < 1 || v > 1024)
-                    return usage_error("--threads '%s' is not a count from 1 to 1024", val);
-                threads = (int)v;
-            } else if (!strcmp(a, "--max-pixels")) {
-                char *end;
-                errno = 0;
-                unsigned long long v = strtoull(val, &end, 10);
-                if (val[0] < '0' || val[0] > '9' || *end || errno || v == 0)
-                    return usage_error("--max-pixels '%s' is not a positive whole number", val);
-                max_pixels = v;
-            } else if (!strcmp(a, "--set")) {
-                if (nsets == MAX_SETS)
-                    return usage_error("more than %s --set options", "64");
-                sets[nsets++] = val;
-            } else if (!strcmp(a, "--format")) {
-                fmt = dline_format_from_name(val);
-                if (fmt == DLINE_FORMAT_AUTO)
-                    return usage_error("unknown format '%s': use png, svg or pdf", val);
-            } else if (!strcmp(a, "--size")) {
-                if (parse_size(val, &w, &h) != 0)
-                    return usage_error("--size '%s' is not WIDTHxHEIGHT in px", val);
-                have_size = 1;
-            } else if (!strcmp(a, "--paper")) {
-                paper = val;
-            } else if (!strcmp(a, "--dpi")) {
-                if (parse_number(val, &dpi) != 0)
-                    return usage_error("--dpi '%s' is not a number", val);
-                have_dpi = 1;
-            } else if (!strcmp(a, "--extent")) {
-                if (parse_extent(val, extent) != 0)
-                    return usage_error("--extent '%s' is not MINLON,MINLAT,MAXLON,MAXLAT", val);
-                have_extent = 1;
-            } else {
-                crs = val;
-            }
-            continue;
-        }
-        if (style)
-            return usage_error("unexpected argument '%s'", a);
-        style = a;
-    }
-    if (!style)
-        return usage_error("%s", "render needs a STYLE file");
-    if (have_size && paper)
-        return usage_error("%s", "--size and --paper cannot be used together");
-    /* The reproducible-builds convention: a fixed date for the PDF. */
-    const char *epoch = getenv("SOURCE_DATE_EPOCH");
-    long long when = -1;
-    if (epoch && *epoch && parse_epoch(epoch, &when) != 0) {
-        fprintf(stderr, "dline: SOURCE_DATE_EPOCH '%s' is not a whole number of seconds\n",
-                epoch);
-        return EXIT_USAGE;
-    }
+    char *end;
+    if (*s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (*end || errno || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
 
+/* --shard I/N with 1 <= I <= N. */
+static int parse_shard(const char *s, dl_cli_shard *out)
+{
+    const char *slash = strchr(s, '/');
+    if (!slash || slash - s > 20)
+        return -1;
+    char head[24];
+    memcpy(head, s, (size_t)(slash - s));
+    head[slash - s] = '\0';
+    long i, n;
+    if (parse_count(head, 1, 1000000, &i) != 0 || parse_count(slash + 1, 1, 1000000, &n) != 0 ||
+        i > n)
+        return -1;
+    out->index = i;
+    out->count = n;
+    return 0;
+}
+
+dline_status dl_cli_apply_options(dline_ctx *ctx, dline_map *map, const dl_cli_options *o)
+{
+    dline_status st = DLINE_OK;
+    if (st == DLINE_OK && o->width)
+        st = dline_map_set_size(ctx, map, o->width, o->height);
+    if (st == DLINE_OK && o->paper)
+        st = dline_map_set_paper(ctx, map, o->paper);
+    if (st == DLINE_OK && o->creation_time >= 0)
+        st = dline_map_set_creation_time(ctx, map, (time_t)o->creation_time);
+    if (st == DLINE_OK && o->have_dpi)
+        st = dline_map_set_dpi(ctx, map, o->dpi);
+    if (st == DLINE_OK && o->have_extent)
+        st = dline_map_set_extent(ctx, map, o->extent[0], o->extent[1], o->extent[2],
+                                  o->extent[3]);
+    if (st == DLINE_OK && o->crs)
+        st = dline_map_set_crs(ctx, map, o->crs);
+    if (st == DLINE_OK && o->png_level >= 0)
+        st = dline_map_set_png_compression(ctx, map, o->png_level);
+    if (st == DLINE_OK && o->max_pixels)
+        st = dline_map_set_max_pixels(ctx, map, o->max_pixels);
+    if (st == DLINE_OK && o->threads)
+        st = dline_map_set_threads(ctx, map, o->threads);
+    return st;
+}
+
+/* One map: the style with the options, to out (or the default name). */
+static int render_one(const char *style, const dl_cli_options *o, const char *out,
+                      const char *debug_labels)
+{
     dline_ctx *ctx = dline_ctx_new();
     if (!ctx) {
         fputs("dline: out of memory\n", stderr);
         return EXIT_INPUT;
     }
-    dline_ctx_set_warning_handler(ctx, print_warning, NULL);
+    dline_ctx_set_warning_handler(ctx, dl_cli_print_warning, NULL);
     dline_map *map = NULL;
     char *def_out = NULL;
     int rc = 0;
-    dline_status st = dline_map_load_with(ctx, style, sets, nsets, &map);
-    if (st == DLINE_OK && have_size)
-        st = dline_map_set_size(ctx, map, w, h);
-    if (st == DLINE_OK && paper)
-        st = dline_map_set_paper(ctx, map, paper);
-    if (st == DLINE_OK && when >= 0)
-        st = dline_map_set_creation_time(ctx, map, (time_t)when);
-    if (st == DLINE_OK && have_dpi)
-        st = dline_map_set_dpi(ctx, map, dpi);
-    if (st == DLINE_OK && have_extent)
-        st = dline_map_set_extent(ctx, map, extent[0], extent[1], extent[2], extent[3]);
-    if (st == DLINE_OK && crs)
-        st = dline_map_set_crs(ctx, map, crs);
+    dline_status st = dline_map_load_with(ctx, style, o->sets, o->nsets, &map);
+    if (st == DLINE_OK)
+        st = dl_cli_apply_options(ctx, map, o);
     if (st == DLINE_OK && debug_labels)
         st = dline_map_set_debug_labels(ctx, map, debug_labels);
-    if (st == DLINE_OK && png_level >= 0)
-        st = dline_map_set_png_compression(ctx, map, png_level);
-    if (st == DLINE_OK && max_pixels)
-        st = dline_map_set_max_pixels(ctx, map, max_pixels);
-    if (st == DLINE_OK && threads)
-        st = dline_map_set_threads(ctx, map, threads);
     if (st == DLINE_OK && !out) {
-        out = def_out = default_output(style, fmt);
+        out = def_out = default_output(style, o->format);
         if (!out) {
             fputs("dline: out of memory\n", stderr);
             rc = EXIT_INPUT;
         }
     }
     if (st == DLINE_OK && out) {
-        catch_signals(ctx);
-        st = dline_map_render_file(ctx, map, out, fmt);
-        release_signals();
+        dl_cli_catch_signals(ctx, 1);
+        st = dline_map_render_file(ctx, map, out, o->format);
+        dl_cli_release_signals();
     }
     if (signal_caught) {
         /* Also when the signal came too late to stop the render: the map is
@@ -384,6 +343,123 @@ static int cmd_render(int argc, char **argv)
     return rc;
 }
 
+static int cmd_render(int argc, char **argv)
+{
+    const char *style = NULL, *out = NULL, *debug_labels = NULL, *jobs = NULL;
+    dl_cli_options o = {.format = DLINE_FORMAT_AUTO, .png_level = -1, .creation_time = -1};
+    long processes = 0;
+    dl_cli_shard shard = {0, 0};
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(usage_text, stdout);
+            return 0;
+        }
+        if (a[0] == '-' && a[1] != '\0') {
+            int takes = !strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--format") ||
+                        !strcmp(a, "--size") || !strcmp(a, "--paper") || !strcmp(a, "--dpi") ||
+                        !strcmp(a, "--extent") || !strcmp(a, "--debug-labels") ||
+                        !strcmp(a, "--crs") || !strcmp(a, "--set") ||
+                        !strcmp(a, "--png-compression") || !strcmp(a, "--max-pixels") ||
+                        !strcmp(a, "--threads") || !strcmp(a, "--jobs") ||
+                        !strcmp(a, "--processes") || !strcmp(a, "--shard");
+            if (!takes) {
+                const char *near = nearest_option(a);
+                if (near) {
+                    fprintf(stderr, "dline: unknown option '%s' (did you mean '%s'?)\n", a, near);
+                    return EXIT_USAGE;
+                }
+                return dl_cli_usage_error("unknown option '%s'", a);
+            }
+            if (!val)
+                return dl_cli_usage_error("option '%s' needs a value", a);
+            i++;
+            if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+                out = val;
+            } else if (!strcmp(a, "--debug-labels")) {
+                debug_labels = val;
+            } else if (!strcmp(a, "--jobs")) {
+                jobs = val;
+            } else if (!strcmp(a, "--processes")) {
+                if (parse_count(val, 1, 1024, &processes) != 0)
+                    return dl_cli_usage_error("--processes '%s' is not a count from 1 to 1024", val);
+            } else if (!strcmp(a, "--shard")) {
+                if (parse_shard(val, &shard) != 0)
+                    return dl_cli_usage_error("--shard '%s' is not I/N with 1 <= I <= N", val);
+            } else if (!strcmp(a, "--png-compression")) {
+                char *end;
+                long v = strtol(val, &end, 10);
+                if (end == val || *end || v < 0 || v > 9)
+                    return dl_cli_usage_error("--png-compression '%s' is not a level from 0 to 9", val);
+                o.png_level = (int)v;
+            } else if (!strcmp(a, "--threads")) {
+                char *end;
+                long v = strtol(val, &end, 10);
+                if (end == val || *end || v < 1 || v > 1024)
+                    return dl_cli_usage_error("--threads '%s' is not a count from 1 to 1024", val);
+                o.threads = (int)v;
+            } else if (!strcmp(a, "--max-pixels")) {
+                char *end;
+                errno = 0;
+                unsigned long long v = strtoull(val, &end, 10);
+                if (val[0] < '0' || val[0] > '9' || *end || errno || v == 0)
+                    return dl_cli_usage_error("--max-pixels '%s' is not a positive whole number", val);
+                o.max_pixels = v;
+            } else if (!strcmp(a, "--set")) {
+                if (o.nsets == MAX_SETS)
+                    return dl_cli_usage_error("more than %s --set options", "64");
+                o.sets[o.nsets++] = val;
+            } else if (!strcmp(a, "--format")) {
+                o.format = dline_format_from_name(val);
+                if (o.format == DLINE_FORMAT_AUTO)
+                    return dl_cli_usage_error("unknown format '%s': use png, svg or pdf", val);
+            } else if (!strcmp(a, "--size")) {
+                if (parse_size(val, &o.width, &o.height) != 0)
+                    return dl_cli_usage_error("--size '%s' is not WIDTHxHEIGHT in px", val);
+            } else if (!strcmp(a, "--paper")) {
+                o.paper = val;
+            } else if (!strcmp(a, "--dpi")) {
+                if (parse_number(val, &o.dpi) != 0)
+                    return dl_cli_usage_error("--dpi '%s' is not a number", val);
+                o.have_dpi = 1;
+            } else if (!strcmp(a, "--extent")) {
+                if (parse_extent(val, o.extent) != 0)
+                    return dl_cli_usage_error("--extent '%s' is not MINLON,MINLAT,MAXLON,MAXLAT", val);
+                o.have_extent = 1;
+            } else {
+                o.crs = val;
+            }
+            continue;
+        }
+        if (style)
+            return dl_cli_usage_error("unexpected argument '%s'", a);
+        style = a;
+    }
+    if (!style)
+        return dl_cli_usage_error("%s", "render needs a STYLE file");
+    if (o.width && o.paper)
+        return dl_cli_usage_error("%s", "--size and --paper cannot be used together");
+    if (jobs && out)
+        return dl_cli_usage_error("%s", "--jobs and -o cannot be used together: the outputs are in the CSV");
+    if (jobs && debug_labels)
+        return dl_cli_usage_error("%s", "--debug-labels cannot be used with --jobs");
+    if (!jobs && shard.count)
+        return dl_cli_usage_error("%s", "--shard needs --jobs");
+    if (!jobs && processes)
+        return dl_cli_usage_error("%s", "--processes needs --jobs");
+    /* The reproducible-builds convention: a fixed date for the PDF. */
+    const char *epoch = getenv("SOURCE_DATE_EPOCH");
+    if (epoch && *epoch && parse_epoch(epoch, &o.creation_time) != 0) {
+        fprintf(stderr, "dline: SOURCE_DATE_EPOCH '%s' is not a whole number of seconds\n",
+                epoch);
+        return EXIT_USAGE;
+    }
+    if (jobs)
+        return dl_cli_jobs(style, &o, jobs, processes, shard);
+    return render_one(style, &o, out, debug_labels);
+}
+
 /* The start of a command that takes exactly one file: --help, the argument
  * check and a context with warnings on stderr. Returns the context, or NULL
  * with the exit status in *rc (0 after --help). */
@@ -395,11 +471,11 @@ static dline_ctx *one_file_command(int argc, char **argv, const char *need, int 
         return NULL;
     }
     if (argc != 1) {
-        *rc = usage_error("%s", need);
+        *rc = dl_cli_usage_error("%s", need);
         return NULL;
     }
     if (argv[0][0] == '-') {
-        *rc = usage_error("unknown option '%s'", argv[0]);
+        *rc = dl_cli_usage_error("unknown option '%s'", argv[0]);
         return NULL;
     }
     dline_ctx *ctx = dline_ctx_new();
@@ -408,7 +484,7 @@ static dline_ctx *one_file_command(int argc, char **argv, const char *need, int 
         *rc = EXIT_INPUT;
         return NULL;
     }
-    dline_ctx_set_warning_handler(ctx, print_warning, NULL);
+    dline_ctx_set_warning_handler(ctx, dl_cli_print_warning, NULL);
     return ctx;
 }
 
@@ -477,26 +553,26 @@ static int cmd_validate(int argc, char **argv)
         }
         if (!strcmp(a, "--set")) {
             if (i + 1 >= argc)
-                return usage_error("option '%s' needs a value", a);
+                return dl_cli_usage_error("option '%s' needs a value", a);
             if (nsets == MAX_SETS)
-                return usage_error("more than %s --set options", "64");
+                return dl_cli_usage_error("more than %s --set options", "64");
             sets[nsets++] = argv[++i];
             continue;
         }
         if (a[0] == '-' && a[1])
-            return usage_error("unknown option '%s'", a);
+            return dl_cli_usage_error("unknown option '%s'", a);
         if (style)
-            return usage_error("unexpected argument '%s'", a);
+            return dl_cli_usage_error("unexpected argument '%s'", a);
         style = a;
     }
     if (!style)
-        return usage_error("%s", "validate needs a STYLE file");
+        return dl_cli_usage_error("%s", "validate needs a STYLE file");
     dline_ctx *ctx = dline_ctx_new();
     if (!ctx) {
         fputs("dline: out of memory\n", stderr);
         return EXIT_INPUT;
     }
-    dline_ctx_set_warning_handler(ctx, print_warning, NULL);
+    dline_ctx_set_warning_handler(ctx, dl_cli_print_warning, NULL);
     size_t n = 0;
     int rc = 0;
     if (dline_validate(ctx, style, sets, nsets, print_problem, NULL, &n) != DLINE_OK)
@@ -512,7 +588,7 @@ static int cmd_validate(int argc, char **argv)
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        return usage_error("%s", "missing command: render, validate, info or fonts");
+        return dl_cli_usage_error("%s", "missing command: render, validate, info or fonts");
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         fputs(usage_text, stdout);
@@ -534,7 +610,7 @@ int main(int argc, char **argv)
     else if (!strcmp(cmd, "index"))
         rc = cmd_index(argc - 2, argv + 2);
     else
-        rc = usage_error("unknown command '%s': use render, validate, info or fonts", cmd);
+        rc = dl_cli_usage_error("unknown command '%s': use render, validate, info or fonts", cmd);
     if (fflush(stdout) != 0 && rc == 0) {
         fprintf(stderr, "dline: cannot write to standard output: %s\n", strerror(errno));
         rc = EXIT_INPUT;
