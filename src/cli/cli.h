@@ -61,6 +61,24 @@ typedef struct {
 int dl_cli_jobs(const char *style, const dl_cli_options *o, const char *csv_path, long processes,
                 dl_cli_shard shard);
 
+/* tiles.c: `dline tiles`. */
+typedef struct {
+    const char *style;
+    const char *output;
+    const char *sets[MAX_SETS];
+    size_t nsets;
+    int zmin, zmax;
+    int have_extent;
+    double extent[4];
+    int tile_size; /* 256 or 512 */
+    int scale;     /* 1 or 2 */
+    int buffer;    /* px at scale 1 */
+    long processes;
+    dl_cli_shard shard;
+} dl_cli_tiles_options;
+
+int dl_cli_tiles(const dl_cli_tiles_options *o);
+
 /* jobs.c: a batch of n items run by worker processes forked from the
  * caller, item i by worker i % nproc, each worker with its own context.
  * In a worker: start makes its state once (NULL on failure, the message in

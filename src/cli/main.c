@@ -59,6 +59,7 @@ int dl_cli_signal_caught(void)
 static const char usage_text[] =
     "Usage: dline render STYLE [-o OUT] [options]\n"
     "       dline render STYLE --jobs FILE.csv [options]\n"
+    "       dline tiles STYLE --zoom Z0-Z1 -o DIR|FILE.mbtiles [options]\n"
     "       dline info FILE.shp|FILE.geojson|FILE.csv\n"
     "       dline validate STYLE [--set PATH=VALUE ...]\n"
     "       dline index FILE.shp\n"
@@ -103,6 +104,24 @@ static const char usage_text[] =
     "  --shard I/N            only rows r (0 for the first after the header) with\n"
     "                         r % N == I-1, for N machines sharing a batch\n"
     "\n"
+    "tiles renders XYZ PNG tiles in Web Mercator (EPSG:3857, y from the north)\n"
+    "for every tile that meets the extent at each zoom level, to DIR/Z/X/Y.png or\n"
+    "an MBTiles file. The map furniture (title, subtitle, attribution, legend,\n"
+    "scale bar, north arrow, frame, graticule, inset) is left out. Tiles already\n"
+    "there are kept, so a run that was stopped finishes when run again.\n"
+    "  --zoom Z0-Z1           zoom levels, 0 to 24 (or one level: --zoom Z)\n"
+    "  -o, --output DIR|FILE.mbtiles\n"
+    "                         a folder of Z/X/Y.png, or an MBTiles 1.3 file\n"
+    "  --extent MINLON,MINLAT,MAXLON,MAXLAT\n"
+    "                         area to cover (default: the style's map extent)\n"
+    "  --tile-size 256|512    tile size in px (default 256)\n"
+    "  --scale 1|2            2 renders @2x tiles of twice the pixels (default 1)\n"
+    "  --buffer PX            margin drawn around each tile so that labels and\n"
+    "                         symbols across an edge match, 0 to 512 (default 64)\n"
+    "  --shard I/N            only tiles k % N == I-1, k counting in the order\n"
+    "                         zoom, x, y from 0\n"
+    "  --processes N, --set PATH=VALUE  as for render\n"
+    "\n"
     "info prints a shapefile's, GeoJSON file's or CSV point list's geometry type,\n"
     "feature count, extent, CRS, encoding and fields.\n"
     "\n"
@@ -124,8 +143,8 @@ static const char usage_text[] =
     "\n"
     "SIGINT (Ctrl-C) or SIGTERM during a render stops it within a fraction of a\n"
     "second: the temporary file is removed, 'dline: interrupted' is printed and\n"
-    "the exit status is 130 or 143. A second signal ends dline at once. A batch keeps\n"
-    "the maps that are finished and stops the rest.\n"
+    "the exit status is 130 or 143. A second signal ends dline at once. A batch or\n"
+    "tiles run keeps what is finished (tiles are committed) and stops the rest.\n"
     "Progress (count, rate, time left) is shown on stderr when it is a terminal.\n"
     "\n"
     "Exit status: 0 success, 1 input or style error (or, for fonts, a missing\n"
@@ -445,9 +464,9 @@ static int cmd_render(int argc, char **argv)
     if (jobs && debug_labels)
         return dl_cli_usage_error("%s", "--debug-labels cannot be used with --jobs");
     if (!jobs && shard.count)
-        return dl_cli_usage_error("%s", "--shard needs --jobs");
+        return dl_cli_usage_error("%s", "--shard needs --jobs (or dline tiles)");
     if (!jobs && processes)
-        return dl_cli_usage_error("%s", "--processes needs --jobs");
+        return dl_cli_usage_error("%s", "--processes needs --jobs (or dline tiles)");
     /* The reproducible-builds convention: a fixed date for the PDF. */
     const char *epoch = getenv("SOURCE_DATE_EPOCH");
     if (epoch && *epoch && parse_epoch(epoch, &o.creation_time) != 0) {
@@ -458,6 +477,91 @@ static int cmd_render(int argc, char **argv)
     if (jobs)
         return dl_cli_jobs(style, &o, jobs, processes, shard);
     return render_one(style, &o, out, debug_labels);
+}
+
+/* The tiles command's options; the work is in tiles.c. */
+static int cmd_tiles(int argc, char **argv)
+{
+    dl_cli_tiles_options o = {.zmin = -1, .tile_size = 256, .scale = 1, .buffer = 64};
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(usage_text, stdout);
+            return 0;
+        }
+        if (!(a[0] == '-' && a[1] != '\0')) {
+            if (o.style)
+                return dl_cli_usage_error("unexpected argument '%s'", a);
+            o.style = a;
+            continue;
+        }
+        int takes = !strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--zoom") ||
+                    !strcmp(a, "--extent") || !strcmp(a, "--tile-size") ||
+                    !strcmp(a, "--scale") || !strcmp(a, "--buffer") || !strcmp(a, "--shard") ||
+                    !strcmp(a, "--processes") || !strcmp(a, "--set");
+        if (!takes)
+            return dl_cli_usage_error("unknown option '%s' for tiles", a);
+        if (!val)
+            return dl_cli_usage_error("option '%s' needs a value", a);
+        i++;
+        long v;
+        if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            o.output = val;
+        } else if (!strcmp(a, "--zoom")) {
+            /* Z or Z0-Z1 */
+            const char *dash = strchr(val, '-');
+            char head[8];
+            long z0, z1;
+            int ok = 0;
+            if (!dash) {
+                ok = parse_count(val, 0, 24, &z0) == 0;
+                z1 = z0;
+            } else if (dash - val < (long)sizeof head) {
+                memcpy(head, val, (size_t)(dash - val));
+                head[dash - val] = '\0';
+                ok = parse_count(head, 0, 24, &z0) == 0 && parse_count(dash + 1, 0, 24, &z1) == 0 &&
+                     z0 <= z1;
+            }
+            if (!ok)
+                return dl_cli_usage_error("--zoom '%s' is not Z0-Z1 with 0 <= Z0 <= Z1 <= 24", val);
+            o.zmin = (int)z0;
+            o.zmax = (int)z1;
+        } else if (!strcmp(a, "--extent")) {
+            if (parse_extent(val, o.extent) != 0)
+                return dl_cli_usage_error("--extent '%s' is not MINLON,MINLAT,MAXLON,MAXLAT", val);
+            o.have_extent = 1;
+        } else if (!strcmp(a, "--tile-size")) {
+            if (strcmp(val, "256") != 0 && strcmp(val, "512") != 0)
+                return dl_cli_usage_error("--tile-size '%s' is not 256 or 512", val);
+            o.tile_size = atoi(val);
+        } else if (!strcmp(a, "--scale")) {
+            if (strcmp(val, "1") != 0 && strcmp(val, "2") != 0)
+                return dl_cli_usage_error("--scale '%s' is not 1 or 2", val);
+            o.scale = atoi(val);
+        } else if (!strcmp(a, "--buffer")) {
+            if (parse_count(val, 0, 512, &v) != 0)
+                return dl_cli_usage_error("--buffer '%s' is not a number of px from 0 to 512", val);
+            o.buffer = (int)v;
+        } else if (!strcmp(a, "--shard")) {
+            if (parse_shard(val, &o.shard) != 0)
+                return dl_cli_usage_error("--shard '%s' is not I/N with 1 <= I <= N", val);
+        } else if (!strcmp(a, "--processes")) {
+            if (parse_count(val, 1, 1024, &o.processes) != 0)
+                return dl_cli_usage_error("--processes '%s' is not a count from 1 to 1024", val);
+        } else {
+            if (o.nsets == MAX_SETS)
+                return dl_cli_usage_error("more than %s --set options", "64");
+            o.sets[o.nsets++] = val;
+        }
+    }
+    if (!o.style)
+        return dl_cli_usage_error("%s", "tiles needs a STYLE file");
+    if (o.zmin < 0)
+        return dl_cli_usage_error("%s", "tiles needs --zoom Z0-Z1");
+    if (!o.output)
+        return dl_cli_usage_error("%s", "tiles needs -o DIR or -o FILE.mbtiles");
+    return dl_cli_tiles(&o);
 }
 
 /* The start of a command that takes exactly one file: --help, the argument
@@ -601,6 +705,8 @@ int main(int argc, char **argv)
     int rc;
     if (!strcmp(cmd, "render"))
         rc = cmd_render(argc - 2, argv + 2);
+    else if (!strcmp(cmd, "tiles"))
+        rc = cmd_tiles(argc - 2, argv + 2);
     else if (!strcmp(cmd, "info"))
         rc = cmd_info(argc - 2, argv + 2);
     else if (!strcmp(cmd, "fonts"))
