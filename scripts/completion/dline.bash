@@ -1,6 +1,6 @@
-# bash completion for dline: the commands, render's options and their
-# values, and file names by extension (styles for render, validate and fonts;
-# data files for info and index). Needs only bash, not bash-completion.
+# bash completion for dline: the commands, the options of render and tiles
+# and their values, and file names by extension (styles for render, tiles,
+# validate and fonts; data files for info and index). Needs only bash, not bash-completion.
 # Installed as share/bash-completion/completions/dline; to try it from the
 # sources: . scripts/completion/dline.bash
 
@@ -22,7 +22,10 @@ _dline()
 {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
     local render_opts='-o --output --format --size --paper --dpi --extent --crs
-        --debug-labels --set --png-compression --max-pixels --threads --help'
+        --debug-labels --set --png-compression --max-pixels --threads --jobs --processes
+        --shard --help'
+    local tiles_opts='-o --output --zoom --extent --tile-size --scale --buffer --shard
+        --processes --set --help'
     local papers='A3 A4 A5 letter legal A3:landscape A4:landscape A5:landscape
         letter:landscape legal:landscape'
     COMPREPLY=()
@@ -38,7 +41,8 @@ _dline()
         fi
         case $w in
             -o | --output | --format | --size | --paper | --dpi | --extent | --crs | \
-                --debug-labels | --set | --png-compression | --max-pixels | --threads)
+                --debug-labels | --set | --png-compression | --max-pixels | --threads | \
+                --jobs | --processes | --shard | --zoom | --tile-size | --scale | --buffer)
                 i=$((i + 1)) ;;
             = | :) i=$((i + 1)) ;; # the rest of PATH=VALUE or NAME:landscape
             -*) ;;
@@ -47,7 +51,8 @@ _dline()
     done
 
     if [[ -z $cmd ]]; then
-        COMPREPLY=($(compgen -W 'render validate info index fonts --help --version' -- "$cur"))
+        COMPREPLY=($(compgen -W 'render tiles validate info index fonts --help --version' \
+            -- "$cur"))
         return
     fi
 
@@ -69,14 +74,27 @@ _dline()
         --paper)
             COMPREPLY=($(compgen -W "$papers" -- "$cur"))
             return ;;
+        --tile-size)
+            COMPREPLY=($(compgen -W '256 512' -- "$cur"))
+            return ;;
+        --scale)
+            COMPREPLY=($(compgen -W '1 2' -- "$cur"))
+            return ;;
         -o | --output)
-            _dline_files png svg pdf
+            if [[ $cmd == tiles ]]; then
+                _dline_files mbtiles # or a folder of Z/X/Y.png
+            else
+                _dline_files png svg pdf
+            fi
             return ;;
         --debug-labels)
             _dline_files json
             return ;;
+        --jobs)
+            _dline_files csv
+            return ;;
         --size | --dpi | --extent | --crs | --set | --png-compression | --max-pixels | \
-            --threads | =)
+            --threads | --processes | --shard | --zoom | --buffer | =)
             return ;; # a value to type
     esac
 
@@ -84,6 +102,12 @@ _dline()
         render)
             if [[ $cur == -* || $nfiles -ge 1 ]]; then
                 COMPREPLY=($(compgen -W "$render_opts" -- "$cur"))
+            else
+                _dline_files yaml yml json
+            fi ;;
+        tiles)
+            if [[ $cur == -* || $nfiles -ge 1 ]]; then
+                COMPREPLY=($(compgen -W "$tiles_opts" -- "$cur"))
             else
                 _dline_files yaml yml json
             fi ;;
