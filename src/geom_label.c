@@ -164,20 +164,27 @@ int dl_geom_pole_of_inaccessibility(const dl_geom *g, size_t outer_part, double 
     double size = fmin(w, h);
     if (!(precision > 0))
         precision = 1;
-    if (size == 0) {
-        *x = b.xmin;
-        *y = b.ymin;
+    /* A ring thinner than the coordinates' own rounding (a polygon clipped
+     * to a sliver at an image edge) has no inside to search: its box's
+     * centre will do. */
+    if (!(size > 1e-9 * (1 + fabs(b.xmin) + fabs(b.ymin)))) {
+        *x = b.xmin + w / 2;
+        *y = b.ymin + h / 2;
         return 0;
     }
 
     heap q = {NULL, 0, 0};
     /* Very long thin rings would need a vast first grid; start coarser. */
-    while (w / size * (h / size) > MAX_CELLS / 4)
+    while (ceil(w / size) * ceil(h / size) > MAX_CELLS / 4)
         size *= 2;
     double half = size / 2;
-    for (double cx = b.xmin; cx < b.xmax; cx += size)
-        for (double cy = b.ymin; cy < b.ymax; cy += size)
-            if (heap_push(&q, make_cell(&pg, cx + half, cy + half, half)) != 0)
+    /* Counted, not stepped by adding size: a step below the coordinates'
+     * precision would never reach the end. */
+    double nx = ceil(w / size), ny = ceil(h / size);
+    for (double i = 0; i < nx; i++)
+        for (double j = 0; j < ny; j++)
+            if (heap_push(&q, make_cell(&pg, b.xmin + i * size + half, b.ymin + j * size + half,
+                                        half)) != 0)
                 goto fail;
 
     cell best = centroid_cell(&pg);

@@ -119,6 +119,26 @@ static void pole_of_u_shape(void **state)
     assert_true(clearance(&g, x, y) >= 4.5);
 }
 
+/* Slivers (a polygon clipped to a hair at an image edge) end at once, near
+ * the sliver, however far from the origin: stepping a grid by a size below
+ * the coordinates' precision once never ended (and ate all memory). */
+static void pole_of_slivers_ends(void **state)
+{
+    (void)state;
+    static const double widths[] = {1e-16, 1e-12, 1e-9, 1e-6};
+    for (size_t k = 0; k < sizeof widths / sizeof widths[0]; k++) {
+        double w = widths[k];
+        double xy[] = {600, 0, 600 + w, 0, 600 + w, 0.5, 600, 0.5};
+        size_t parts[] = {0, 4};
+        unsigned char hole[] = {0};
+        dl_geom g = {.type = DL_GEOM_POLYGON, .npoints = 4, .nparts = 1, .xy = xy,
+                     .part_start = parts, .hole = hole};
+        double x, y;
+        assert_int_equal(dl_geom_pole_of_inaccessibility(&g, 0, 1, &x, &y), 0);
+        assert_true(fabs(x - 600) <= 1 && y >= -1 && y <= 1.5);
+    }
+}
+
 static void pole_avoids_hole(void **state)
 {
     (void)state;
@@ -452,6 +472,7 @@ int main(void)
         cmocka_unit_test(offset_skips_repeats_and_closes_rings),
         cmocka_unit_test(pole_of_u_shape),
         cmocka_unit_test(pole_avoids_hole),
+        cmocka_unit_test(pole_of_slivers_ends),
         cmocka_unit_test(line_offset_and_gap_pixels),
         cmocka_unit_test(polygon_outline_offset_is_an_inset),
         cmocka_unit_test(gradient_pixels_along_a_line),
