@@ -117,7 +117,7 @@ static const char usage_text[] =
     "  --tile-size 256|512    tile size in px (default 256)\n"
     "  --scale 1|2            2 renders @2x tiles of twice the pixels (default 1)\n"
     "  --buffer PX            margin drawn around each tile so that labels and\n"
-    "                         symbols across an edge match, 0 to 512 (default 64)\n"
+    "                         symbols across an edge match, 0 to 512 (default 384)\n"
     "  --shard I/N            only tiles k % N == I-1, k counting in the order\n"
     "                         zoom, x, y from 0\n"
     "  --processes N, --set PATH=VALUE  as for render\n"
@@ -482,7 +482,7 @@ static int cmd_render(int argc, char **argv)
 /* The tiles command's options; the work is in tiles.c. */
 static int cmd_tiles(int argc, char **argv)
 {
-    dl_cli_tiles_options o = {.zmin = -1, .tile_size = 256, .scale = 1, .buffer = 64};
+    dl_cli_tiles_options o = {.zmin = -1, .tile_size = 256, .scale = 1, .buffer = 384};
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
