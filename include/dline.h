@@ -37,7 +37,11 @@ const char *dline_status_string(dline_status status);
 
 /* A context holds the first error that happened and the warning callback.
  * One context per thread; objects created with a context are used with it.
- * Free with dline_ctx_free(). */
+ * Free with dline_ctx_free().
+ *
+ * Threads: the library has no global state. Different maps may be loaded
+ * and rendered on different threads at the same time, each with its own
+ * context; one map must not be used by two threads at once. */
 typedef struct dline_ctx dline_ctx;
 
 dline_ctx *dline_ctx_new(void);
