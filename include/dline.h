@@ -133,6 +133,13 @@ dline_status dline_map_set_threads(dline_ctx *ctx, dline_map *map, int threads);
 dline_status dline_map_set_max_pixels(dline_ctx *ctx, dline_map *map,
                                       unsigned long long max_pixels);
 
+/* SVG output: prefix (letters, digits, '-', '_', '.', starting with a letter
+ * or '_', at most 64 bytes) goes before every id the document defines (one
+ * <g id> per layer, clip paths, masks, gradients, patterns), so that two maps
+ * inlined in one HTML page keep their ids apart. NULL or "" for none (the
+ * default). The prefix is copied. */
+dline_status dline_map_set_svg_id_prefix(dline_ctx *ctx, dline_map *map, const char *prefix);
+
 /* After a successful render, also write every label's placement as JSON to
  * path ("-" is standard output): box (x0,y0,x1,y1 px at 96 dpi), anchor,
  * layer id, text, placed or not, leader line. NULL turns it off. The path is

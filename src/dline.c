@@ -36,6 +36,7 @@ struct dline_map {
     int png_level;        /* --png-compression, -1 for the default */
     unsigned long long max_pixels; /* --max-pixels, 0 for DLINE_MAX_PIXELS_DEFAULT */
     int threads;                   /* --threads, 0 for the cores online (at most 2) */
+    char *svg_id_prefix;           /* --svg-id-prefix, or NULL */
 };
 
 dline_status dline_map_load(dline_ctx *ctx, const char *style_path, dline_map **out)
@@ -66,6 +67,7 @@ void dline_map_free(dline_map *map)
         return;
     dl_style_free(map->style);
     free(map->debug_labels);
+    free(map->svg_id_prefix);
     free(map);
 }
 
@@ -114,6 +116,30 @@ dline_status dline_map_set_threads(dline_ctx *ctx, dline_map *map, int threads)
         return dl_error(ctx, DLINE_EUSAGE, NULL, 0, 0, "--threads %d is not a positive count",
                         threads);
     map->threads = threads;
+    return DLINE_OK;
+}
+
+dline_status dline_map_set_svg_id_prefix(dline_ctx *ctx, dline_map *map, const char *prefix)
+{
+    char *copy = NULL;
+    if (prefix && *prefix) {
+        /* An XML name's start, then name characters, so that every id the
+         * SVG writer makes from it stays a valid id (and a CSS selector). */
+        int ok = (*prefix >= 'a' && *prefix <= 'z') || (*prefix >= 'A' && *prefix <= 'Z') ||
+                 *prefix == '_';
+        for (const char *p = prefix; ok && *p; p++)
+            ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                 (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.';
+        if (!ok || strlen(prefix) > 64)
+            return dl_error(ctx, DLINE_EUSAGE, NULL, 0, 0,
+                            "--svg-id-prefix '%s' is not an id prefix: up to 64 letters, digits, "
+                            "'-', '_' or '.', starting with a letter or '_'",
+                            prefix);
+        if (!(copy = dl_strdup(prefix)))
+            return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    free(map->svg_id_prefix);
+    map->svg_id_prefix = copy;
     return DLINE_OK;
 }
 
@@ -1657,6 +1683,7 @@ static dline_status render_output(dline_ctx *ctx, dline_map *map, const char *pa
             .threads = threads_to_use(map),
             .max_pixels = map->max_pixels,
             .title = s->title.text,
+            .svg_id_prefix = map->svg_id_prefix,
             .has_creation_time = map->has_creation_time,
             .creation_time = map->creation_time,
             .data = data,

@@ -22,8 +22,8 @@ _dline()
 {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
     local render_opts='-o --output --format --size --paper --dpi --extent --crs
-        --debug-labels --set --png-compression --max-pixels --threads --jobs --processes
-        --shard --help'
+        --debug-labels --set --png-compression --max-pixels --threads --svg-id-prefix --jobs
+        --processes --shard --help'
     local tiles_opts='-o --output --zoom --extent --tile-size --scale --buffer --shard
         --processes --set --help'
     local papers='A3 A4 A5 letter legal A3:landscape A4:landscape A5:landscape
@@ -42,7 +42,7 @@ _dline()
         case $w in
             -o | --output | --format | --size | --paper | --dpi | --extent | --crs | \
                 --debug-labels | --set | --png-compression | --max-pixels | --threads | \
-                --jobs | --processes | --shard | --zoom | --tile-size | --scale | --buffer)
+                --svg-id-prefix | --jobs | --processes | --shard | --zoom | --tile-size | --scale | --buffer)
                 i=$((i + 1)) ;;
             = | :) i=$((i + 1)) ;; # the rest of PATH=VALUE or NAME:landscape
             -*) ;;
@@ -94,7 +94,7 @@ _dline()
             _dline_files csv
             return ;;
         --size | --dpi | --extent | --crs | --set | --png-compression | --max-pixels | \
-            --threads | --processes | --shard | --zoom | --buffer | =)
+            --threads | --svg-id-prefix | --processes | --shard | --zoom | --buffer | =)
             return ;; # a value to type
     esac
 

@@ -45,6 +45,7 @@ typedef struct {
     int png_level;
     unsigned long long max_pixels;
     int threads;
+    const char *svg_id_prefix;
     long long creation_time;
 } dl_cli_options;
 

@@ -89,6 +89,9 @@ static const char usage_text[] =
     "                         default 400000000 (20000 x 20000)\n"
     "  --threads N            threads for a PNG, at least 1; default: the cores\n"
     "                         online, at most 2 (the output is the same either way)\n"
+    "  --svg-id-prefix P      SVG: put P before every id (layer groups, clip paths,\n"
+    "                         gradients), so two maps inlined in one HTML page\n"
+    "                         do not share ids\n"
     "  --set PATH=VALUE       override a style value before it is checked, e.g.\n"
     "                         --set layers.sites.paint.circle-color=#06c or\n"
     "                         --set size=[800,600] (may be repeated)\n"
@@ -250,7 +253,7 @@ static const char *const render_options[] = {"--output", "--format", "--size", "
                                              "--dpi",    "--extent", "--crs",  "--help",
                                              "--debug-labels", "--set", "--png-compression",
                                              "--max-pixels", "--threads", "--jobs",
-                                             "--processes", "--shard"};
+                                             "--processes", "--shard", "--svg-id-prefix"};
 
 static const char *nearest_option(const char *arg)
 {
@@ -315,6 +318,8 @@ dline_status dl_cli_apply_options(dline_ctx *ctx, dline_map *map, const dl_cli_o
         st = dline_map_set_max_pixels(ctx, map, o->max_pixels);
     if (st == DLINE_OK && o->threads)
         st = dline_map_set_threads(ctx, map, o->threads);
+    if (st == DLINE_OK && o->svg_id_prefix)
+        st = dline_map_set_svg_id_prefix(ctx, map, o->svg_id_prefix);
     return st;
 }
 
@@ -382,7 +387,8 @@ static int cmd_render(int argc, char **argv)
                         !strcmp(a, "--crs") || !strcmp(a, "--set") ||
                         !strcmp(a, "--png-compression") || !strcmp(a, "--max-pixels") ||
                         !strcmp(a, "--threads") || !strcmp(a, "--jobs") ||
-                        !strcmp(a, "--processes") || !strcmp(a, "--shard");
+                        !strcmp(a, "--processes") || !strcmp(a, "--shard") ||
+                        !strcmp(a, "--svg-id-prefix");
             if (!takes) {
                 const char *near = nearest_option(a);
                 if (near) {
@@ -398,6 +404,8 @@ static int cmd_render(int argc, char **argv)
                 out = val;
             } else if (!strcmp(a, "--debug-labels")) {
                 debug_labels = val;
+            } else if (!strcmp(a, "--svg-id-prefix")) {
+                o.svg_id_prefix = val;
             } else if (!strcmp(a, "--jobs")) {
                 jobs = val;
             } else if (!strcmp(a, "--processes")) {

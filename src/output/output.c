@@ -201,7 +201,8 @@ static dline_status create_surface(dline_ctx *ctx, dl_output *o, const dl_output
     } else if (o->format == DLINE_FORMAT_SVG) {
         /* dline's SVG writer: Cairo keeps the paths and state, a recording
          * surface with nothing recorded stands under the context. */
-        o->svg = dl_svg_new(svg_write, o, opt->width, opt->height, o->title);
+        o->svg = dl_svg_new(svg_write, o, opt->width, opt->height, o->title,
+                            opt->svg_id_prefix);
         if (!o->svg)
             return dl_error(ctx, DLINE_ENOMEM, what, 0, 0, "out of memory");
         o->surface = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, NULL);

@@ -17,6 +17,7 @@ typedef struct {
     double dpi;            /* PNG: pixels = size * dpi / 96; pHYs carries it */
     int opaque;            /* PNG: write RGB instead of RGBA */
     const char *title;     /* PNG tEXt Title, PDF/SVG title metadata; may be NULL */
+    const char *svg_id_prefix; /* SVG: put before every id; may be NULL */
     int has_creation_time; /* PDF: CreationDate from creation_time, not the clock */
     time_t creation_time;  /* seconds since 1970, UTC, 0 to the end of year 9999 */
     int png_level;         /* PNG: zlib level 0-9, -1 for the default (3) */

@@ -18,6 +18,8 @@
 #define CJK_FALLBACKS "'Noto Sans CJK SC', 'Source Han Sans SC', 'WenQuanYi Micro Hei', " \
                       "'PingFang SC', 'Microsoft YaHei'"
 #define MAX_DEPTH 64
+/* A definition's id: the prefix (64 bytes at most), a word, a count. */
+#define ID_MAX 96
 
 /* Where elements are written: the document, or a buffer in memory. */
 typedef struct {
@@ -35,6 +37,7 @@ struct dl_svg {
     int failed;
     double width, height;
     GHashTable *ids; /* ids used, so each is unique */
+    char prefix[65]; /* put before every id (--svg-id-prefix), "" for none */
     unsigned next_def;
 
     /* Open levels: 0 is the document (or the selected label group, which
@@ -147,21 +150,22 @@ static void color_hex(char *out, size_t n, double r, double g, double b)
 /* An id for a definition: "gradient3", "clip12". */
 static void def_id(dl_svg *svg, char *out, size_t n, const char *what)
 {
-    snprintf(out, n, "%s%u", what, ++svg->next_def);
+    snprintf(out, n, "%s%s%u", svg->prefix, what, ++svg->next_def);
 }
 
 /* A valid XML id made from s (letters, digits, '-', '_', '.'; not starting
  * with a digit, '-' or '.'), unique in the document. Caller frees. */
 static char *unique_id(dl_svg *svg, const char *s)
 {
-    GString *g = g_string_new(NULL);
+    GString *g = g_string_new(svg->prefix);
     for (const char *p = s && *s ? s : "group"; *p; p++) {
         char c = *p;
         int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                  c == '-' || c == '_' || c == '.';
         g_string_append_c(g, ok ? c : '_');
     }
-    if (!((g->str[0] >= 'a' && g->str[0] <= 'z') || (g->str[0] >= 'A' && g->str[0] <= 'Z') ||
+    if (!svg->prefix[0] &&
+        !((g->str[0] >= 'a' && g->str[0] <= 'z') || (g->str[0] >= 'A' && g->str[0] <= 'Z') ||
           g->str[0] == '_'))
         g_string_prepend_c(g, '_');
     size_t base = g->len;
@@ -174,11 +178,13 @@ static char *unique_id(dl_svg *svg, const char *s)
 }
 
 dl_svg *dl_svg_new(dl_svg_write_fn write, void *closure, double width, double height,
-                   const char *title)
+                   const char *title, const char *id_prefix)
 {
     dl_svg *svg = calloc(1, sizeof *svg);
     if (!svg)
         return NULL;
+    if (id_prefix)
+        snprintf(svg->prefix, sizeof svg->prefix, "%s", id_prefix);
     svg->write = write;
     svg->closure = closure;
     svg->width = width;
@@ -406,7 +412,7 @@ static void paint_of(dl_svg *svg, cairo_t *cr, char *out, size_t n, double *alph
         cairo_pattern_get_linear_points(p, &x0, &y0, &x1, &y1);
         cairo_user_to_device(cr, &x0, &y0);
         cairo_user_to_device(cr, &x1, &y1);
-        char id[32];
+        char id[ID_MAX];
         def_id(svg, id, sizeof id, "gradient");
         start(svg, "linearGradient");
         attr(svg, "id", id);
@@ -450,7 +456,7 @@ static void write_fill(dl_svg *svg, cairo_t *cr)
 {
     if (!path_data(svg, cr))
         return;
-    char paint[64];
+    char paint[ID_MAX + 8];
     double alpha;
     paint_of(svg, cr, paint, sizeof paint, &alpha);
     start(svg, "path");
@@ -503,7 +509,7 @@ static void write_stroke(dl_svg *svg, cairo_t *cr)
 {
     if (!path_data(svg, cr) || !(cairo_get_line_width(cr) > 0))
         return;
-    char paint[64];
+    char paint[ID_MAX + 8];
     double alpha;
     paint_of(svg, cr, paint, sizeof paint, &alpha);
     start(svg, "path");
@@ -564,7 +570,7 @@ void dl_cr_paint(cairo_t *cr)
         return;
     }
     /* The whole document; a clip in force limits it. */
-    char paint[64];
+    char paint[ID_MAX + 8];
     double alpha;
     paint_of(svg, cr, paint, sizeof paint, &alpha);
     start(svg, "rect");
@@ -582,7 +588,7 @@ void dl_cr_clip(cairo_t *cr)
 {
     dl_svg *svg = dl_svg_of(cr);
     if (svg && path_data(svg, cr)) {
-        char id[32], url[48];
+        char id[ID_MAX], url[ID_MAX + 8];
         def_id(svg, id, sizeof id, "clip");
         start(svg, "clipPath");
         attr(svg, "id", id);
@@ -714,7 +720,7 @@ void dl_svg_pop_group_stroke_mask(cairo_t *cr, double opacity)
     if (!svg)
         return;
     cairo_restore(cr);
-    char id[32], url[48];
+    char id[ID_MAX], url[ID_MAX + 8];
     def_id(svg, id, sizeof id, "mask");
     snprintf(url, sizeof url, "url(#%s)", id);
     /* The mask goes after the group that uses it, at the parent level:
@@ -1091,7 +1097,7 @@ void dl_svg_pattern_begin(cairo_t *cr, cairo_t *tile, double w, double h)
     dl_svg *svg = dl_svg_of(cr);
     if (!svg)
         return;
-    char id[32];
+    char id[ID_MAX];
     def_id(svg, id, sizeof id, "pattern");
     start(svg, "pattern");
     attr(svg, "id", id);

@@ -22,10 +22,12 @@ typedef int (*dl_svg_write_fn)(void *closure, const char *buf, int len);
 
 /* A document of width x height px (user units; width and height attributes
  * in pt, 0.75 pt a px as Cairo's surface wrote them) whose bytes go to
- * write(closure, ...). title may be NULL. NULL when out of memory. Free with
- * dl_svg_free(). */
+ * write(closure, ...). title may be NULL. id_prefix (NULL or "" for none; a
+ * valid XML name start, at most 64 bytes) goes before every id the document
+ * defines, so that two maps inlined in one HTML page keep theirs apart.
+ * NULL when out of memory. Free with dl_svg_free(). */
 dl_svg *dl_svg_new(dl_svg_write_fn write, void *closure, double width, double height,
-                   const char *title);
+                   const char *title, const char *id_prefix);
 /* Closes every open element and flushes. 0, or -1 when a write or the
  * writer failed (the document is then incomplete). */
 int dl_svg_finish(dl_svg *svg);

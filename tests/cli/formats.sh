@@ -53,6 +53,26 @@ rsvg-convert -w 1600 -h 1100 -b white "$out/map.svg" -o "$out/map.svg.png" || fa
 "$imgcmp" "$out/map.svg.png" "$out/map.png" "$out/svg.diff.png" 24 0.2% || fail "SVG raster differs from PNG"
 echo "ok: SVG is vector and matches the PNG"
 
+# --svg-id-prefix: every id starts with it, every url(#...) and href="#..."
+# names an id of the document, none is an id of the plain SVG (so both can
+# be inlined in one HTML page), and the picture is the same.
+"$dline" render "$style" -o "$out/fig2.svg" --svg-id-prefix fig2- || fail "svg with an id prefix"
+ids() { grep -oE ' id="[^"]*"' "$1" | sed 's/^ id="//; s/"$//' | sort; }
+ids "$out/fig2.svg" >"$out/fig2.ids"
+ids "$out/map.svg" >"$out/map.ids"
+[ "$(wc -l <"$out/fig2.ids")" -gt 10 ] || fail "prefixed SVG: only $(wc -l <"$out/fig2.ids") ids"
+[ "$(wc -l <"$out/fig2.ids")" = "$(wc -l <"$out/map.ids")" ] || fail "prefixed SVG: another count of ids"
+! grep -v '^fig2-' "$out/fig2.ids" >/dev/null || fail "ids without the prefix: $(grep -v '^fig2-' "$out/fig2.ids" | head -3)"
+[ -z "$(comm -12 "$out/fig2.ids" "$out/map.ids")" ] || fail "ids shared with the plain SVG"
+grep -oE 'url\(#[^)]*\)|href="#[^"]*"' "$out/fig2.svg" | sed 's/^url(#//; s/)$//; s/^href="#//; s/"$//' |
+    sort -u >"$out/fig2.refs"
+[ -s "$out/fig2.refs" ] || fail "prefixed SVG: no references"
+[ -z "$(comm -23 "$out/fig2.refs" "$out/fig2.ids")" ] ||
+    fail "references to no id: $(comm -23 "$out/fig2.refs" "$out/fig2.ids" | head -3)"
+rsvg-convert -w 1600 -h 1100 -b white "$out/fig2.svg" -o "$out/fig2.svg.png" || fail "rsvg-convert fig2"
+"$imgcmp" "$out/fig2.svg.png" "$out/map.svg.png" "$out/fig2.diff.png" 0 0 || fail "prefixed SVG looks different"
+echo "ok: --svg-id-prefix: $(wc -l <"$out/fig2.ids") ids, all prefixed and none shared, $(wc -l <"$out/fig2.refs") references resolved, same picture"
+
 # PDF: page size in points (1600x1100 px at 96 dpi = 1200x825 pt), fonts
 # embedded, site names extractable.
 pdfinfo "$out/map.pdf" > "$out/pdfinfo.txt" || fail "pdfinfo"

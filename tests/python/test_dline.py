@@ -456,6 +456,27 @@ class MapObjectTest(unittest.TestCase):
         self.assertIsInstance(svg, str)
         self.assertIn("<svg", svg)
 
+    def test_svg_id_prefix(self):
+        import re
+        ids = lambda svg: re.findall(r' id="([^"]*)"', svg)
+        with dline.Map(FLAGSHIP, size=[320, 240]) as m:
+            plain = m.render_bytes("svg").decode()
+            # Two displays in one notebook page: no id in common.
+            a, b = m._repr_svg_(), m._repr_svg_()
+            self.assertTrue(ids(plain))
+            self.assertFalse(set(ids(a)) & set(ids(b)))
+            self.assertFalse(set(ids(a)) & set(ids(plain)))
+            m.set_svg_id_prefix("fig2-")
+            mine = m.render_bytes("svg").decode()
+            self.assertEqual(m._repr_svg_(), mine)  # the caller's prefix is kept
+            self.assertEqual(ids(mine), ["fig2-" + i for i in ids(plain)])
+            self.assertIn('clip-path="url(#fig2-clip', mine)
+            with self.assertRaises(dline.DlineError) as cm:
+                m.set_svg_id_prefix("2fig")
+            self.assertIn("--svg-id-prefix '2fig' is not an id prefix", str(cm.exception))
+            m.set_svg_id_prefix(None)
+            self.assertEqual(m.render_bytes("svg").decode(), plain)
+
     def test_close_twice_and_use_after_close(self):
         m = dline.Map(FLAGSHIP)
         self.assertFalse(m.closed)

@@ -35,15 +35,20 @@ typedef struct {
     cairo_t *cr;
 } doc;
 
-static void doc_open(doc *d, double w, double h, const char *title)
+static void doc_open_prefixed(doc *d, double w, double h, const char *title, const char *prefix)
 {
     d->out.text = g_string_new(NULL);
     d->out.fail_after = -1;
-    d->svg = dl_svg_new(write_mem, &d->out, w, h, title);
+    d->svg = dl_svg_new(write_mem, &d->out, w, h, title, prefix);
     assert_non_null(d->svg);
     d->surface = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, NULL);
     d->cr = cairo_create(d->surface);
     dl_svg_attach(d->svg, d->cr);
+}
+
+static void doc_open(doc *d, double w, double h, const char *title)
+{
+    doc_open_prefixed(d, w, h, title, NULL);
 }
 
 /* Finishes the document and returns its text (owned by d). */
@@ -201,6 +206,37 @@ static void test_group_ids_valid_and_unique(void **state)
     doc_free(&d);
 }
 
+/* --svg-id-prefix: before every id, layer groups and definitions alike, and
+ * in the references to them; a group id that would need a '_' in front
+ * (it starts with a digit) has the prefix instead. */
+static void test_id_prefix(void **state)
+{
+    (void)state;
+    doc d;
+    doc_open_prefixed(&d, 100, 100, NULL, "fig2-");
+    dl_svg_group_begin(d.cr, "roads", 1);
+    dl_cr_save(d.cr);
+    cairo_rectangle(d.cr, 10, 10, 50, 50);
+    dl_cr_clip(d.cr);
+    cairo_set_source_rgb(d.cr, 0, 1, 0);
+    dl_cr_paint(d.cr);
+    dl_cr_restore(d.cr);
+    dl_svg_group_end(d.cr);
+    dl_svg_group_begin(d.cr, "roads", 0);
+    dl_svg_group_end(d.cr);
+    dl_svg_group_begin(d.cr, "1st", 0);
+    dl_svg_group_end(d.cr);
+    const char *t = doc_close(&d, 0);
+    assert_has(t, "<g id=\"fig2-roads\" inkscape:groupmode=\"layer\" inkscape:label=\"roads\">");
+    assert_has(t, "<clipPath id=\"fig2-clip1\">");
+    assert_has(t, "<g clip-path=\"url(#fig2-clip1)\">");
+    assert_has(t, "<g id=\"fig2-roads-2\"/>");
+    assert_has(t, "<g id=\"fig2-1st\"/>");
+    assert_null(strstr(t, "\"clip1\""));
+    assert_null(strstr(t, "#clip1"));
+    doc_free(&d);
+}
+
 static void test_label_groups_in_layer_order(void **state)
 {
     (void)state;
@@ -326,6 +362,7 @@ int main(void)
         cmocka_unit_test(test_group_opacity),
         cmocka_unit_test(test_clip_closes_at_restore),
         cmocka_unit_test(test_group_ids_valid_and_unique),
+        cmocka_unit_test(test_id_prefix),
         cmocka_unit_test(test_label_groups_in_layer_order),
         cmocka_unit_test(test_text_runs_and_halo),
         cmocka_unit_test(test_write_failure_reported),

@@ -39,6 +39,7 @@ state besides the loaded library.
 
 import ctypes
 import enum
+import itertools
 import math
 import operator
 import os
@@ -266,6 +267,9 @@ class _Handles:
         self.callback = None
 
 
+_displays = itertools.count(1)  # SVG id prefixes of Map._repr_svg_
+
+
 class Map:
     """A loaded and checked style, with overrides; it renders to files or
     bytes and shows itself in Jupyter.
@@ -302,6 +306,7 @@ class Map:
         return self
 
     def _open(self, load):
+        self._svg_prefix = None
         self._lock = threading.Lock()
         self._h = _Handles()
         self._finalizer = weakref.finalize(self, _Handles.release, self._h)
@@ -481,6 +486,16 @@ class Map:
             raise ValueError(f"creation time {v} is out of range")
         self._map_call(_L.dline_map_set_creation_time, v)
 
+    def set_svg_id_prefix(self, prefix):
+        """SVG output: put prefix before every id the document defines
+        (--svg-id-prefix), so that two maps inlined in one HTML page keep
+        their ids apart; None or "" for none."""
+        if prefix is not None and not isinstance(prefix, str):
+            raise TypeError(f"prefix must be a str, not {type(prefix).__name__}")
+        self._map_call(_L.dline_map_set_svg_id_prefix,
+                       None if prefix is None else prefix.encode("utf-8"))
+        self._svg_prefix = prefix or None
+
     def set_debug_labels(self, path):
         """After each render, also write every label's placement as JSON to
         path (--debug-labels); None turns it off."""
@@ -514,8 +529,16 @@ class Map:
     def _repr_png_(self):
         return self.render_bytes("png")
 
+    # A notebook inlines every displayed SVG in one page, where ids must be
+    # unique: unless the caller chose a prefix, each display gets its own.
     def _repr_svg_(self):
-        return self.render_bytes("svg").decode("utf-8")
+        if self._svg_prefix is not None:
+            return self.render_bytes("svg").decode("utf-8")
+        self._map_call(_L.dline_map_set_svg_id_prefix, f"dline{next(_displays)}-".encode())
+        try:
+            return self.render_bytes("svg").decode("utf-8")
+        finally:
+            self._map_call(_L.dline_map_set_svg_id_prefix, None)
 
 
 def render(style, out, *, format=None, sets=None, **overrides):
