@@ -24,7 +24,7 @@ rm -rf "$out"
 mkdir -p "$out"
 fail() { echo "FAIL: $*"; exit 1; }
 here=$(cd "$(dirname "$0")" && pwd)
-png="python3 $here/tiles_png.py"
+png() { python3 "$here/tiles_png.py" "$@"; }
 style=../styles/digital-line.yaml
 q() { sqlite3 "$@"; }
 # Every tile as "z/x/y md5-of-data", y from the north, sorted.
@@ -93,7 +93,7 @@ n1=$(q "$out/shard-1.mbtiles" "select count(*) from tiles")
 n2=$(q "$out/shard-2.mbtiles" "select count(*) from tiles")
 [ "$n1" = 142 ] && [ "$n2" = 141 ] || fail "shards hold $n1 and $n2 tiles, expected 142 and 141"
 cp "$out/shard-1.mbtiles" "$out/merged.mbtiles"
-sqlite3 "$out/merged.mbtiles" "ATTACH '$out/shard-2.mbtiles' AS s; INSERT OR IGNORE INTO tiles SELECT * FROM s.tiles; DETACH s;" ||
+(cd "$out" && sqlite3 merged.mbtiles "ATTACH 'shard-2.mbtiles' AS s; INSERT OR IGNORE INTO tiles SELECT * FROM s.tiles; DETACH s;") ||
     fail "merge"
 dump "$out/merged.mbtiles" | diff "$out/full.list" - >/dev/null || fail "shards 1/2 + 2/2 differ from the full run"
 echo "ok: shards 1/2 ($n1 tiles) and 2/2 ($n2) merged equal the full run byte for byte"
@@ -104,8 +104,10 @@ cp "$out/full.mbtiles" "$out/resume.mbtiles"
 q "$out/resume.mbtiles" "delete from tiles where zoom_level = 12 and tile_column % 3 = 0"
 left=$(q "$out/resume.mbtiles" "select count(*) from tiles")
 [ "$left" = 265 ] || fail "after deleting, $left tiles"
-if command -v script >/dev/null 2>&1; then
-    script -qec "'$dline' tiles '$style' --zoom 8-13 -o '$out/resume.mbtiles'" /dev/null >"$out/resume.tty" ||
+# The paths go through the environment: no quoting of them in the command.
+if command -v script >/dev/null 2>&1 && script -qec true /dev/null >/dev/null 2>&1; then
+    DL=$dline ST=$style OUTF=$out/resume.mbtiles \
+        script -qec '"$DL" tiles "$ST" --zoom 8-13 -o "$OUTF"' /dev/null >"$out/resume.tty" ||
         fail "resume run"
     tr '\r' '\n' <"$out/resume.tty" | grep -q '^.*18/18 tiles  100%' ||
         fail "resume did not render exactly 18 tiles: $(tr '\r' '\n' <"$out/resume.tty" | tail -2)"
@@ -167,7 +169,7 @@ ext=121.029785,31.301083,121.064941,31.312347
 names=$(cd "$out/retina" && find . -name '*.png' | sort | tr '\n' ' ')
 [ "$names" = "./14/13700/6690@2x.png ./14/13701/6690@2x.png ./15/27400/13380@2x.png ./15/27400/13381@2x.png ./15/27401/13380@2x.png ./15/27401/13381@2x.png ./15/27402/13380@2x.png ./15/27402/13381@2x.png ./15/27403/13380@2x.png ./15/27403/13381@2x.png " ] ||
     fail "@2x names: $names"
-sizes=$(cd "$out/retina" && $png size $(find . -name '*.png') | sort -u)
+sizes=$(cd "$out/retina" && png size $(find . -name '*.png') | sort -u)
 [ "$sizes" = "512 512" ] || fail "@2x sizes: $sizes"
 "$dline" tiles "$style" --zoom 14 --extent $ext --scale 2 -o "$out/retina.mbtiles" || fail "@2x MBTiles"
 [ "$(q "$out/retina.mbtiles" "select value from metadata where name = 'tile_size'")" = 512 ] &&
@@ -187,14 +189,14 @@ ext=120.946289,31.060463,121.016602,31.120675
 "$dline" tiles "$style" --zoom 12 --extent $ext --buffer 384 --tile-size 512 -o "$out/seam512" ||
     fail "seam, 512 px tile"
 t=$out/seam/13
-$png stitch "$out/stitched.png" 2 2 $t/6848/3350.png $t/6849/3350.png $t/6848/3351.png $t/6849/3351.png ||
+png stitch "$out/stitched.png" 2 2 "$t/6848/3350.png" "$t/6849/3350.png" "$t/6848/3351.png" "$t/6849/3351.png" ||
     fail "stitch"
-[ "$($png size "$out/seam512/12/3424/1675.png")" = "512 512" ] || fail "the 512 px tile"
-left=$($png ink "$out/stitched.png" 226 360 256 400 1f2a36 80)
-right=$($png ink "$out/stitched.png" 256 360 286 400 1f2a36 80)
+[ "$(png size "$out/seam512/12/3424/1675.png")" = "512 512" ] || fail "the 512 px tile"
+left=$(png ink "$out/stitched.png" 226 360 256 400 1f2a36 80)
+right=$(png ink "$out/stitched.png" 256 360 286 400 1f2a36 80)
 [ "$left" -gt 20 ] && [ "$right" -gt 20 ] ||
     fail "no label text on both sides of the edge at x=256 ($left and $right dark pixels)"
-result=$($png diff "$out/stitched.png" "$out/seam512/12/3424/1675.png" 8)
+result=$(png diff "$out/stitched.png" "$out/seam512/12/3424/1675.png" 8)
 [ "$result" = "0 differ of 262144" ] || fail "four zoom-13 tiles against the 512 px tile: $result"
-near=$($png diff "$out/stitched.png" "$out/seam512/12/3424/1675.png" 0)
+near=$(png diff "$out/stitched.png" "$out/seam512/12/3424/1675.png" 0)
 echo "ok: a label across a tile edge ($left and $right text pixels either side) matches: four 256 px tiles equal the 512 px tile (no pixel off by more than 8 levels; by any amount: $near)"

@@ -3,7 +3,11 @@
 # prefix, every file checked, then examples/embed-pdf built against that
 # prefix with find_package (CMake) and with pkg-config (make, shared and
 # static), each build run and its PDF checked. Everything happens in one
-# temporary folder under OUTDIR, removed when the test passes.
+# temporary folder under OUTDIR, removed when the test passes, but for the
+# make build: make cannot take a path with a space (the CI's clone may have
+# one), so it runs in a folder of its own under TMPDIR, on a copy of the
+# installed prefix moved there (which also shows that dline.pc is
+# relocatable).
 #
 #   consumer.sh SOURCE_DIR BUILD_DIR OUTDIR VERSION BINDIR LIBDIR INCLUDEDIR MANDIR DATADIR PYTHONDIR
 set -eu
@@ -17,7 +21,8 @@ cmake=${CMAKE:-cmake} # ctest passes the cmake that configured the build
 mkdir -p "$outdir"
 tmp=$(mktemp -d "$outdir/consumer.XXXXXX")
 failed=1
-trap 'if [ $failed = 0 ]; then rm -rf "$tmp"; else echo "left for a look: $tmp"; fi' EXIT
+mk=$(mktemp -d "${TMPDIR:-/tmp}/dline-consumer.XXXXXX")
+trap 'if [ $failed = 0 ]; then rm -rf "$tmp" "$mk"; else echo "left for a look: $tmp $mk"; fi' EXIT
 
 fail() {
     echo "FAIL: $*" >&2
@@ -100,7 +105,7 @@ needs() {
     fi
 }
 
-styles="$src/styles/digital-line.yaml $src/styles/mono-print.yaml"
+style1=$src/styles/digital-line.yaml style2=$src/styles/mono-print.yaml
 
 echo "== find_package(dline) with CMAKE_PREFIX_PATH"
 $cmake -S "$src/examples/embed-pdf" -B "$tmp/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" \
@@ -117,16 +122,21 @@ $cmake --build "$tmp/cmake-build" >"$tmp/cmake-build.log" 2>&1 || {
 needs "$tmp/cmake-build/report" yes
 needs "$tmp/cmake-build/report-static" no
 # CMake gives the build's executables the imported library's folder as RPATH.
-"$tmp/cmake-build/report" $styles "$tmp/cmake.pdf" || fail "report (CMake, shared)"
+"$tmp/cmake-build/report" "$style1" "$style2" "$tmp/cmake.pdf" || fail "report (CMake, shared)"
 check_pdf "$tmp/cmake.pdf"
-"$tmp/cmake-build/report-static" $styles "$tmp/cmake-static.pdf" || fail "report-static (CMake)"
+"$tmp/cmake-build/report-static" "$style1" "$style2" "$tmp/cmake-static.pdf" || fail "report-static (CMake)"
 check_pdf "$tmp/cmake-static.pdf"
 
-echo "== pkg-config dline with PKG_CONFIG_PATH"
+echo "== pkg-config dline with PKG_CONFIG_PATH, the prefix moved to $mk"
+cp -a "$prefix" "$mk/prefix"
+prefix=$mk/prefix
+lib=$prefix/$libdir
 export PKG_CONFIG_PATH="$lib/pkgconfig"
 [ "$(pkg-config --modversion dline)" = "$version" ] || fail "pkg-config --modversion dline"
 # The relocatable prefix must resolve to this install's folders.
-for flag in $(pkg-config --cflags-only-I dline); do
+# pkg-config escapes a space in a path with a backslash, as a shell reads it.
+eval "set -- $(pkg-config --cflags-only-I dline)"
+for flag in "$@"; do
     [ "$(cd "${flag#-I}" && pwd -P)" = "$(cd "$prefix/$includedir" && pwd -P)" ] && found=1
 done
 [ "${found:-}" = 1 ] || fail "pkg-config --cflags dline has no -I$prefix/$includedir"
@@ -135,26 +145,28 @@ done
 # Requires.private, not with all of --static's flags, which also name the
 # private libraries of libcurl, under PROJ, whose -dev packages Debian lacks.)
 libs=$(pkg-config --libs dline)
-[ "$(echo $libs)" = "-L$(pkg-config --variable=libdir dline) -ldline" ] ||
+eval "set -- $libs"
+[ $# = 2 ] && [ "$1" = "-L$(pkg-config --variable=libdir dline)" ] && [ "$2" = -ldline ] ||
     fail "pkg-config --libs dline gives '$libs'"
 static=" $(pkg-config --static --libs dline) "
 for flag in -ldline -pthread -lm -lshp -lproj -lcairo -lpangocairo-1.0 -lpng16 -lz -lyaml \
     -ljson-c -lpangoft2-1.0 -lfontconfig -lrsvg-2 -lxml2; do
     case $static in *" $flag "*) ;; *) fail "pkg-config --static --libs dline lacks $flag" ;; esac
 done
-mkdir "$tmp/make"
-make -C "$tmp/make" -f "$src/examples/embed-pdf/Makefile" >"$tmp/make.log" 2>&1 || {
-    cat "$tmp/make.log"
+mkdir "$mk/make"
+cp "$src/examples/embed-pdf/Makefile" "$src/examples/embed-pdf/report.c" "$mk/make/"
+make -C "$mk/make" >"$mk/make.log" 2>&1 || {
+    cat "$mk/make.log"
     fail "building examples/embed-pdf with make"
 }
-needs "$tmp/make/report" yes
-needs "$tmp/make/report-static" no
-LD_LIBRARY_PATH=$lib ldd "$tmp/make/report" | grep -q "libdline.so.$major => $lib/" ||
+needs "$mk/make/report" yes
+needs "$mk/make/report-static" no
+LD_LIBRARY_PATH=$lib ldd "$mk/make/report" | grep -q "libdline.so.$major => $lib/" ||
     fail "report does not load $lib/libdline.so.$major"
-LD_LIBRARY_PATH=$lib "$tmp/make/report" $styles "$tmp/make.pdf" || fail "report (pkg-config, shared)"
-check_pdf "$tmp/make.pdf"
-"$tmp/make/report-static" $styles "$tmp/make-static.pdf" || fail "report-static (pkg-config)"
-check_pdf "$tmp/make-static.pdf"
+LD_LIBRARY_PATH=$lib "$mk/make/report" "$style1" "$style2" "$mk/make.pdf" || fail "report (pkg-config, shared)"
+check_pdf "$mk/make.pdf"
+"$mk/make/report-static" "$style1" "$style2" "$mk/make-static.pdf" || fail "report-static (pkg-config)"
+check_pdf "$mk/make-static.pdf"
 
 failed=0
 echo "ok"
