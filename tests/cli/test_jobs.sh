@@ -17,15 +17,15 @@ rm -rf "$out"
 mkdir -p "$out"
 fail() { echo "FAIL: $*"; exit 1; }
 here=$(cd "$(dirname "$0")" && pwd)
-png="python3 $here/tiles_png.py"
+png() { python3 "$here/tiles_png.py" "$@"; }
 style=cli/jobs_style.yaml
 
 # check FILE W H RRGGBB: the PNG's size and its top-left pixel.
 check() {
     [ -s "$1" ] || fail "no $1"
-    size=$($png size "$1")
+    size=$(png size "$1")
     [ "$size" = "$2 $3" ] || fail "$1 is $size, expected $2 $3"
-    [ "$($png ink "$1" 1 1 2 2 "$4" 0)" = 1 ] || fail "$1: the background is not #$4"
+    [ "$(png ink "$1" 1 1 2 2 "$4" 0)" = 1 ] || fail "$1: the background is not #$4"
 }
 
 mkdir -p "$out/maps/maps"
