@@ -287,6 +287,50 @@ class RenderTest(unittest.TestCase):
             self.assertIn('"layer": "names"', f.read())
 
 
+class InterruptTest(unittest.TestCase):
+    # Ctrl-C during a render: KeyboardInterrupt, and no file. The child
+    # says when the render starts; SIGINT follows 0.2 s later, well before
+    # the render (a 10000 x 6875 px PNG, over a second even in a Release
+    # build) would end, and a render that were not cancelled would write
+    # its file before the interrupt could be raised.
+    def test_ctrl_c_cancels_a_render(self):
+        import signal
+        import time
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "big.png")
+            code = (
+                "import sys, dline\n"
+                "m = dline.Map(sys.argv[1])\n"
+                "m.set_dpi(600)\n"
+                "print('rendering', flush=True)\n"
+                "try:\n"
+                "    m.render(sys.argv[2])\n"
+                "except KeyboardInterrupt:\n"
+                "    print('interrupted', flush=True)\n"
+                "    sys.exit(3)\n"
+                "print('finished', flush=True)\n"
+            )
+            p = subprocess.Popen([sys.executable, "-c", code, FLAGSHIP, out],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            self.assertEqual(p.stdout.readline(), "rendering\n")
+            time.sleep(0.2)
+            p.send_signal(signal.SIGINT)
+            rest, err = p.communicate(timeout=120)
+            self.assertEqual((p.returncode, rest), (3, "interrupted\n"), err)
+            self.assertEqual(os.listdir(tmp), [])
+
+    def test_render_in_another_thread_is_direct(self):
+        # Off the main thread there is no signal to wait for: the call is made
+        # on that thread, and gives the same bytes.
+        with dline.Map(FLAGSHIP, size=[320, 240]) as m:
+            here = m.render_bytes("png")
+            box = []
+            t = threading.Thread(target=lambda: box.append(m.render_bytes("png")))
+            t.start()
+            t.join()
+            self.assertEqual(box, [here])
+
+
 class ErrorTest(unittest.TestCase):
     BAD = INLINE.replace("circle-color:", "circle-colour:")
 

@@ -37,6 +37,7 @@ that met them returns. Every Map has its own C context; the module keeps no
 state besides the loaded library.
 """
 
+import _thread
 import ctypes
 import enum
 import itertools
@@ -348,6 +349,54 @@ class Map:
             result = self._invoke(lambda ctx: fn(ctx, m, *args))
         self._finish(*result)
 
+    # A render in the main thread runs on a helper thread, so that Ctrl-C
+    # can stop it: Python handles a signal only between its own bytecodes,
+    # which a long C call does not reach. KeyboardInterrupt while waiting
+    # calls dline_ctx_cancel (only a flag, safe from another thread); the
+    # render stops at its next feature, label or image row, removes its
+    # temporary file, and KeyboardInterrupt goes on up. The cancel is asked
+    # again until the render ends, in case it arrived before _invoke cleared
+    # the context.
+    def _render_call(self, fn, *args):
+        if threading.current_thread() is not threading.main_thread():
+            return self._map_call(fn, *args)
+        with self._lock:
+            self._check_open()
+            h, m = self._h, self._h.map
+            box = []
+            done = threading.Event()
+
+            def work():
+                try:
+                    box.append(self._invoke(lambda ctx: fn(ctx, m, *args)))
+                except BaseException as e:  # handed to the caller's thread
+                    box.append(e)
+                finally:
+                    done.set()
+
+            # The end is told by our own flag, not by Thread.join or
+            # is_alive, which a KeyboardInterrupt inside join can leave
+            # saying the thread ended while it runs (CPython before 3.13);
+            # _thread's start is one C call, so an interrupt comes before
+            # it (nothing started) or after it (ident set), never halfway.
+            interrupt = ident = None
+            try:
+                ident = _thread.start_new_thread(work, ())
+            except KeyboardInterrupt as e:
+                interrupt = e
+            while ident is not None and not done.is_set():
+                try:
+                    if interrupt is not None:
+                        _L.dline_ctx_cancel(h.ctx)
+                    done.wait(0.05)
+                except KeyboardInterrupt as e:
+                    interrupt = e
+        if interrupt is not None:
+            raise interrupt
+        if isinstance(box[0], BaseException):
+            raise box[0]
+        self._finish(*box[0])
+
     def _check_open(self):
         if self._h.map is None:
             raise ValueError("operation on a closed dline.Map")
@@ -507,9 +556,10 @@ class Map:
         """Renders to the file at path; format is "png", "svg" or "pdf", or
         None to take it from path's extension. The file is written under a
         temporary name and renamed when complete, so a failed render leaves
-        nothing and never replaces an existing file."""
+        nothing and never replaces an existing file. Ctrl-C in the main
+        thread stops the render (KeyboardInterrupt), leaving nothing."""
         fmt = _format(format, True)
-        self._map_call(_L.dline_map_render_file, _path(path), fmt)
+        self._render_call(_L.dline_map_render_file, _path(path), fmt)
 
     def render_bytes(self, format="png"):
         """Renders into memory: PNG or PDF bytes, or the SVG document's
@@ -518,7 +568,7 @@ class Map:
         data = ctypes.POINTER(ctypes.c_ubyte)()
         length = ctypes.c_size_t()
         try:
-            self._map_call(_L.dline_map_render_memory, fmt, ctypes.byref(data),
+            self._render_call(_L.dline_map_render_memory, fmt, ctypes.byref(data),
                            ctypes.byref(length))
             return ctypes.string_at(data, length.value) if data else b""
         finally:
@@ -553,7 +603,7 @@ def render(style, out, *, format=None, sets=None, **overrides):
     """
     fmt = _format(format, True)  # a bad name fails before any work
     with Map(style, sets=sets, **overrides) as m:
-        m._map_call(_L.dline_map_render_file, _path(out), fmt)
+        m._render_call(_L.dline_map_render_file, _path(out), fmt)
 
 
 def render_bytes(style, format="png", *, sets=None, **overrides):
