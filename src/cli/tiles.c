@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -492,31 +491,9 @@ typedef struct {
     int side; /* px of the buffered image */
 } tile_worker;
 
-/* A safety net for the machine: a tile worker gets at most 2 GiB of
- * address space (a tile's image is at most 36 MiB; the rest is the
- * library, fonts and the data a tile shows). The library can run away on a
- * polygon clipped to a sliver at the edge of a render (the label point
- * search in src/geom_label.c pushes cells until memory runs out): with the
- * limit the allocation fails after a few seconds, the library falls back to
- * the centroid and the tile is drawn, instead of the kernel's OOM killer
- * ending whatever process it picks. A tile that truly needs more fails with
- * "out of memory". */
-#define WORKER_ADDRESS_SPACE ((rlim_t)2 << 30)
-
-static void limit_memory(void)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_AS, &rl) != 0 ||
-        (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur <= WORKER_ADDRESS_SPACE))
-        return;
-    rl.rlim_cur = WORKER_ADDRESS_SPACE;
-    setrlimit(RLIMIT_AS, &rl);
-}
-
 static void *tile_start(void *user, dline_ctx *ctx)
 {
     const tiler *t = user;
-    limit_memory();
     tile_worker *w = calloc(1, sizeof *w);
     if (!w)
         return NULL;

@@ -106,10 +106,15 @@ needs() {
 }
 
 style1=$src/styles/digital-line.yaml style2=$src/styles/mono-print.yaml
+# A sanitizer build installs an instrumented library: programs that link it
+# statically need the sanitizers' runtimes too, as its users would
+# (DLINE_CONSUMER_FLAGS, set by tests/package/CMakeLists.txt).
+flags=${DLINE_CONSUMER_FLAGS:-}
 
 echo "== find_package(dline) with CMAKE_PREFIX_PATH"
 $cmake -S "$src/examples/embed-pdf" -B "$tmp/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" \
-    -DCMAKE_BUILD_TYPE=Release >"$tmp/cmake-configure.log" || {
+    -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$flags" \
+    >"$tmp/cmake-configure.log" || {
     cat "$tmp/cmake-configure.log"
     fail "configuring examples/embed-pdf"
 }
@@ -155,7 +160,7 @@ for flag in -ldline -pthread -lm -lshp -lproj -lcairo -lpangocairo-1.0 -lpng16 -
 done
 mkdir "$mk/make"
 cp "$src/examples/embed-pdf/Makefile" "$src/examples/embed-pdf/report.c" "$mk/make/"
-make -C "$mk/make" >"$mk/make.log" 2>&1 || {
+make -C "$mk/make" CFLAGS="-O2 -Wall -Wextra $flags" >"$mk/make.log" 2>&1 || {
     cat "$mk/make.log"
     fail "building examples/embed-pdf with make"
 }
