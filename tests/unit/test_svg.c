@@ -166,17 +166,23 @@ static void test_group_opacity(void **state)
     doc_free(&d);
 }
 
+/* A green paint clipped to the square (10,10)-(60,60), inside save/restore. */
+static void paint_clipped_square(cairo_t *cr)
+{
+    dl_cr_save(cr);
+    cairo_rectangle(cr, 10, 10, 50, 50);
+    dl_cr_clip(cr);
+    cairo_set_source_rgb(cr, 0, 1, 0);
+    dl_cr_paint(cr);
+    dl_cr_restore(cr);
+}
+
 static void test_clip_closes_at_restore(void **state)
 {
     (void)state;
     doc d;
     doc_open(&d, 100, 100, NULL);
-    dl_cr_save(d.cr);
-    cairo_rectangle(d.cr, 10, 10, 50, 50);
-    dl_cr_clip(d.cr);
-    cairo_set_source_rgb(d.cr, 0, 1, 0);
-    dl_cr_paint(d.cr);
-    dl_cr_restore(d.cr);
+    paint_clipped_square(d.cr);
     dl_svg_group_begin(d.cr, "after", 0);
     dl_svg_group_end(d.cr);
     const char *t = doc_close(&d, 0);
@@ -215,12 +221,7 @@ static void test_id_prefix(void **state)
     doc d;
     doc_open_prefixed(&d, 100, 100, NULL, "fig2-");
     dl_svg_group_begin(d.cr, "roads", 1);
-    dl_cr_save(d.cr);
-    cairo_rectangle(d.cr, 10, 10, 50, 50);
-    dl_cr_clip(d.cr);
-    cairo_set_source_rgb(d.cr, 0, 1, 0);
-    dl_cr_paint(d.cr);
-    dl_cr_restore(d.cr);
+    paint_clipped_square(d.cr);
     dl_svg_group_end(d.cr);
     dl_svg_group_begin(d.cr, "roads", 0);
     dl_svg_group_end(d.cr);
