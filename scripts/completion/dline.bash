@@ -4,15 +4,34 @@
 # Installed as share/bash-completion/completions/dline; to try it from the
 # sources: . scripts/completion/dline.bash
 
+# The word as the shell will read it: "my\ maps/" or "'my maps/" (an
+# opening quote not yet closed) is the folder my maps/.
+_dline_dequote()
+{
+    local s=$1 out= i
+    case $s in
+        \'*) s=${s#\'}; out=${s%\'} ;;
+        \"*) s=${s#\"}; out=${s%\"} ;;
+        *)
+            for ((i = 0; i < ${#s}; i++)); do
+                [[ ${s:i:1} == \\ ]] && ((i++))
+                out+=${s:i:1}
+            done ;;
+    esac
+    printf '%s' "$out"
+}
+
 # Completes file names ending in one of the extensions given (either case),
-# and folders to go on into.
+# and folders to go on into; names with spaces or quotes come back quoted
+# (-o filenames).
 _dline_files()
 {
-    local ext IFS=$'\n'
-    COMPREPLY=($(compgen -d -- "$cur"))
+    local ext IFS=$'\n' word
+    word=$(_dline_dequote "$cur")
+    COMPREPLY=($(compgen -d -- "$word"))
     for ext in "$@"; do
-        COMPREPLY+=($(compgen -f -X "!*.$ext" -- "$cur"))
-        COMPREPLY+=($(compgen -f -X "!*.${ext^^}" -- "$cur"))
+        COMPREPLY+=($(compgen -f -X "!*.$ext" -- "$word"))
+        COMPREPLY+=($(compgen -f -X "!*.${ext^^}" -- "$word"))
     done
     # Quoting and a / after folders; only possible inside a completion.
     compopt -o filenames 2>/dev/null

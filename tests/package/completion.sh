@@ -92,5 +92,17 @@ expect "dline index $tmp/" "$tmp/e.shp $tmp/sub"
 expect "dline render $tmp/a.yaml -o $tmp/" "$tmp/i.PNG $tmp/sub"
 expect "dline render $tmp/a.yaml --debug-labels $tmp/" "$tmp/c.json $tmp/sub"
 
+# A folder with a space, typed with a backslash or in quotes as in a shell.
+mkdir "$tmp/my maps"
+touch "$tmp/my maps/x.yaml" "$tmp/my maps/y.txt"
+for typed in "$tmp/my\\ maps/" "'$tmp/my maps/" "\"$tmp/my maps/"; do
+    COMP_WORDS=(dline render "$typed")
+    COMP_CWORD=2
+    COMPREPLY=()
+    _dline || true
+    [[ ${#COMPREPLY[@]} == 1 && ${COMPREPLY[0]} == "$tmp/my maps/x.yaml" ]] ||
+        { echo "FAIL: 'dline render $typed<TAB>' gives '${COMPREPLY[*]}'" >&2; status=1; }
+done
+
 [[ $status == 0 ]] && echo "ok"
 exit $status
