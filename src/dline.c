@@ -37,6 +37,7 @@ struct dline_map {
     unsigned long long max_pixels; /* --max-pixels, 0 for DLINE_MAX_PIXELS_DEFAULT */
     int threads;                   /* --threads, 0 for the cores online (at most 2) */
     char *svg_id_prefix;           /* --svg-id-prefix, or NULL */
+    dl_proj_cache *proj_cache;     /* PROJ operations found by earlier runs */
 };
 
 dline_status dline_map_load(dline_ctx *ctx, const char *style_path, dline_map **out)
@@ -57,6 +58,7 @@ dline_status dline_map_load_with(dline_ctx *ctx, const char *style_path, const c
         free(map);
         return st;
     }
+    map->proj_cache = dl_proj_cache_new(); /* NULL: each run searches by itself */
     *out = map;
     return DLINE_OK;
 }
@@ -68,6 +70,7 @@ void dline_map_free(dline_map *map)
     dl_style_free(map->style);
     free(map->debug_labels);
     free(map->svg_id_prefix);
+    dl_proj_cache_free(map->proj_cache);
     free(map);
 }
 
@@ -106,6 +109,7 @@ dline_status dline_map_load_string(dline_ctx *ctx, const char *text, size_t len,
         free(map);
         return st;
     }
+    map->proj_cache = dl_proj_cache_new();
     *out = map;
     return DLINE_OK;
 }
@@ -256,6 +260,7 @@ typedef struct {
 typedef struct {
     dl_style *style; /* the map's: zoom-driven values are evaluated into it */
     dl_proj *proj;
+    dl_proj_cache *proj_cache; /* the map's, shared by its runs (may be NULL) */
     run_source *sources;
     dl_output *out;
     cairo_t *cr; /* what the map is drawn on: out's context, or a caller's */
@@ -1122,9 +1127,11 @@ static dline_status run_prepare(dline_ctx *ctx, dline_map *map, run *r)
     dl_style *s = map->style;
     memset(r, 0, sizeof *r);
     r->style = s;
+    r->proj_cache = map->proj_cache;
     dl_geom_init(&r->work);
     dline_status st = dl_proj_new(ctx, &r->proj);
     if (st == DLINE_OK) {
+        dl_proj_use_cache(r->proj, r->proj_cache);
         r->sources = dl_calloc_array(s->nsources, sizeof *r->sources);
         if (!r->sources)
             st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
@@ -1455,9 +1462,12 @@ static dline_status band_prepare(band *b)
     r->zoom = m->zoom;
     r->scale = m->scale;
     r->band = b->index + 1;
+    r->proj_cache = m->proj_cache;
     dl_geom_init(&r->work);
     const dl_style *s = r->style;
     dline_status st = dl_proj_new(&b->ctx, &r->proj);
+    if (st == DLINE_OK)
+        dl_proj_use_cache(r->proj, r->proj_cache);
     if (st == DLINE_OK && !(r->sources = dl_calloc_array(s->nsources, sizeof *r->sources)))
         st = dl_error(&b->ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
     for (size_t i = 0; st == DLINE_OK && i < s->nlayers; i++) {
@@ -2039,8 +2049,11 @@ dline_status dline_map_validate(dline_ctx *ctx, dline_map *map, dline_problem_fn
     run r;
     memset(&r, 0, sizeof r);
     r.style = s;
+    r.proj_cache = map->proj_cache;
     dl_geom_init(&r.work);
     dline_status st = dl_proj_new(ctx, &r.proj);
+    if (st == DLINE_OK)
+        dl_proj_use_cache(r.proj, r.proj_cache);
     if (st == DLINE_OK && !(r.sources = dl_calloc_array(s->nsources + 1, sizeof *r.sources)))
         st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
     if (st != DLINE_OK) {

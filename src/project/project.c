@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +14,31 @@
 
 struct dl_proj {
     PJ_CONTEXT *pj;
-    PJ *wgs84; /* EPSG:4326, made on first use (equivalent_wgs84) */
+    PJ *wgs84;            /* EPSG:4326, made on first use (equivalent_wgs84) */
+    dl_proj_cache *cache; /* operations found by other contexts, or NULL */
 };
+
+/* PROJ's search for the operations between two CRSs reads its database:
+ * tens of milliseconds between two datums (WGS 84 to CGCS2000 takes 30-40 ms
+ * here), more than the rest of a small map. A map's renders, its bands and
+ * its tiles all ask for the same few pairs, so the operation found for a
+ * pair of definitions is kept, in a context of the cache's own, and each
+ * dl_proj gets a copy made for its context (proj_clone: no search, about
+ * 0.1 ms). Every use of the cache's context is under the lock. */
+typedef struct {
+    char *src, *dst; /* the definitions, as given to dl_transform_new */
+    PJ *op;          /* normalised for visualisation, in the cache's context */
+} cached_op;
+
+struct dl_proj_cache {
+    pthread_mutex_t lock;
+    PJ_CONTEXT *pj;
+    cached_op *ops;
+    size_t n, cap;
+};
+
+/* At most this many pairs: a map has a handful; past it, nothing is added. */
+#define CACHE_MAX 64
 
 struct dl_transform {
     PJ *pj;
@@ -46,6 +70,97 @@ dline_status dl_proj_new(dline_ctx *ctx, dl_proj **out)
     proj_log_func(p->pj, NULL, quiet_log);
     *out = p;
     return DLINE_OK;
+}
+
+dl_proj_cache *dl_proj_cache_new(void)
+{
+    dl_proj_cache *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    if (pthread_mutex_init(&c->lock, NULL) != 0) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void dl_proj_cache_free(dl_proj_cache *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n; i++) {
+        free(c->ops[i].src);
+        free(c->ops[i].dst);
+        proj_destroy(c->ops[i].op);
+    }
+    free(c->ops);
+    if (c->pj)
+        proj_context_destroy(c->pj);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+void dl_proj_use_cache(dl_proj *p, dl_proj_cache *c)
+{
+    p->cache = c;
+}
+
+size_t dl_proj_cache_count(dl_proj_cache *c)
+{
+    pthread_mutex_lock(&c->lock);
+    size_t n = c->n;
+    pthread_mutex_unlock(&c->lock);
+    return n;
+}
+
+/* A copy for p's context of the operation kept for (src, dst), or NULL. */
+static PJ *cache_get(dl_proj *p, const char *src, const char *dst)
+{
+    dl_proj_cache *c = p->cache;
+    PJ *op = NULL;
+    if (!c)
+        return NULL;
+    pthread_mutex_lock(&c->lock);
+    for (size_t i = 0; i < c->n; i++)
+        if (!strcmp(c->ops[i].src, src) && !strcmp(c->ops[i].dst, dst)) {
+            op = proj_clone(p->pj, c->ops[i].op);
+            break;
+        }
+    pthread_mutex_unlock(&c->lock);
+    return op;
+}
+
+/* Keeps a copy of op, found by p for (src, dst); on any failure, nothing. */
+static void cache_put(dl_proj *p, const char *src, const char *dst, const PJ *op)
+{
+    dl_proj_cache *c = p->cache;
+    if (!c)
+        return;
+    pthread_mutex_lock(&c->lock);
+    int known = 0;
+    for (size_t i = 0; i < c->n && !known; i++)
+        known = !strcmp(c->ops[i].src, src) && !strcmp(c->ops[i].dst, dst);
+    if (!known && c->n < CACHE_MAX) {
+        if (!c->pj && (c->pj = proj_context_create()))
+            proj_log_func(c->pj, NULL, quiet_log);
+        if (c->n == c->cap) {
+            size_t cap = c->cap ? 2 * c->cap : 8;
+            cached_op *ops = c->pj ? realloc(c->ops, cap * sizeof *ops) : NULL;
+            if (ops) {
+                c->ops = ops;
+                c->cap = cap;
+            }
+        }
+        cached_op e = {strdup(src), strdup(dst), c->pj ? proj_clone(c->pj, op) : NULL};
+        if (c->n < c->cap && e.src && e.dst && e.op) {
+            c->ops[c->n++] = e;
+        } else {
+            free(e.src);
+            free(e.dst);
+            proj_destroy(e.op);
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
 }
 
 void dl_proj_free(dl_proj *p)
@@ -286,7 +401,17 @@ dline_status dl_transform_new(dline_ctx *ctx, dl_proj *p, const char *src_def,
      * searches its database for operations from a CRS it does not know by
      * code, which costs more than the rest of a small render. The same
      * system by its EPSG code is found at once. */
+    PJ *given = src;
     src = equivalent_wgs84(p, src);
+    /* Every spelling of WGS 84 is one entry of the cache. */
+    const char *key = src != given ? "EPSG:4326" : src_def;
+    t->pj = cache_get(p, key, dst_def);
+    if (t->pj) {
+        proj_destroy(src);
+        proj_destroy(dst);
+        *out = t;
+        return DLINE_OK;
+    }
     PJ *op = proj_create_crs_to_crs_from_pj(p->pj, src, dst, NULL, NULL);
     proj_destroy(src);
     proj_destroy(dst);
@@ -294,6 +419,8 @@ dline_status dl_transform_new(dline_ctx *ctx, dl_proj *p, const char *src_def,
         t->pj = proj_normalize_for_visualization(p->pj, op);
         proj_destroy(op);
     }
+    if (t->pj)
+        cache_put(p, key, dst_def, t->pj);
     if (!t->pj) {
         free(t);
         return dl_error(ctx, DLINE_EPROJ, what, 0, 0,

@@ -14,6 +14,19 @@ typedef struct dl_transform dl_transform;
 dline_status dl_proj_new(dline_ctx *ctx, dl_proj **out);
 void dl_proj_free(dl_proj *p);
 
+/* The operations PROJ found between pairs of CRS definitions, shared by
+ * the dl_proj of one map's renders (its bands, tiles and repeated renders),
+ * so that PROJ's database search for a pair runs once: tens of ms between two
+ * datums. Each dl_proj gets its own copy of an operation. Thread-safe; NULL
+ * when out of memory (a dl_proj then searches by itself). */
+typedef struct dl_proj_cache dl_proj_cache;
+dl_proj_cache *dl_proj_cache_new(void);
+void dl_proj_cache_free(dl_proj_cache *c);
+/* p's transformations come from c, and go into it; c must outlive p. */
+void dl_proj_use_cache(dl_proj *p, dl_proj_cache *c);
+/* How many pairs c holds. */
+size_t dl_proj_cache_count(dl_proj_cache *c);
+
 /* Checks that def names a CRS PROJ knows ("EPSG:4326", a PROJ string, WKT or
  * ESRI WKT). On success and when name is not NULL, writes the CRS's name. */
 dline_status dl_proj_check_crs(dline_ctx *ctx, dl_proj *p, const char *def, char *name,

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "project/project.h"
@@ -21,13 +22,18 @@ static const double lonlat[3][2] = {
     {120.9598, 31.0726}, /* Xicen */
 };
 
-static void check_points(const char *dst, const double expect[3][2])
+/* src (WGS 84 in some spelling) to dst in a context of its own, through
+ * cache when not NULL. */
+static void check_points_from(const char *src, const char *dst, const double expect[3][2],
+                              dl_proj_cache *cache)
 {
     dline_ctx *ctx = dline_ctx_new();
     dl_proj *p = NULL;
     dl_transform *t = NULL;
     assert_int_equal(dl_proj_new(ctx, &p), DLINE_OK);
-    assert_int_equal(dl_transform_new(ctx, p, "EPSG:4326", dst, NULL, &t), DLINE_OK);
+    if (cache)
+        dl_proj_use_cache(p, cache);
+    assert_int_equal(dl_transform_new(ctx, p, src, dst, NULL, &t), DLINE_OK);
     double xy[6];
     memcpy(xy, lonlat, sizeof xy);
     assert_int_equal(dl_transform_points(t, xy, 3), 3);
@@ -46,23 +52,73 @@ static void check_points(const char *dst, const double expect[3][2])
     dline_ctx_free(ctx);
 }
 
+static void check_points(const char *dst, const double expect[3][2])
+{
+    check_points_from("EPSG:4326", dst, expect, NULL);
+}
+
+static const double gk4549[3][2] = {{605690.5118, 3448477.5460},
+                                    {620310.2632, 3451062.6931},
+                                    {591597.4887, 3439419.4879}};
+static const double mercator[3][2] = {{13481725.4188, 3652648.0952},
+                                      {13498824.0926, 3655497.1402},
+                                      {13465183.3425, 3642181.2289}};
+/* A .prj's WGS 84 (ESRI WKT). */
+static const char esri_wgs84[] =
+    "GEOGCS[\"GCS_WGS_1984\",DATUM[\"D_WGS_1984\",SPHEROID[\"WGS_1984\",6378137.0,"
+    "298.257223563]],PRIMEM[\"Greenwich\",0.0],UNIT[\"Degree\",0.0174532925199433]]";
+
+/* The operation PROJ finds for a pair is kept by the cache and copied into
+ * the next context that asks (a map's bands, tiles, renders): the copies
+ * give cs2cs's values both ways, and every spelling of WGS 84 is one pair. */
+static void cached_operations_match_cs2cs(void **state)
+{
+    (void)state;
+    dl_proj_cache *cache = dl_proj_cache_new();
+    assert_non_null(cache);
+    check_points_from("EPSG:4326", "EPSG:4549", gk4549, cache);
+    assert_int_equal(dl_proj_cache_count(cache), 1);
+    check_points_from(esri_wgs84, "EPSG:4549", gk4549, cache); /* found, not added */
+    check_points_from("EPSG:4326", "EPSG:4549", gk4549, cache);
+    assert_int_equal(dl_proj_cache_count(cache), 1);
+    check_points_from(esri_wgs84, "EPSG:3857", mercator, cache);
+    check_points_from("EPSG:4326", "EPSG:3857", mercator, cache);
+    assert_int_equal(dl_proj_cache_count(cache), 2);
+    dl_proj_cache_free(cache);
+}
+
+/* Threads of one map share its cache, each with its own context. */
+static void *cache_worker(void *arg)
+{
+    for (int i = 0; i < 20; i++)
+        check_points_from(i % 2 ? esri_wgs84 : "EPSG:4326", "EPSG:4549", gk4549, arg);
+    return NULL;
+}
+
+static void cache_shared_by_threads(void **state)
+{
+    (void)state;
+    dl_proj_cache *cache = dl_proj_cache_new();
+    pthread_t th[3];
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, cache_worker, cache), 0);
+    for (int i = 0; i < 3; i++)
+        pthread_join(th[i], NULL);
+    assert_int_equal(dl_proj_cache_count(cache), 1);
+    dl_proj_cache_free(cache);
+}
+
 static void web_mercator_matches_cs2cs(void **state)
 {
     (void)state;
-    static const double e[3][2] = {{13481725.4188, 3652648.0952},
-                                   {13498824.0926, 3655497.1402},
-                                   {13465183.3425, 3642181.2289}};
-    check_points("EPSG:3857", e);
+    check_points("EPSG:3857", mercator);
 }
 
 static void gauss_kruger_4549_matches_cs2cs_easting_first(void **state)
 {
     (void)state;
     /* cs2cs prints northing easting for EPSG:4549; swapped here. */
-    static const double e[3][2] = {{605690.5118, 3448477.5460},
-                                   {620310.2632, 3451062.6931},
-                                   {591597.4887, 3439419.4879}};
-    check_points("EPSG:4549", e);
+    check_points("EPSG:4549", gk4549);
 }
 
 static void utm51n_matches_cs2cs(void **state)
@@ -172,6 +228,8 @@ int main(void)
         cmocka_unit_test(crs_name_is_reported),
         cmocka_unit_test(bbox_is_densified),
         cmocka_unit_test(same_crs_is_noop),
+        cmocka_unit_test(cached_operations_match_cs2cs),
+        cmocka_unit_test(cache_shared_by_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
