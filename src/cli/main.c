@@ -401,6 +401,11 @@ static int cmd_render(int argc, char **argv)
                 return dl_cli_usage_error("option '%s' needs a value", a);
             i++;
             if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+                /* A second -o would silently drop the first map. */
+                if (out)
+                    return dl_cli_usage_error("a second -o/--output '%s': one output per render; "
+                                              "for several maps use --jobs FILE.csv",
+                                              val);
                 out = val;
             } else if (!strcmp(a, "--debug-labels")) {
                 debug_labels = val;
@@ -515,6 +520,10 @@ static int cmd_tiles(int argc, char **argv)
         i++;
         long v;
         if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            if (o.output)
+                return dl_cli_usage_error("a second -o/--output '%s': tiles go to one folder or "
+                                          "MBTiles file",
+                                          val);
             o.output = val;
         } else if (!strcmp(a, "--zoom")) {
             /* Z or Z0-Z1 */
