@@ -45,22 +45,32 @@ dline_status dline_map_load(dline_ctx *ctx, const char *style_path, dline_map **
     return dline_map_load_with(ctx, style_path, NULL, 0, out);
 }
 
-dline_status dline_map_load_with(dline_ctx *ctx, const char *style_path, const char *const *sets,
-                                 size_t nsets, dline_map **out)
+/* A map around a loaded style (taken over, NULL after a failed load, which
+ * is then returned as it is). */
+static dline_status map_new(dline_ctx *ctx, dline_status loaded, dl_style *style,
+                            dline_map **out)
 {
     *out = NULL;
+    if (loaded != DLINE_OK)
+        return loaded;
     dline_map *map = calloc(1, sizeof *map);
-    if (!map)
+    if (!map) {
+        dl_style_free(style);
         return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
-    map->png_level = -1;
-    dline_status st = dl_style_load_with(ctx, style_path, sets, nsets, &map->style);
-    if (st != DLINE_OK) {
-        free(map);
-        return st;
     }
+    map->style = style;
+    map->png_level = -1;
     map->proj_cache = dl_proj_cache_new(); /* NULL: each run searches by itself */
     *out = map;
     return DLINE_OK;
+}
+
+dline_status dline_map_load_with(dline_ctx *ctx, const char *style_path, const char *const *sets,
+                                 size_t nsets, dline_map **out)
+{
+    dl_style *style = NULL;
+    dline_status st = dl_style_load_with(ctx, style_path, sets, nsets, &style);
+    return map_new(ctx, st, style, out);
 }
 
 void dline_map_free(dline_map *map)
@@ -99,19 +109,10 @@ dline_status dline_map_load_string(dline_ctx *ctx, const char *text, size_t len,
     *out = NULL;
     if (!text)
         return dl_error(ctx, DLINE_EUSAGE, NULL, 0, 0, "no style text");
-    dline_map *map = calloc(1, sizeof *map);
-    if (!map)
-        return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
-    map->png_level = -1;
+    dl_style *style = NULL;
     dline_status st = dl_style_load_text(ctx, name && *name ? name : "style.yaml", text, len,
-                                         sets, nsets, &map->style);
-    if (st != DLINE_OK) {
-        free(map);
-        return st;
-    }
-    map->proj_cache = dl_proj_cache_new();
-    *out = map;
-    return DLINE_OK;
+                                         sets, nsets, &style);
+    return map_new(ctx, st, style, out);
 }
 
 dline_status dline_map_set_threads(dline_ctx *ctx, dline_map *map, int threads)
@@ -127,14 +128,7 @@ dline_status dline_map_set_svg_id_prefix(dline_ctx *ctx, dline_map *map, const c
 {
     char *copy = NULL;
     if (prefix && *prefix) {
-        /* An XML name's start, then name characters, so that every id the
-         * SVG writer makes from it stays a valid id (and a CSS selector). */
-        int ok = (*prefix >= 'a' && *prefix <= 'z') || (*prefix >= 'A' && *prefix <= 'Z') ||
-                 *prefix == '_';
-        for (const char *p = prefix; ok && *p; p++)
-            ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                 (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.';
-        if (!ok || strlen(prefix) > 64)
+        if (!dl_svg_id_prefix_ok(prefix))
             return dl_error(ctx, DLINE_EUSAGE, NULL, 0, 0,
                             "--svg-id-prefix '%s' is not an id prefix: up to 64 letters, digits, "
                             "'-', '_' or '.', starting with a letter or '_'",

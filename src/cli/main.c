@@ -420,15 +420,13 @@ static int cmd_render(int argc, char **argv)
                 if (parse_shard(val, &shard) != 0)
                     return dl_cli_usage_error("--shard '%s' is not I/N with 1 <= I <= N", val);
             } else if (!strcmp(a, "--png-compression")) {
-                char *end;
-                long v = strtol(val, &end, 10);
-                if (end == val || *end || v < 0 || v > 9)
+                long v;
+                if (parse_count(val, 0, 9, &v) != 0)
                     return dl_cli_usage_error("--png-compression '%s' is not a level from 0 to 9", val);
                 o.png_level = (int)v;
             } else if (!strcmp(a, "--threads")) {
-                char *end;
-                long v = strtol(val, &end, 10);
-                if (end == val || *end || v < 1 || v > 1024)
+                long v;
+                if (parse_count(val, 1, 1024, &v) != 0)
                     return dl_cli_usage_error("--threads '%s' is not a count from 1 to 1024", val);
                 o.threads = (int)v;
             } else if (!strcmp(a, "--max-pixels")) {

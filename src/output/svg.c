@@ -37,7 +37,7 @@ struct dl_svg {
     int failed;
     double width, height;
     GHashTable *ids; /* ids used, so each is unique */
-    char prefix[65]; /* put before every id (--svg-id-prefix), "" for none */
+    char prefix[DL_SVG_ID_PREFIX_MAX + 1]; /* before every id (--svg-id-prefix) */
     unsigned next_def;
 
     /* Open levels: 0 is the document (or the selected label group, which
@@ -153,20 +153,37 @@ static void def_id(dl_svg *svg, char *out, size_t n, const char *what)
     snprintf(out, n, "%s%s%u", svg->prefix, what, ++svg->next_def);
 }
 
-/* A valid XML id made from s (letters, digits, '-', '_', '.'; not starting
- * with a digit, '-' or '.'), unique in the document. Caller frees. */
+/* The characters dline puts in an id: an XML name's, ASCII only; the first
+ * may not be a digit, '-' or '.'. */
+static int id_start(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static int id_char(char c)
+{
+    return id_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.';
+}
+
+int dl_svg_id_prefix_ok(const char *prefix)
+{
+    if (!id_start(prefix[0]) || strlen(prefix) > DL_SVG_ID_PREFIX_MAX)
+        return 0;
+    for (const char *p = prefix; *p; p++)
+        if (!id_char(*p))
+            return 0;
+    return 1;
+}
+
+/* A valid XML id made from s (other characters become '_'; '_' in front
+ * of a first character that cannot start one), unique in the document.
+ * Caller frees. */
 static char *unique_id(dl_svg *svg, const char *s)
 {
     GString *g = g_string_new(svg->prefix);
-    for (const char *p = s && *s ? s : "group"; *p; p++) {
-        char c = *p;
-        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                 c == '-' || c == '_' || c == '.';
-        g_string_append_c(g, ok ? c : '_');
-    }
-    if (!svg->prefix[0] &&
-        !((g->str[0] >= 'a' && g->str[0] <= 'z') || (g->str[0] >= 'A' && g->str[0] <= 'Z') ||
-          g->str[0] == '_'))
+    for (const char *p = s && *s ? s : "group"; *p; p++)
+        g_string_append_c(g, id_char(*p) ? *p : '_');
+    if (!id_start(g->str[0]))
         g_string_prepend_c(g, '_');
     size_t base = g->len;
     for (unsigned k = 2; g_hash_table_contains(svg->ids, g->str); k++) {

@@ -28,6 +28,10 @@ typedef int (*dl_svg_write_fn)(void *closure, const char *buf, int len);
  * NULL when out of memory. Free with dl_svg_free(). */
 dl_svg *dl_svg_new(dl_svg_write_fn write, void *closure, double width, double height,
                    const char *title, const char *id_prefix);
+/* 1 when prefix can start every id: letters, digits, '-', '_' or '.', the
+ * first a letter or '_', at most DL_SVG_ID_PREFIX_MAX bytes. */
+#define DL_SVG_ID_PREFIX_MAX 64
+int dl_svg_id_prefix_ok(const char *prefix);
 /* Closes every open element and flushes. 0, or -1 when a write or the
  * writer failed (the document is then incomplete). */
 int dl_svg_finish(dl_svg *svg);

@@ -25,7 +25,12 @@ def size(path):
 def read(path):
     """(width, height, rows): rows of RGBA bytes."""
     with open(path, "rb") as f:
-        data = f.read()
+        return decode(f.read(), path)
+
+
+def decode(data, path="PNG"):
+    """(width, height, rows) of PNG bytes: rows of RGBA bytes (filters 0-4
+    undone; RGB gets an opaque alpha). Also used by tests/python."""
     if data[:8] != b"\x89PNG\r\n\x1a\n":
         raise ValueError(path + ": not a PNG")
     pos, idat = 8, b""
@@ -61,6 +66,8 @@ def read(path):
                 pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
                 pred = a if pa <= pb and pa <= pc else b if pb <= pc else c
                 line[i] = (line[i] + pred) & 255
+            elif ftype != 0:
+                raise ValueError("%s: bad filter type %d in row %d" % (path, ftype, y))
         prev = line
         if bpp == 3:
             rgba = bytearray(w * 4)

@@ -21,6 +21,8 @@ import dline
 
 TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROOT = os.path.dirname(TESTS)
+sys.path.insert(0, os.path.join(TESTS, "cli"))
+import tiles_png  # noqa: E402  (the PNG decoder the CLI tests use)
 FLAGSHIP = os.path.join(ROOT, "styles", "digital-line.yaml")
 PACKAGE = os.path.dirname(os.path.abspath(dline.__file__))
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -63,45 +65,11 @@ def png_header(data):
 
 def png_pixels(data):
     """The pixels of an 8-bit RGB or RGBA PNG as a set of (r, g, b) and the
-    list of rows, unfiltered (filters 0-4 of the PNG specification)."""
-    width, height, depth, colour = png_header(data)
-    if depth != 8 or colour not in (2, 6):
-        raise AssertionError(f"unexpected PNG depth {depth} colour type {colour}")
-    bpp = 3 if colour == 2 else 4
-    pos, idat = 8, b""
-    while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        if kind == b"IDAT":
-            idat += data[pos + 8:pos + 8 + length]
-        pos += 12 + length
-    raw = zlib.decompress(idat)
-    stride = width * bpp
-    rows, prev = [], bytearray(stride)
-    for y in range(height):
-        f = raw[y * (stride + 1)]
-        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        for i in range(stride):
-            a = line[i - bpp] if i >= bpp else 0
-            b = prev[i]
-            c = prev[i - bpp] if i >= bpp else 0
-            if f == 1:
-                line[i] = (line[i] + a) & 255
-            elif f == 2:
-                line[i] = (line[i] + b) & 255
-            elif f == 3:
-                line[i] = (line[i] + (a + b) // 2) & 255
-            elif f == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                pred = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
-                line[i] = (line[i] + pred) & 255
-            elif f != 0:
-                raise AssertionError(f"bad PNG filter {f}")
-        rows.append(bytes(line))
-        prev = line
+    list of RGBA rows, decoded by tests/cli/tiles_png.py."""
+    _, _, rows = tiles_png.decode(data)
     colours = set()
     for row in rows:
-        for x in range(0, stride, bpp):
+        for x in range(0, len(row), 4):
             colours.add(tuple(row[x:x + 3]))
     return colours, rows
 
