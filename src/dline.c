@@ -261,7 +261,11 @@ typedef struct {
     dl_render *render;
     /* map CRS box shown, and map units per px */
     double minx, maxy, res;
-    double width, height;
+    double width, height; /* of the map face, in px */
+    /* Where the face stands on the sheet; margin when the frame has
+     * margins (the face is then clipped and the margins filled). */
+    dl_style_face face;
+    int margin;
     dl_geom work; /* reused projected copy of the current feature */
     int dry;      /* dline fonts: symbol layers queue their labels, nothing is drawn */
     /* MapLibre's zoom and the scale denominator at the map centre (0 when
@@ -476,7 +480,9 @@ static dline_status compute_extent(dline_ctx *ctx, run *r, dl_bbox *box)
         pad = s->fit_padding;
     }
     /* Preserve the aspect ratio: grow the shorter side of the box. */
-    double w = s->width - 2 * pad, h = s->height - 2 * pad;
+    /* The map face: the sheet inside the frame's margins (run_prepare). */
+    double W = r->face.width, H = r->face.height;
+    double w = W - 2 * pad, h = H - 2 * pad;
     if (w < 1)
         w = 1;
     if (h < 1)
@@ -487,13 +493,13 @@ static dline_status compute_extent(dline_ctx *ctx, run *r, dl_bbox *box)
     double res = fmax(bw / w, bh / h);
     double cx = (box->xmin + box->xmax) / 2, cy = (box->ymin + box->ymax) / 2;
     r->res = res;
-    r->width = s->width;
-    r->height = s->height;
-    r->minx = cx - res * s->width / 2;
-    r->maxy = cy + res * s->height / 2;
+    r->width = W;
+    r->height = H;
+    r->minx = cx - res * W / 2;
+    r->maxy = cy + res * H / 2;
     box->xmin = r->minx;
-    box->xmax = cx + res * s->width / 2;
-    box->ymin = cy - res * s->height / 2;
+    box->xmax = cx + res * W / 2;
+    box->ymin = cy - res * H / 2;
     box->ymax = r->maxy;
     return DLINE_OK;
 }
@@ -1082,6 +1088,8 @@ static dline_status draw_layer_features(dline_ctx *ctx, run *r, const dl_style_l
 
 static int background_is_opaque(const dl_style *s)
 {
+    if (dl_style_has_margin(s) && s->furniture.frame.background.a < 1.0)
+        return 0;
     if (s->background.a >= 1.0)
         return 1;
     for (size_t i = 0; i < s->nlayers; i++)
@@ -1148,6 +1156,12 @@ static dline_status run_prepare(dline_ctx *ctx, dline_map *map, run *r)
             st = dl_error(ctx, DLINE_ESTYLE, s->path, in->crs_line, in->crs_col, "inset crs: %s",
                           quiet.message);
     }
+    /* The size may have changed since the style's check (--size, --paper). */
+    char why[160];
+    if (st == DLINE_OK && dl_style_face_of(s, &r->face, why, sizeof why) != 0)
+        st = dl_error(ctx, DLINE_ESTYLE, s->path, s->furniture.frame.margin_line,
+                      s->furniture.frame.margin_col, "%s", why);
+    r->margin = dl_style_has_margin(s);
     for (size_t i = 0; st == DLINE_OK && i < s->nlayers; i++)
         if (layer_uses_source(&s->layers[i]))
             st = open_source(ctx, r, (size_t)s->layers[i].source);
@@ -1547,6 +1561,11 @@ static dline_status draw_bands(dline_ctx *ctx, dline_map *map, run *r)
         cairo_matrix_t bm = m;
         bm.y0 -= row0;
         cairo_set_matrix(b[k].cr, &bm);
+        if (r->margin) {
+            /* As draw_map clips the caller's context: the face only. */
+            cairo_rectangle(b[k].cr, 0, 0, r->width, r->height);
+            cairo_clip(b[k].cr);
+        }
         /* The rows in user units (the map's scale has no rotation). */
         b[k].y0 = (row0 - m.y0) / m.yy;
         b[k].y1 = (row1 - m.y0) / m.yy;
@@ -1593,6 +1612,21 @@ static dline_status draw_map(dline_ctx *ctx, dline_map *map, run *r, int banded,
     const dl_style *s = map->style;
     dline_status st = DLINE_OK;
     *labels_json = NULL;
+    /* With margins: the sheet in the margins' colour, then everything in
+     * the face's px (moved by its corner, which SVG reads from the
+     * device-space paths), the layers and graticule lines clipped to it.
+     * The move is a plain save, not an SVG level, so labels still go to
+     * their layers' groups. */
+    cairo_t *cr = r->cr;
+    if (r->margin) {
+        dl_render_background(r->render, s->furniture.frame.background, 1.0);
+        cairo_save(cr);
+        cairo_translate(cr, r->face.x, r->face.y);
+        dl_cr_save(cr);
+        cairo_rectangle(cr, 0, 0, r->width, r->height);
+        dl_cr_clip(cr);
+        cairo_new_path(cr);
+    }
     dl_render_background(r->render, s->background, 1.0);
     /* A PNG's layers are drawn in bands, then its symbol layers queue
      * their labels here as the other formats' do. */
@@ -1618,6 +1652,10 @@ static dline_status draw_map(dline_ctx *ctx, dline_map *map, run *r, int banded,
     if (st == DLINE_OK)
         st = dl_graticule_draw(ctx, r->proj, s, s->crs ? s->crs : "EPSG:3857", &grat_grid,
                                r->width, r->height, r->render, &grat);
+    /* Furniture and labels keep inside the face by their own rules; the
+     * graticule's labels may stand in the margins. */
+    if (r->margin)
+        dl_cr_restore(cr);
     /* Furniture before labels so labels keep clear of it; blocks at the
      * same corner stack (title, then subtitle below it). */
     double stack[DL_ANCHOR_BOTTOM_RIGHT + 1] = {0};
@@ -1644,8 +1682,10 @@ static dline_status draw_map(dline_ctx *ctx, dline_map *map, run *r, int banded,
         int group = grat.nlines > 0;
         if (group)
             dl_render_group_begin(r->render, "graticule-labels", 0);
+        const double none[4] = {0, 0, 0, 0};
         st = dl_render_graticule_labels(ctx, r->render, &s->furniture.graticule, &grat,
-                                        fr->enabled && fr->width > 0 ? fr->width : 0);
+                                        fr->enabled && fr->width > 0 ? fr->width : 0,
+                                        r->margin ? fr->margin : none);
         if (group)
             dl_render_group_end(r->render);
     }
@@ -1660,6 +1700,8 @@ static dline_status draw_map(dline_ctx *ctx, dline_map *map, run *r, int banded,
         st = dl_render_frame(ctx, r->render, &s->furniture.frame);
         dl_render_group_end(r->render);
     }
+    if (r->margin)
+        cairo_restore(cr);
     /* The label report is made now and written only once the map is. */
     if (st == DLINE_OK && map->debug_labels && !(*labels_json = dl_render_labels_json(r->render)))
         st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
@@ -1697,7 +1739,7 @@ static dline_status render_output(dline_ctx *ctx, dline_map *map, const char *pa
     }
     if (st == DLINE_OK) {
         r.cr = dl_output_cairo(r.out);
-        st = dl_render_new(ctx, r.cr, s->width, s->height, &r.render);
+        st = dl_render_new(ctx, r.cr, r.width, r.height, &r.render);
     }
     char *labels_json = NULL;
     if (st == DLINE_OK) {
@@ -1792,7 +1834,7 @@ dline_status dline_map_render_cairo(dline_ctx *ctx, dline_map *map, cairo_t *cr,
     cairo_clip(cr);
     char *labels_json = NULL;
     r.cr = cr;
-    st = dl_render_new(ctx, cr, s->width, s->height, &r.render);
+    st = dl_render_new(ctx, cr, r.width, r.height, &r.render);
     if (st == DLINE_OK)
         st = draw_map(ctx, map, &r, 0, &labels_json);
     free(labels_json);
@@ -1898,7 +1940,7 @@ dline_status dline_map_fonts_report(dline_ctx *ctx, dline_map *map, FILE *out, s
     if (st == DLINE_OK) {
         surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1);
         cr = cairo_create(surface);
-        st = dl_render_new(ctx, cr, s->width, s->height, &r.render);
+        st = dl_render_new(ctx, cr, r.width, r.height, &r.render);
     }
     r.dry = 1;
     for (size_t i = 0; st == DLINE_OK && i < s->nlayers; i++)

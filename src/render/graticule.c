@@ -9,6 +9,9 @@
 #define FALLBACK_FONT "Noto Sans CJK SC, DejaVu Sans, sans-serif"
 /* px between a label and the map edge (inside the frame). */
 #define EDGE_GAP 2.0
+/* px between a label in the margin and the map edge (GMT's annotation
+ * offset is 5 pt, with a tick; here there is no tick). */
+#define OUT_GAP 4.0
 
 static dline_status cairo_check(dline_ctx *ctx, const dl_render *r, const char *what)
 {
@@ -66,7 +69,7 @@ static int overlaps(dl_box a, dl_box b)
 
 dline_status dl_render_graticule_labels(dline_ctx *ctx, dl_render *r,
                                         const dl_style_graticule *s, const dl_graticule *g,
-                                        double inset)
+                                        double inset, const double margin[4])
 {
     if (!s->labels || !g->nlabels)
         return DLINE_OK;
@@ -81,6 +84,12 @@ dline_status dl_render_graticule_labels(dline_ctx *ctx, dl_render *r,
     pango_font_description_free(fd);
     cairo_t *cr = r->cr;
     double in = inset + EDGE_GAP, hw = s->label_halo_width;
+    /* Out, by edge (top, right, bottom, left), when the margin holds a
+     * label of the style's size with the gap on both sides. */
+    int out[4];
+    for (int k = 0; k < 4; k++)
+        out[k] = margin[k] > 0 && margin[k] >= s->size + 2 * OUT_GAP;
+    double W = r->width, H = r->height;
     dline_status st = DLINE_OK;
     for (size_t i = 0; i < g->nlabels && st == DLINE_OK; i++) {
         const dl_graticule_label *l = &g->labels[i];
@@ -95,34 +104,47 @@ dline_status dl_render_graticule_labels(dline_ctx *ctx, dl_render *r,
         /* The label's box on the map and the text origin before turning. */
         dl_box b;
         double ox, oy, angle = 0;
+        int side = l->edge == DL_EDGE_TOP      ? 0
+                   : l->edge == DL_EDGE_BOTTOM ? 2
+                   : l->edge == DL_EDGE_LEFT   ? 3
+                                               : 1;
+        double g0 = out[side] ? OUT_GAP : 0; /* outside: from the edge outwards */
         switch (l->edge) {
         case DL_EDGE_TOP:
-            b = (dl_box){l->x - w / 2, in, l->x + w / 2, in + h};
+            b = out[side] ? (dl_box){l->x - w / 2, -g0 - h, l->x + w / 2, -g0}
+                          : (dl_box){l->x - w / 2, in, l->x + w / 2, in + h};
             ox = b.x0 - (double)lg.x / PANGO_SCALE;
             oy = b.y0 - a0;
             break;
         case DL_EDGE_BOTTOM:
-            b = (dl_box){l->x - w / 2, r->height - in - h, l->x + w / 2, r->height - in};
+            b = out[side] ? (dl_box){l->x - w / 2, H + g0, l->x + w / 2, H + g0 + h}
+                          : (dl_box){l->x - w / 2, r->height - in - h, l->x + w / 2,
+                                     r->height - in};
             ox = b.x0 - (double)lg.x / PANGO_SCALE;
             oy = b.y0 - a0;
             break;
         case DL_EDGE_LEFT:
             /* Read upwards: the text's top faces the left edge. */
-            b = (dl_box){in, l->y - w / 2, in + h, l->y + w / 2};
+            b = out[side] ? (dl_box){-g0 - h, l->y - w / 2, -g0, l->y + w / 2}
+                          : (dl_box){in, l->y - w / 2, in + h, l->y + w / 2};
             angle = -M_PI / 2;
             ox = b.x0 - a0;
             oy = b.y1 + (double)lg.x / PANGO_SCALE;
             break;
         default:
             /* Read upwards too, the text's foot towards the right edge. */
-            b = (dl_box){r->width - in - h, l->y - w / 2, r->width - in, l->y + w / 2};
+            b = out[side] ? (dl_box){W + g0, l->y - w / 2, W + g0 + h, l->y + w / 2}
+                          : (dl_box){r->width - in - h, l->y - w / 2, r->width - in,
+                                     l->y + w / 2};
             angle = -M_PI / 2;
             ox = b.x0 - a0;
             oy = b.y1 + (double)lg.x / PANGO_SCALE;
             break;
         }
-        if (b.x0 < inset || b.y0 < inset || b.x1 > r->width - inset ||
-            b.y1 > r->height - inset)
+        if (out[side] ? b.x0 < -margin[3] || b.y0 < -margin[0] || b.x1 > W + margin[1] ||
+                            b.y1 > H + margin[2]
+                      : b.x0 < inset || b.y0 < inset || b.x1 > r->width - inset ||
+                            b.y1 > r->height - inset)
             continue;
         dl_box hb = {b.x0 - hw, b.y0 - hw, b.x1 + hw, b.y1 + hw};
         int free_ = 1;

@@ -44,9 +44,13 @@ dline_status dl_render_graticule_lines(dline_ctx *ctx, dl_render *r, const dl_st
  * line; parallels' turned to read up the left and right edges. A label
  * that would leave the map or touch an obstacle already there (furniture,
  * another graticule label) is left out; drawn ones become obstacles. Call
- * after the furniture, before dl_render_labels(). */
+ * after the furniture, before dl_render_labels().
+ * margin (top, right, bottom, left, px; all 0 without margins): the room
+ * outside the map on each side. Where it holds a label (the label size and
+ * a gap on each side of it) that edge's labels stand outside the map, in
+ * the margin, and may not leave the sheet. */
 dline_status dl_render_graticule_labels(dline_ctx *ctx, dl_render *r,
                                         const dl_style_graticule *s, const dl_graticule *g,
-                                        double inset);
+                                        double inset, const double margin[4]);
 
 #endif

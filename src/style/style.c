@@ -1541,7 +1541,7 @@ static const char *const north_arrow_keys[] = {"position", "offset", "size", "fo
 static const char *const legend_keys[] = {"position", "offset", "title", "font", "size",
                                           "color", "background-color", "background-opacity",
                                           "border-color", "border-width", "padding"};
-static const char *const frame_keys[] = {"width", "color"};
+static const char *const frame_keys[] = {"width", "color", "margin", "background"};
 
 /* *enabled from true/false, or 1 with *map set for a mapping (keys checked). */
 static dline_status furniture_block(loader *L, const char *name, const dl_yaml_node *n,
@@ -1690,6 +1690,60 @@ static dline_status load_legend(loader *L, const dl_yaml_node *n)
     return st;
 }
 
+/* margin: one length for all four sides, or [top, right, bottom, left] as
+ * in CSS; each 0..DL_MAX_SIZE_PX px. Whether a face is left is checked
+ * once the size is known (load_top, and again at render). */
+static dline_status get_margin(loader *L, const dl_yaml_node *v, dl_style_frame *f)
+{
+    double m[4];
+    dline_status st = DLINE_OK;
+    if (v && v->kind == DL_YAML_SEQUENCE && v->n == 4) {
+        for (size_t i = 0; i < 4 && st == DLINE_OK; i++)
+            st = get_length(L, v->items[i], "margin", 0, DL_MAX_SIZE_PX, &m[i]);
+    } else if (is_scalar(v)) {
+        st = get_length(L, v, "margin", 0, DL_MAX_SIZE_PX, &m[0]);
+        m[1] = m[2] = m[3] = m[0];
+    } else
+        return err(L, v, "'margin' must be a length or [top, right, bottom, left]");
+    if (st != DLINE_OK)
+        return st;
+    memcpy(f->margin, m, sizeof m);
+    f->margin_line = v->line;
+    f->margin_col = v->col;
+    return DLINE_OK;
+}
+
+int dl_style_has_margin(const dl_style *s)
+{
+    const dl_style_frame *f = &s->furniture.frame;
+    return f->enabled && (f->margin[0] > 0 || f->margin[1] > 0 || f->margin[2] > 0 ||
+                          f->margin[3] > 0);
+}
+
+int dl_style_face_of(const dl_style *s, dl_style_face *face, char *why, size_t nwhy)
+{
+    *face = (dl_style_face){0, 0, s->width, s->height};
+    if (!dl_style_has_margin(s))
+        return 0;
+    const double *m = s->furniture.frame.margin;
+    double w = s->width - m[1] - m[3], h = s->height - m[0] - m[2];
+    if (w < 1 || h < 1) {
+        if (why && w < 1)
+            snprintf(why, nwhy,
+                     "'margin' leaves no room for the map: %g px left and %g px right of a "
+                     "sheet %g px wide",
+                     m[3], m[1], s->width);
+        else if (why)
+            snprintf(why, nwhy,
+                     "'margin' leaves no room for the map: %g px top and %g px bottom of a "
+                     "sheet %g px high",
+                     m[0], m[2], s->height);
+        return -1;
+    }
+    *face = (dl_style_face){m[3], m[0], w, h};
+    return 0;
+}
+
 static dline_status load_frame(loader *L, const dl_yaml_node *n)
 {
     dl_style_frame *f = &L->style->furniture.frame;
@@ -1703,6 +1757,10 @@ static dline_status load_frame(loader *L, const dl_yaml_node *n)
             st = get_length(L, v, k, 0, MAX_TEXT_PX, &f->width);
         else if (!strcmp(k, "color"))
             st = get_color(L, v, k, &f->color);
+        else if (!strcmp(k, "margin"))
+            st = get_margin(L, v, f);
+        else if (!strcmp(k, "background"))
+            st = get_color(L, v, k, &f->background);
     }
     return st;
 }
@@ -1850,6 +1908,7 @@ static dline_status furniture_defaults(loader *L)
     g->padding = 8;
     f->frame.width = 1;
     dl_color_parse("#222222", &f->frame.color);
+    f->frame.background = (dl_color){1, 1, 1, 1};
     if (!(b->font = dl_strdup(DEFAULT_FONT)) || !(a->font = dl_strdup(DEFAULT_FONT " Bold")) ||
         !(g->font = dl_strdup(DEFAULT_FONT)))
         return no_memory(L);
@@ -2657,6 +2716,14 @@ static dline_status load_top(loader *L, const dl_yaml_node *root)
         if (l->legend)
             return dl_error(L->ctx, DLINE_ESTYLE, dl_style_layer_file(s, l), l->line, l->col,
                             "layer '%s' is inset-only and cannot have a 'legend' row", l->id);
+    }
+    dl_style_face face;
+    char why[160];
+    if (dl_style_face_of(s, &face, why, sizeof why) != 0) {
+        const dl_yaml_node *frame = dl_yaml_get(root, "frame");
+        const dl_yaml_node *m = frame && frame->kind == DL_YAML_MAPPING
+                                    ? dl_yaml_get(frame, "margin") : NULL;
+        return err(L, m ? m : frame, "%s", why);
     }
     place_subtitle(s, sg);
     check_legend(L);

@@ -255,8 +255,14 @@ typedef struct {
 
 typedef struct {
     int enabled;
-    double width;      /* px, drawn inside the map edge */
+    double width;      /* px, drawn inside the map face's edge */
     dl_color color;
+    /* px between the sheet's edge and the map face: top, right, bottom,
+     * left (all 0: the face is the sheet, as without margins). Used only
+     * while the frame is enabled, so `frame: false` drops them too. */
+    double margin[4];
+    dl_color background; /* of the margins */
+    int margin_line, margin_col; /* where `margin` is, for the size check */
 } dl_style_frame;
 
 /* Meridians and parallels every `interval` degrees, labelled at the frame. */
@@ -296,6 +302,13 @@ typedef struct {
     dl_color outline_color;
     double outline_width;
 } dl_style_inset;
+
+/* The map face inside a sheet of width x height px: where layers are drawn
+ * and clipped, the map's extent fitted and the neat line drawn. The sheet
+ * inset by the frame's margins (the whole sheet without them). */
+typedef struct {
+    double x, y, width, height;
+} dl_style_face;
 
 typedef struct {
     dl_style_scale_bar scale_bar;
@@ -358,6 +371,15 @@ void dl_style_free(dl_style *style);
  * style's size (see src/style/maplibre.h). A caller that sets the extent
  * itself clears has_view. */
 void dl_style_apply_view(dl_style *style);
+
+/* The map face of the style's sheet (style->width x height), see
+ * dl_style_face. 0, or -1 when the margins leave less than 1 px a side:
+ * *face is then the sheet and why (when not NULL) gets the reason, a
+ * message naming 'margin'. */
+int dl_style_face_of(const dl_style *style, dl_style_face *face, char *why, size_t nwhy);
+
+/* Whether the frame has margins in force (enabled and not all 0). */
+int dl_style_has_margin(const dl_style *style);
 
 /* Finds a layer or source by id/name; -1 when absent. */
 /* The file a layer's line:col refer to (an included file, or the style). */
