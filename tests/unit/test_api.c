@@ -209,12 +209,43 @@ static void renders_onto_a_cairo_context(void **state)
     dline_ctx_free(ctx);
 }
 
+/* A map with margins onto a caller's context: the margins in the frame's
+ * background, the face (with its background layer) inset by them, and
+ * nothing drawn outside the sheet's rectangle. */
+static void renders_margins_onto_a_cairo_context(void **state)
+{
+    (void)state;
+    dline_ctx *ctx = dline_ctx_new();
+    char text[sizeof STYLE + 128];
+    snprintf(text, sizeof text,
+             "%sframe: {width: 0, margin: [20, 0, 0, 40], background: \"#102030\"}\n", STYLE);
+    dline_map *map = load(ctx, text, "inline.yaml");
+    cairo_surface_t *page = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 500, 300);
+    cairo_t *cr = cairo_create(page);
+    cairo_set_source_rgb(cr, 0.5, 0.5, 0.5);
+    cairo_paint(cr);
+    assert_int_equal(dline_map_render_cairo(ctx, map, cr, 100, 0, 400, 300), DLINE_OK);
+    assert_int_equal(cairo_status(cr), CAIRO_STATUS_SUCCESS);
+    const uint32_t grey = 0x808080, margin = 0x102030, ground = 0xeef4ea;
+    assert_int_equal(px(page, 50, 150) & 0xffffff, grey);    /* left of the rectangle */
+    assert_int_equal(px(page, 101, 1) & 0xffffff, margin);   /* the sheet's corner */
+    assert_int_equal(px(page, 120, 200) & 0xffffff, margin); /* the left margin */
+    assert_int_equal(px(page, 300, 10) & 0xffffff, margin);  /* the top margin */
+    assert_int_equal(px(page, 141, 21) & 0xffffff, ground);  /* the face's corner */
+    assert_int_equal(px(page, 498, 298) & 0xffffff, ground); /* and the opposite one */
+    cairo_destroy(cr);
+    cairo_surface_destroy(page);
+    dline_map_free(map);
+    dline_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(string_style_and_queries),
         cmocka_unit_test(renders_into_memory),
         cmocka_unit_test(renders_onto_a_cairo_context),
+        cmocka_unit_test(renders_margins_onto_a_cairo_context),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -769,6 +769,78 @@ static void style_furniture_errors(void **state)
     dline_ctx_free(ctx);
 }
 
+/* The map face: the sheet inset by frame.margin, one length or four (top,
+ * right, bottom, left) in px, pt or mm; none while the frame is off. */
+static void style_margin_gives_the_face(void **state)
+{
+    (void)state;
+    dline_ctx *ctx = dline_ctx_new();
+    dl_style *s = NULL;
+    dl_style_face f;
+    assert_int_equal(load(ctx, "size: [400, 300]\nframe: {width: 1}\n", &s), DLINE_OK);
+    assert_false(dl_style_has_margin(s));
+    assert_int_equal(dl_style_face_of(s, &f, NULL, 0), 0);
+    assert_true(f.x == 0 && f.y == 0 && f.width == 400 && f.height == 300);
+    assert_true(s->furniture.frame.background.r == 1 && s->furniture.frame.background.a == 1);
+    dl_style_free(s);
+
+    /* 5 mm = 5 / 25.4 x 96 px on every side. */
+    assert_int_equal(load(ctx, "size: [400, 300]\nframe: {margin: 5mm, background: black}\n", &s),
+                     DLINE_OK);
+    double mm5 = 5 / 25.4 * 96;
+    assert_true(dl_style_has_margin(s));
+    assert_int_equal(dl_style_face_of(s, &f, NULL, 0), 0);
+    assert_true(fabs(f.x - mm5) < 1e-9 && fabs(f.y - mm5) < 1e-9);
+    assert_true(fabs(f.width - (400 - 2 * mm5)) < 1e-9 && fabs(f.height - (300 - 2 * mm5)) < 1e-9);
+    assert_true(s->furniture.frame.background.r == 0);
+    /* A size given later (--size) is checked again by the same rule. */
+    s->width = 30;
+    char why[160];
+    assert_int_equal(dl_style_face_of(s, &f, why, sizeof why), -1);
+    assert_string_equal(why, "'margin' leaves no room for the map: 18.8976 px left and 18.8976 px "
+                             "right of a sheet 30 px wide");
+    assert_true(f.x == 0 && f.width == 30); /* the sheet */
+    dl_style_free(s);
+
+    /* Four values, CSS order: top 10 px, right 15 pt (20 px), bottom 0,
+     * left 25.4 mm (96 px). */
+    assert_int_equal(load(ctx, "size: [400, 300]\nframe: {margin: [10, 15pt, 0, 25.4mm]}\n", &s),
+                     DLINE_OK);
+    assert_int_equal(dl_style_face_of(s, &f, NULL, 0), 0);
+    assert_true(fabs(f.x - 96) < 1e-9 && f.y == 10);
+    assert_true(fabs(f.width - (400 - 20 - 96)) < 1e-9 && f.height == 290);
+    /* frame: false (as dline tiles sets) drops the margins with the line. */
+    s->furniture.frame.enabled = 0;
+    assert_false(dl_style_has_margin(s));
+    assert_int_equal(dl_style_face_of(s, &f, NULL, 0), 0);
+    assert_true(f.x == 0 && f.width == 400 && f.height == 300);
+    dl_style_free(s);
+
+    /* All zero is no margin: the map is the sheet, as before. */
+    assert_int_equal(load(ctx, "size: [400, 300]\nframe: {margin: [0, 0, 0, 0]}\n", &s), DLINE_OK);
+    assert_false(dl_style_has_margin(s));
+    dl_style_free(s);
+    dline_ctx_free(ctx);
+}
+
+static void style_margin_errors(void **state)
+{
+    (void)state;
+    dline_ctx *ctx = dline_ctx_new();
+    expect_error(ctx, "frame: {margin: -1}\n", ":1:17: 'margin' must not be negative");
+    expect_error(ctx, "frame: {margin: [1, 2, 3]}\n",
+                 ":1:17: 'margin' must be a length or [top, right, bottom, left]");
+    expect_error(ctx, "frame: {margin: [1, 2, 3, wide]}\n", ":1:27: 'margin' must be a number");
+    expect_error(ctx, "frame: {margin: 2ft}\n",
+                 ":1:17: 'margin': unknown unit 'ft' in '2ft' (use px, pt, mm, cm or in)");
+    expect_error(ctx, "frame: {margin: 30000}\n",
+                 ":1:17: 'margin' 30000 is over the limit of 20000");
+    expect_error(ctx, "size: [400, 300]\nframe: {margin: [150, 0, 150, 0]}\n",
+                 ":2:17: 'margin' leaves no room for the map: 150 px top and 150 px bottom of a "
+                 "sheet 300 px high");
+    dline_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -790,6 +862,8 @@ int main(void)
         cmocka_unit_test(furniture_without_lonlat_warns),
         cmocka_unit_test(style_furniture_defaults_and_values),
         cmocka_unit_test(style_furniture_errors),
+        cmocka_unit_test(style_margin_gives_the_face),
+        cmocka_unit_test(style_margin_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
