@@ -1,6 +1,6 @@
 #!/bin/sh
 # Map margins (frame.margin): golden/styles/frame_margin.yaml (a 420 x 320
-# sheet, margins 30 12 34 40 px) and the same on A4 paper with margins in mm.
+# sheet, margins 30 12 34 40 px), and the A4 print style with margins in mm.
 #   - the PDF (rasterised by pdftoppm) and the SVG (by librsvg) have the
 #     PNG's layout, as in test_paper.sh and test_svg.sh;
 #   - the margins are the frame's background, the face the map's, and the
@@ -96,6 +96,21 @@ bad = sum(1 for y in range(fh) for x in range(fw * 4)
 assert bad == 0, "%d channel values differ" % bad
 print("ok: the face of the margin map is, byte for byte, the 368 x 256 map without margins")
 PY
+
+# On paper, in mm: the A4 print style with 10 mm margins (set here, the
+# shipped style has none) keeps its A4 landscape page; its 150-dpi PNG is
+# 1754 x 1240 with the first 59 rows and columns (10 mm) white, and the
+# PDF rasterised at 150 dpi has the PNG's layout.
+print=../styles/mono-print.yaml
+"$dline" render "$print" --set frame.margin=10mm -o "$out/a4.pdf" || fail "A4 with margins, PDF"
+[ "$(page "$out/a4.pdf")" = "841.89 x 595.276 pts (A4)" ] || fail "A4 page with margins: $(page "$out/a4.pdf")"
+"$dline" render "$print" --set frame.margin=10mm --dpi 150 -o "$out/a4.png" || fail "A4 with margins, PNG"
+[ "$(png size "$out/a4.png")" = "1754 1240" ] || fail "A4 PNG at 150 dpi: $(png size "$out/a4.png")"
+[ "$(png ink "$out/a4.png" 0 0 1754 59 ffffff 0)" = 103486 ] || fail "A4 top margin not white"
+[ "$(png ink "$out/a4.png" 0 0 59 1240 ffffff 0)" = 73160 ] || fail "A4 left margin not white"
+pdftoppm -r 150 -x 0 -y 0 -W 1754 -H 1240 -png -singlefile "$out/a4.pdf" "$out/a4.pdf150" || fail "pdftoppm A4"
+"$imgcmp" "$out/a4.pdf150.png" "$out/a4.png" "$out/a4.diff.png" 96 1% || fail "A4 PDF differs from its PNG"
+echo "ok: A4 with 10 mm margins: the page is A4, the margins white, the PDF laid out as the PNG"
 
 # Tiles ignore margins (and the frame): the same tiles with and without.
 "$dline" tiles "$style" --zoom 11-11 --processes 1 -o "$out/with" || fail "tiles with margins"
