@@ -485,6 +485,11 @@ int dl_expr_is_operator(const char *name)
     return is_unsupported(name);
 }
 
+const char *dl_expr_operator(size_t i)
+{
+    return i < COUNT(ops) ? ops[i].name : NULL;
+}
+
 const dl_yaml_node *dl_expr_find_unsupported(const dl_yaml_node *n)
 {
     if (!n || n->kind != DL_YAML_SEQUENCE || n->n == 0 || !is_string_scalar(n->items[0]))

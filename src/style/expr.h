@@ -109,6 +109,10 @@ dline_status dl_expr_compile_filter(dline_ctx *ctx, const char *path, const dl_y
  * of names, such as text-font's, is a value unless it starts with one. */
 int dl_expr_is_operator(const char *name);
 
+/* The i-th operator dline implements (its table's order), NULL past the
+ * last: for tests that every one is documented and exercised. */
+const char *dl_expr_operator(size_t i);
+
 /* The operator name node of the first MapLibre operator dline does not
  * implement (format, image, feature-state, interpolate-hcl, ...; the names
  * dl_expr_compile calls "not supported", and the cubic-bezier
