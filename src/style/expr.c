@@ -469,15 +469,51 @@ static const char *const unsupported[] = {
     "global-state", "elevation",
 };
 
+static int is_unsupported(const char *name)
+{
+    for (size_t i = 0; i < COUNT(unsupported); i++)
+        if (strcmp(unsupported[i], name) == 0)
+            return 1;
+    return 0;
+}
+
 int dl_expr_is_operator(const char *name)
 {
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
         if (strcmp(ops[i].name, name) == 0)
             return 1;
-    for (size_t i = 0; i < sizeof unsupported / sizeof unsupported[0]; i++)
-        if (strcmp(unsupported[i], name) == 0)
-            return 1;
-    return 0;
+    return is_unsupported(name);
+}
+
+const char *dl_expr_operator(size_t i)
+{
+    return i < COUNT(ops) ? ops[i].name : NULL;
+}
+
+const dl_yaml_node *dl_expr_find_unsupported(const dl_yaml_node *n)
+{
+    if (!n || n->kind != DL_YAML_SEQUENCE || n->n == 0 || !is_string_scalar(n->items[0]))
+        return NULL;
+    const char *name = n->items[0]->text;
+    if (is_unsupported(name))
+        return n->items[0];
+    if (strcmp(name, "literal") == 0)
+        return NULL;
+    /* match labels are values (["image", "x"] there is two strings): only
+     * the input, the outputs and the fallback are expressions. */
+    int match = strcmp(name, "match") == 0;
+    if (strcmp(name, "interpolate") == 0 && n->n > 1 && n->items[1]->kind == DL_YAML_SEQUENCE &&
+        n->items[1]->n > 0 && is_scalar(n->items[1]->items[0]) &&
+        strcmp(n->items[1]->items[0]->text, "cubic-bezier") == 0)
+        return n->items[1]->items[0];
+    for (size_t i = 1; i < n->n; i++) {
+        if (match && i >= 2 && i % 2 == 0 && i + 1 < n->n)
+            continue;
+        const dl_yaml_node *u = dl_expr_find_unsupported(n->items[i]);
+        if (u)
+            return u;
+    }
+    return NULL;
 }
 
 static dline_status arity_error(compiler *c, const dl_yaml_node *n, const op_info *o,
@@ -839,9 +875,8 @@ static dline_status compile_op(compiler *c, const dl_yaml_node *n, dl_expr_type 
             o = &ops[k];
     if (!o) {
         char b1[80];
-        for (size_t k = 0; k < COUNT(unsupported); k++)
-            if (strcmp(unsupported[k], name) == 0)
-                return fail(c, opn, "expression operator '%s' is not supported", name);
+        if (is_unsupported(name))
+            return fail(c, opn, "expression operator '%s' is not supported", name);
         const char *names[COUNT(ops)];
         for (size_t k = 0; k < COUNT(ops); k++)
             names[k] = ops[k].name;

@@ -109,6 +109,19 @@ dline_status dl_expr_compile_filter(dline_ctx *ctx, const char *path, const dl_y
  * of names, such as text-font's, is a value unless it starts with one. */
 int dl_expr_is_operator(const char *name);
 
+/* The i-th operator dline implements (its table's order), NULL past the
+ * last: for tests that every one is documented and exercised. */
+const char *dl_expr_operator(size_t i);
+
+/* The operator name node of the first MapLibre operator dline does not
+ * implement (format, image, feature-state, interpolate-hcl, ...; the names
+ * dl_expr_compile calls "not supported", and the cubic-bezier
+ * interpolation) used in the expression or filter
+ * node, in the order written; NULL when there is none. Literal arrays and
+ * match labels are values and not searched. For MapLibre styles, which
+ * drop what uses one with a warning instead of failing (maplibre.c). */
+const dl_yaml_node *dl_expr_find_unsupported(const dl_yaml_node *node);
+
 /* Frees e; NULL is a no-op. */
 void dl_expr_free(dl_expr *e);
 

@@ -4,6 +4,8 @@
  * loader checks the result as it checks a YAML style. */
 #include "style/maplibre.h"
 
+#include "style/expr.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -521,6 +523,12 @@ static const char *const layer_keys[] = {"id", "type", "source", "filter", "minz
                                          "connect-by", "connect-smooth", "legend", "inset-only",
                                          "min-scale", "max-scale"};
 
+/* What dl_expr_find_unsupported found, for a warning. */
+static const char *what_op(const dl_yaml_node *op)
+{
+    return strcmp(op->text, "cubic-bezier") ? "expression operator" : "interpolation";
+}
+
 /* *out: the layer for dline, or NULL when it is left out. */
 static dline_status layer(tr *T, const dl_yaml_node *n, const dl_yaml_node **out)
 {
@@ -541,6 +549,16 @@ static dline_status layer(tr *T, const dl_yaml_node *n, const dl_yaml_node **out
         if (*why)
             warn(T, src, "layer '%s': source '%s' (%s) is not supported; the layer is skipped",
                  id, src->text, why);
+        *out = NULL;
+        return DLINE_OK;
+    }
+    /* A filter dline cannot compile leaves nothing sensible to draw: every
+     * feature would be too much, none is what skipping says plainly. */
+    const dl_yaml_node *filter = dl_yaml_get(n, "filter");
+    const dl_yaml_node *op = dl_expr_find_unsupported(filter);
+    if (op) {
+        warn(T, op, "layer '%s': 'filter' uses %s '%s', which is not supported; the layer "
+             "is skipped", id, what_op(op), op->text);
         *out = NULL;
         return DLINE_OK;
     }
@@ -710,6 +728,18 @@ static dline_status top_key(tr *T, const dl_yaml_node *k, const dl_yaml_node *v,
         warn(T, k, "unknown key '%s' is ignored", key);
     }
     return DLINE_OK;
+}
+
+int dl_maplibre_drop_property(dline_ctx *ctx, const char *path, const char *layer,
+                              const char *property, const dl_yaml_node *v)
+{
+    const dl_yaml_node *op = dl_expr_find_unsupported(v);
+    if (!op)
+        return 0;
+    dl_warn(ctx, op->file ? op->file : path, op->line, op->col,
+            "layer '%s': '%s' uses %s '%s', which is not supported; the property takes its "
+            "default", layer ? layer : "?", property, what_op(op), op->text);
+    return 1;
 }
 
 int dl_maplibre_detect(const char *path, const dl_yaml_node *root)

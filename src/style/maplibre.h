@@ -26,7 +26,8 @@ int dl_maplibre_detect(const char *path, const dl_yaml_node *root);
  *   (dline extensions) take `path` or `data` as a file name;
  * - layers of types and sources dline draws are kept, without
  *   `source-layer`, `metadata` and `layout.visibility`; a layer with
- *   `visibility: none` is left out;
+ *   `visibility: none` is left out, and so is one whose `filter` uses an
+ *   expression operator dline does not implement (with a warning);
  * - `center` and `zoom` are kept for dl_maplibre_view.
  * Everything dropped that changes the map gives a warning (dl_warn) with
  * its FILE:LINE:COL. Errors are DLINE_ESTYLE at the node at fault; with
@@ -38,6 +39,16 @@ dline_status dl_maplibre_translate(dline_ctx *ctx, const char *path, const dl_ya
                                    dl_style_problem_fn report, void *user, size_t *nproblems,
                                    dl_maplibre **out);
 const dl_yaml_node *dl_maplibre_root(const dl_maplibre *m);
+
+/* For the loader, on each property of a MapLibre style given as an
+ * expression: 1 when v uses an expression operator dline does not implement
+ * (dl_expr_find_unsupported), after a warning naming the layer, the
+ * property and the operator at the operator's FILE:LINE:COL; the caller then
+ * leaves the property at its default and the rest of the map draws. 0
+ * otherwise. (A layer whose filter uses one is skipped, with a warning, by
+ * dl_maplibre_translate. A YAML style gets the compiler's error instead.) */
+int dl_maplibre_drop_property(dline_ctx *ctx, const char *path, const char *layer,
+                              const char *property, const dl_yaml_node *v);
 /* 1 with center (longitude, latitude) and zoom when the style gives
  * `center` or `zoom` (the other then takes MapLibre's default, 0); else 0. */
 int dl_maplibre_view(const dl_maplibre *m, double center[2], double *zoom);

@@ -1290,6 +1290,9 @@ static dline_status load_properties(loader *L, dl_style_layer *layer, const dl_y
                         shown(layer->id, b1, sizeof b1));
             continue;
         }
+        if (L->maplibre && expr &&
+            dl_maplibre_drop_property(L->ctx, L->path, layer->id, p->name, v))
+            continue;
         dline_status st =
             keep_going(L, expr ? set_expression(L, layer, p, v) : set_property(L, layer, p, v));
         if (st != DLINE_OK)

@@ -18,9 +18,16 @@
  *   properties of two layer types in one block are an error in the docs.
  * Fragments without `size` or `paper` get a small size. The styles and PNGs
  * are written to OUT_DIR/docs/, beside symlinks OUT_DIR/geodata, styles and
- * tests to the repository's, so paths read as they do from docs/. */
+ * tests to the repository's, so paths read as they do from docs/.
+ *
+ * The inline examples of the expression operator table (`[get, name]`, ...)
+ * are compiled with the style's expression compiler and evaluated on one
+ * feature stated below (expression_table()); each must give the value
+ * written for it in `table_values`, and every value there must still have
+ * its example in the table. */
 #include <errno.h>
 #include <json-c/json.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +36,8 @@
 #include <unistd.h>
 
 #include "dline.h"
+#include "style/expr.h"
+#include "style/yaml.h"
 
 #define DOC "docs/style.md"
 #define MAP_SIZE "size: [480, 360]\n"
@@ -41,7 +50,7 @@ typedef struct {
     int n;
 } lines;
 
-static int failures, rendered, parsed;
+static int failures, rendered, parsed, table_checked;
 static const char *out_docs;
 
 static void fail(int docline, int example, const char *fmt, ...)
@@ -458,6 +467,176 @@ static void json_block(const lines *L, int from, int to, int *example)
     free(b.s);
 }
 
+/* The operator table's examples, evaluated on a Polygon feature with id 7
+ * at zoom 11 whose attributes are name "Luojing", name_zh null, kind
+ * "park", pop 98000, code "lj", rank 30, area 144 and width 3 (and no
+ * `closed`). Expected: "n:NUMBER", "s:TEXT", "b:0|1", "c:R,G,B,A" (0..1). */
+static const struct {
+    const char *example, *expect;
+} table_values[] = {
+    {"[get, name]", "s:Luojing"},
+    {"[has, name]", "b:1"},
+    {"[\"==\", [geometry-type], Polygon]", "b:1"},
+    {"[id]", "n:7"},
+    {"[zoom]", "n:11"},
+    {"[in, [get, kind], [literal, [hub, park]]]", "b:1"},
+    {"[\">=\", [get, pop], 100000]", "b:0"},
+    {"[all, [has, name], [\"!\", [has, closed]]]", "b:1"},
+    {"[in, [get, kind], [literal, [a, b]]]", "b:0"},
+    {"[in, \"Lu\", [get, name]]", "b:1"},
+    {"[match, [get, kind], [hub, station], 8, park, 5, 3]", "n:5"},
+    {"[case, [\"<\", [get, pop], 1000], small, large]", "s:large"},
+    {"[coalesce, [get, name_zh], [get, name], \"?\"]", "s:Luojing"},
+    {"[step, [get, rank], \"#d62728\", 25, \"#ff7f0e\", 100, \"#1f77b4\"]", "s:#ff7f0e"},
+    {"[interpolate, [linear], [zoom], 10, 1, 16, 6]", "n:1.8333333333333333"},
+    {"[interpolate, [exponential, 2], [zoom], 10, 1, 16, 6]", "n:1.0793650793650793"},
+    {"[concat, [upcase, [get, code]], \" \", [get, name]]", "s:LJ Luojing"},
+    {"[to-number, [get, pop], 0]", "n:98000"},
+    {"[number-format, [get, area], {min-fraction-digits: 1, max-fraction-digits: 1}]",
+     "s:144.0"},
+    {"[number, [get, pop], 0]", "n:98000"},
+    {"[\"*\", [get, width], 2]", "n:6"},
+    {"[max, 1, [sqrt, [get, area]]]", "n:12"},
+    {"[sin, [\"*\", [pi], 0.5]]", "n:1"},
+    {"[length, [get, name]]", "n:7"},
+    {"[rgba, 255, 0, 0, 0.5]", "c:1,0,0,0.5"},
+};
+
+static int same_number(double a, double b)
+{
+    return fabs(a - b) <= 1e-12 * (1 + fabs(b));
+}
+
+/* Whether v is what expect says. */
+static int value_is(const dl_expr_value *v, const char *expect)
+{
+    const char *x = expect + 2;
+    switch (expect[0]) {
+    case 'n': return v->type == DL_EXPR_NUMBER && same_number(v->num, strtod(x, NULL));
+    case 's': return v->type == DL_EXPR_STRING && strcmp(v->str, x) == 0;
+    case 'b': return v->type == DL_EXPR_BOOLEAN && v->boolean == (x[0] == '1');
+    case 'c': {
+        double c[4];
+        return sscanf(x, "%lf,%lf,%lf,%lf", &c[0], &c[1], &c[2], &c[3]) == 4 &&
+               v->type == DL_EXPR_COLOR && same_number(v->color.r, c[0]) &&
+               same_number(v->color.g, c[1]) && same_number(v->color.b, c[2]) &&
+               same_number(v->color.a, c[3]);
+    }
+    default: return 0;
+    }
+}
+
+static void show_value(const dl_expr_value *v, char *out, size_t size)
+{
+    switch (v->type) {
+    case DL_EXPR_NUMBER: snprintf(out, size, "n:%.17g", v->num); break;
+    case DL_EXPR_STRING: snprintf(out, size, "s:%s", v->str); break;
+    case DL_EXPR_BOOLEAN: snprintf(out, size, "b:%d", v->boolean); break;
+    case DL_EXPR_COLOR:
+        snprintf(out, size, "c:%g,%g,%g,%g", v->color.r, v->color.g, v->color.b, v->color.a);
+        break;
+    default: snprintf(out, size, "type %d", (int)v->type); break;
+    }
+}
+
+/* One inline example of the table: compiled, evaluated, compared. */
+static void table_example(const char *example, int docline, int *used)
+{
+    static const dl_field fields[] = {
+        {"name", DL_VAL_STRING, 40, 0}, {"name_zh", DL_VAL_STRING, 40, 0},
+        {"kind", DL_VAL_STRING, 20, 0}, {"pop", DL_VAL_INT, 10, 0},
+        {"code", DL_VAL_STRING, 10, 0}, {"rank", DL_VAL_INT, 10, 0},
+        {"area", DL_VAL_DOUBLE, 10, 2}, {"width", DL_VAL_DOUBLE, 10, 2},
+    };
+    static const dl_value values[] = {
+        {DL_VAL_STRING, "Luojing", 0, 0}, {DL_VAL_NULL, NULL, 0, 0},
+        {DL_VAL_STRING, "park", 0, 0},    {DL_VAL_INT, NULL, 98000, 0},
+        {DL_VAL_STRING, "lj", 0, 0},      {DL_VAL_INT, NULL, 30, 0},
+        {DL_VAL_DOUBLE, NULL, 0, 144},    {DL_VAL_DOUBLE, NULL, 0, 3},
+    };
+    const size_t nfields = sizeof fields / sizeof fields[0];
+    const char *expect = NULL;
+    for (size_t k = 0; k < sizeof table_values / sizeof table_values[0] && !expect; k++)
+        if (strcmp(table_values[k].example, example) == 0) {
+            expect = table_values[k].expect;
+            used[k] = 1;
+        }
+    dline_ctx *ctx = dline_ctx_new();
+    dl_yaml_doc *doc = NULL;
+    dl_expr *e = NULL;
+    if (!ctx)
+        abort();
+    if (dl_yaml_parse(ctx, DOC, example, strlen(example), NULL, &doc) != DLINE_OK ||
+        dl_expr_compile(ctx, DOC, dl_yaml_root(doc), DL_EXPR_ANY, &e) != DLINE_OK) {
+        fail(docline, 0, "operator table: `%s` does not compile: %s", example,
+             dline_ctx_message(ctx));
+    } else if (!expect) {
+        fail(docline, 0, "operator table: `%s` compiles; state what it gives in "
+                         "tests/docs/doc_examples.c's table_values", example);
+    } else {
+        dl_expr_bind(e, fields, nfields);
+        dl_expr_env env = {values, nfields, 11, "Polygon", 7};
+        dl_expr_scratch scratch = {0};
+        dl_expr_value v;
+        char got[256];
+        if (dl_expr_eval(e, &env, &scratch, &v) != 0)
+            fail(docline, 0, "operator table: `%s` fails at run time, expected %s", example,
+                 expect);
+        else if (!value_is(&v, expect)) {
+            show_value(&v, got, sizeof got);
+            fail(docline, 0, "operator table: `%s` gives %s, expected %s", example, got, expect);
+        } else {
+            printf("%s:%d: `%s` gives %s\n", DOC, docline, example, expect);
+            table_checked++;
+        }
+        dl_expr_scratch_free(&scratch);
+    }
+    dl_expr_free(e);
+    dl_yaml_doc_free(doc);
+    dline_ctx_free(ctx);
+}
+
+/* The table under "| operator | gives | example |": each `[...]` of its
+ * example column. text is the doc, not modified. */
+static void expression_table(const char *text)
+{
+    int used[sizeof table_values / sizeof table_values[0]] = {0};
+    const char *header = strstr(text, "\n| operator | gives | example |\n");
+    if (!header) {
+        fail(1, 0, "no expression operator table ('| operator | gives | example |')");
+        return;
+    }
+    int docline = 2;
+    for (const char *p = text; p < header; p++)
+        docline += *p == '\n';
+    const char *line = strchr(header + 1, '\n') + 1;
+    for (; *line == '|'; docline++) {
+        const char *end = strchr(line, '\n');
+        if (!end)
+            end = line + strlen(line);
+        /* The example column: after the third '|'. */
+        const char *col = line;
+        for (int bars = 0; col < end && bars < 3; col++)
+            bars += *col == '|';
+        for (const char *q = col; q < end; q++) {
+            if (q[0] != '`' || q[1] != '[')
+                continue;
+            const char *close = memchr(q + 1, '`', (size_t)(end - q - 1));
+            if (!close)
+                break;
+            char example[512];
+            snprintf(example, sizeof example, "%.*s", (int)(close - q - 1), q + 1);
+            table_example(example, docline, used);
+            q = close;
+        }
+        line = *end ? end + 1 : end;
+    }
+    for (size_t k = 0; k < sizeof table_values / sizeof table_values[0]; k++)
+        if (!used[k])
+            fail(docline, 0, "operator table: `%s` is no longer an example there; update "
+                             "table_values", table_values[k].example);
+}
+
 /* Replaces what is at link with a symlink to target. */
 static int relink(const char *target, const char *link)
 {
@@ -513,6 +692,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "doc_examples: cannot read %s: %s\n", path, strerror(errno));
         return 1;
     }
+    expression_table(text);
     lines *L = calloc(1, sizeof *L);
     if (!L)
         return 1;
@@ -555,8 +735,9 @@ int main(int argc, char **argv)
         fail(docline, 0, "code block not closed");
     if (blocks == 0)
         fail(1, 0, "no ```yaml or ```json block found");
-    printf("%d blocks: %d examples rendered, %d json fragments parsed, %d failures\n", blocks,
-           rendered, parsed, failures);
+    printf("%d blocks: %d examples rendered, %d json fragments parsed, %d operator table "
+           "examples evaluated, %d failures\n",
+           blocks, rendered, parsed, table_checked, failures);
     free(L);
     free(text);
     return failures ? 1 : 0;

@@ -14,6 +14,36 @@
 #include "style/expr.h"
 #include "style/yaml.h"
 
+/* Heap allocations made through malloc, calloc and realloc by dline's code
+ * and this file: the test is linked with -Wl,--wrap for the three
+ * (tests/CMakeLists.txt), so every call from libdline's objects comes here. */
+static size_t allocations;
+
+void *__real_malloc(size_t size);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t size);
+void *__wrap_malloc(size_t size);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_realloc(void *p, size_t size);
+
+void *__wrap_malloc(size_t size)
+{
+    allocations++;
+    return __real_malloc(size);
+}
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+    allocations++;
+    return __real_calloc(n, size);
+}
+
+void *__wrap_realloc(void *p, size_t size)
+{
+    allocations++;
+    return __real_realloc(p, size);
+}
+
 /* DBF names are at most 10 bytes, so MapLibre's "building_type" is "btype"
  * and "someProperty" is "someProp" in the examples below. */
 static const dl_field fields[] = {
@@ -61,13 +91,16 @@ typedef struct {
     int want;           /* dl_expr_type, or F for a filter */
     int feature;        /* index into features */
     double zoom;
-    const char *expect; /* "n:NUMBER", "s:TEXT", "b:0|1", "c:R,G,B,A" (0..1), "null", "err" */
+    const char *expect; /* "n:NUMBER", "s:TEXT", "b:0|1", "c:R,G,B,A" (0..1), "a:LENGTH",
+                           "null", "err" */
 } eval_case;
 
-static const eval_case cases[] = {
-    /* MapLibre's documented examples: the "example" of each operator in
-     * maplibre-style-spec src/reference/v8.json (field names shortened as
-     * above; feature-state and image, which dline lacks, replaced by get). */
+/* MapLibre's documented examples: the "example" of each operator in
+ * maplibre-style-spec src/reference/v8.json (field names shortened as
+ * above; feature-state and image, which dline lacks, replaced by get).
+ * test_every_operator_documented checks that each operator dline has is
+ * used in at least one of them. */
+static const eval_case spec_cases[] = {
     {"[\"get\", \"name\"]", A, 0, 0, "s:Main Street"},
     {"[\"has\", \"someProp\"]", B, 0, 0, "b:0"},
     {"[\"==\", [\"geometry-type\"], \"Polygon\"]", B, 0, 0, "b:1"},
@@ -124,7 +157,24 @@ static const eval_case cases[] = {
     {"[\"step\", [\"get\", \"point_count\"], 20, 100, 30, 750, 40]", N, 1, 0, "n:40"},
     {"[\"string\", [\"get\", \"name\"]]", S, 0, 0, "s:Main Street"},
     {"[\"number\", [\"get\", \"population\"]]", N, 0, 0, "n:5000"},
+    {"[\"literal\", [\"DIN Offc Pro Italic\", \"Arial Unicode MS Regular\"]]", A, 0, 0, "a:2"},
+    /* ["coalesce", ["image", ["concat", ["get", "icon"], "_15"]], ["image", "marker_15"]]
+     * without image: the first non-null of two attributes, then a constant */
+    {"[\"coalesce\", [\"get\", \"empty\"], [\"get\", \"name\"], \"marker_15\"]", S, 0, 0, "s:Main Street"},
+    {"[\"coalesce\", [\"get\", \"empty\"], [\"get\", \"nosuch\"], \"marker_15\"]", S, 0, 0, "s:marker_15"},
+    {"[\"coalesce\", [\"concat\", [\"get\", \"empty\"], \"_15\"], \"marker_15\"]", S, 0, 0, "s:_15"},
+    {"[\"sin\", 1]", N, 0, 0, "n:0.8414709848078965"},
+    {"[\"cos\", 1]", N, 0, 0, "n:0.5403023058681398"},
+    {"[\"tan\", 1]", N, 0, 0, "n:1.5574077246549023"},
+    {"[\"asin\", 1]", N, 0, 0, "n:1.5707963267948966"},
+    {"[\"acos\", 1]", N, 0, 0, "n:0"},
+    {"[\"atan\", 1]", N, 0, 0, "n:0.7853981633974483"},
+    {"[\"pi\"]", N, 0, 0, "n:3.141592653589793"},
+    {"[\"e\"]", N, 0, 0, "n:2.718281828459045"},
+    {"[\"ln2\"]", N, 0, 0, "n:0.6931471805599453"},
+};
 
+static const eval_case cases[] = {
     /* dline's own cases: edges and MapLibre's rules as its source has them */
     {"[\"to-string\", [\"literal\", [\"DIN Offc Pro Italic\", \"Arial Unicode MS Regular\"]]]", S, 0, 0,
      "s:[\"DIN Offc Pro Italic\",\"Arial Unicode MS Regular\"]"},
@@ -261,7 +311,10 @@ static void check_value(const eval_case *tc, int rc, const dl_expr_value *v)
     }
     if (rc != 0)
         fail_msg("%s: run-time error, expected %s", tc->text, x);
-    if (strcmp(x, "null") == 0) {
+    if (x[0] == 'a') {
+        if (v->type != DL_EXPR_ARRAY || v->len != strtoul(x + 2, NULL, 10))
+            fail_msg("%s: expected an array of %s, got type %d", tc->text, x + 2, v->type);
+    } else if (strcmp(x, "null") == 0) {
         if (v->type != DL_EXPR_NULL)
             fail_msg("%s: expected null, got type %d", tc->text, v->type);
     } else if (x[0] == 'n') {
@@ -286,13 +339,12 @@ static void check_value(const eval_case *tc, int rc, const dl_expr_value *v)
     }
 }
 
-static void test_eval_table(void **state)
+static void eval_cases(const eval_case *table, size_t ncases)
 {
-    (void)state;
     dline_ctx *ctx = dline_ctx_new();
     dl_expr_scratch scratch = {0};
-    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-        const eval_case *tc = &cases[k];
+    for (size_t k = 0; k < ncases; k++) {
+        const eval_case *tc = &table[k];
         dl_yaml_doc *doc = parse(ctx, tc->text);
         dl_expr *e = NULL;
         dline_status st = tc->want == F
@@ -309,6 +361,140 @@ static void test_eval_table(void **state)
         check_value(tc, rc, &v);
         dl_expr_free(e);
     }
+    dl_expr_scratch_free(&scratch);
+    dline_ctx_free(ctx);
+}
+
+static void test_spec_examples(void **state)
+{
+    (void)state;
+    eval_cases(spec_cases, sizeof spec_cases / sizeof spec_cases[0]);
+}
+
+static void test_eval_table(void **state)
+{
+    (void)state;
+    eval_cases(cases, sizeof cases / sizeof cases[0]);
+}
+
+/* Every operator the engine has appears, as an operator (["name", ...), in
+ * at least one of MapLibre's documented examples above. */
+static void test_every_operator_documented(void **state)
+{
+    (void)state;
+    size_t nops = 0;
+    for (const char *op; (op = dl_expr_operator(nops)) != NULL; nops++) {
+        char call[32];
+        snprintf(call, sizeof call, "[\"%s\"", op);
+        int found = 0;
+        for (size_t k = 0; k < sizeof spec_cases / sizeof spec_cases[0] && !found; k++)
+            found = strstr(spec_cases[k].text, call) != NULL;
+        if (!found)
+            fail_msg("operator '%s' has no MapLibre-documented example in spec_cases", op);
+    }
+    assert_true(nops >= 59); /* the table is really there */
+}
+
+/* The common case allocates nothing: evaluating compiled expressions of the
+ * kinds styles use per feature (get, comparisons, match, case, coalesce,
+ * interpolate, step, concat of up to 16 parts, arithmetic, legacy and
+ * expression filters) makes no heap allocation, for any feature or zoom.
+ * Counted through the --wrap'ed allocator: an allocation added to any of
+ * these paths fails the test. */
+static const struct {
+    const char *text;
+    int want;
+} no_alloc[] = {
+    {"[\"get\", \"name\"]", S},
+    {"[\"get\", \"population\"]", N},
+    {"[\"==\", [\"get\", \"btype\"], \"residential\"]", B},
+    {"[\"!=\", [\"get\", \"mag\"], 4.5]", B},
+    {"[\">=\", [\"get\", \"population\"], 1000]", B},
+    {"[\"all\", [\"has\", \"name\"], [\"!\", [\"==\", [\"geometry-type\"], \"Point\"]]]", B},
+    {"[\"in\", [\"get\", \"btype\"], [\"literal\", [\"residential\", \"commercial\"]]]", B},
+    {"[\"match\", [\"get\", \"btype\"], \"residential\", \"#f00\", [\"commercial\", \"x\"], \"#0f0\", \"#000\"]", C},
+    {"[\"match\", [\"get\", \"point_count\"], [100, 120], 1, 800, 2, 3]", N},
+    {"[\"case\", [\"<\", [\"get\", \"mag\"], 5], \"small\", [\"has\", \"flag\"], \"flagged\", \"large\"]", S},
+    {"[\"coalesce\", [\"get\", \"empty\"], [\"get\", \"name\"], \"?\"]", S},
+    {"[\"interpolate\", [\"linear\"], [\"zoom\"], 10, 1, 16, 6]", N},
+    {"[\"interpolate\", [\"exponential\", 1.5], [\"zoom\"], 10, [\"get\", \"mag\"], 16, [\"*\", [\"get\", \"mag\"], 4]]", N},
+    {"[\"interpolate\", [\"linear\"], [\"get\", \"height\"], 0, \"#ffffcc\", 20, \"#41b6c4\", 40, \"#253494\"]", C},
+    {"[\"step\", [\"get\", \"point_count\"], \"#51bbd6\", 100, \"#f1f075\", 750, \"#f28cb1\"]", C},
+    {"[\"step\", [\"zoom\"], 1, 8, 2, 12, 4]", N},
+    {"[\"concat\", [\"get\", \"name\"], \" (\", [\"get\", \"population\"], \")\"]", S},
+    {"[\"concat\", \"a\", [\"get\", \"name\"], \"c\", [\"get\", \"mag\"], \"e\", \"f\", \"g\", \"h\", "
+     "\"i\", \"j\", \"k\", \"l\", \"m\", \"n\", [\"get\", \"code\"], [\"get\", \"btype\"]]", S}, /* 16 */
+    {"[\"+\", [\"*\", [\"get\", \"mag\"], 2], [\"/\", [\"get\", \"height\"], 3], [\"-\", 1], [\"%\", 7, 4], [\"^\", 2, 3]]", N},
+    {"[\"max\", 1, [\"sqrt\", [\"abs\", [\"get\", \"height\"]]], [\"round\", [\"get\", \"mag\"]]]", N},
+    {"[\"to-string\", [\"get\", \"mag\"]]", S},
+    {"[\"upcase\", [\"get\", \"name\"]]", S},
+    {"[\"all\", [\"==\", \"btype\", \"residential\"], [\">=\", \"population\", 1000], [\"has\", \"name\"]]", F},
+    {"[\"in\", \"btype\", \"residential\", \"commercial\"]", F},
+    {"[\"all\", [\">\", [\"get\", \"mag\"], 4], [\"==\", [\"geometry-type\"], \"Polygon\"]]", F},
+};
+
+static void test_eval_allocates_nothing(void **state)
+{
+    (void)state;
+    enum { NCASES = sizeof no_alloc / sizeof no_alloc[0] };
+    dline_ctx *ctx = dline_ctx_new();
+    dl_expr *e[NCASES];
+    size_t before = allocations;
+    for (size_t k = 0; k < NCASES; k++) {
+        dl_yaml_doc *doc = parse(ctx, no_alloc[k].text);
+        dline_status st = no_alloc[k].want == F
+                              ? dl_expr_compile_filter(ctx, "t.yaml", dl_yaml_root(doc), &e[k])
+                              : dl_expr_compile(ctx, "t.yaml", dl_yaml_root(doc),
+                                                (dl_expr_type)no_alloc[k].want, &e[k]);
+        dl_yaml_doc_free(doc);
+        if (st != DLINE_OK)
+            fail_msg("%s: did not compile: %s", no_alloc[k].text, dline_ctx_message(ctx));
+        dl_expr_bind(e[k], fields, NFIELDS);
+    }
+    /* The counter sees dline's allocations: compiling made some. */
+    assert_true(allocations > before);
+
+    dl_expr_scratch scratch = {0};
+    static const double zooms[] = {0, 9.5, 11, 14.25, 22};
+    before = allocations;
+    size_t evaluated = 0;
+    for (int round = 0; round < 3; round++)
+        for (size_t f = 0; f < 2; f++)
+            for (size_t z = 0; z < sizeof zooms / sizeof zooms[0]; z++)
+                for (size_t k = 0; k < NCASES; k++) {
+                    dl_expr_env env = {features[f], NFIELDS, zooms[z], f ? "Point" : "Polygon",
+                                       (long)f};
+                    dl_expr_value v;
+                    if (dl_expr_eval(e[k], &env, &scratch, &v) == 0)
+                        evaluated++;
+                }
+    size_t made = allocations - before;
+    /* Not vacuous: nearly every evaluation gave a value (the feature with
+     * nulls fails a few, as MapLibre would). */
+    assert_true(evaluated > 3 * 2 * 5 * NCASES * 3 / 4);
+    if (made != 0)
+        fail_msg("evaluating made %zu heap allocations, expected none", made);
+    assert_null(scratch.chunks);
+
+    /* And the counter does see the evaluator: concat of more than 16 parts
+     * allocates its value array, which the test must notice. */
+    dl_yaml_doc *doc = parse(ctx, "[\"concat\", 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, "
+                                  "16, [\"get\", \"name\"]]");
+    dl_expr *big;
+    assert_int_equal(dl_expr_compile(ctx, "t.yaml", dl_yaml_root(doc), DL_EXPR_STRING, &big),
+                     DLINE_OK);
+    dl_yaml_doc_free(doc);
+    dl_expr_bind(big, fields, NFIELDS);
+    dl_expr_env env = {feature0, NFIELDS, 0, "Polygon", 0};
+    dl_expr_value v;
+    before = allocations;
+    assert_int_equal(dl_expr_eval(big, &env, &scratch, &v), 0);
+    assert_string_equal(v.str, "12345678910111213141516Main Street");
+    assert_true(allocations > before);
+    dl_expr_free(big);
+
+    for (size_t k = 0; k < NCASES; k++)
+        dl_expr_free(e[k]);
     dl_expr_scratch_free(&scratch);
     dline_ctx_free(ctx);
 }
@@ -650,7 +836,10 @@ static void test_hostile_values(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_spec_examples),
+        cmocka_unit_test(test_every_operator_documented),
         cmocka_unit_test(test_eval_table),
+        cmocka_unit_test(test_eval_allocates_nothing),
         cmocka_unit_test(test_compile_errors),
         cmocka_unit_test(test_filter_errors),
         cmocka_unit_test(test_depth),

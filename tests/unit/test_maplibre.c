@@ -339,6 +339,79 @@ static void test_warnings(void **state)
     dl_style_free(s);
 }
 
+/* An expression operator dline does not implement drops only what uses it:
+ * the property (which keeps its default) or, in a filter, the layer; one
+ * warning each, at the operator. In YAML it stays an error. */
+static void test_unsupported_operators(void **state)
+{
+    fixture *fx = *state;
+    warnings w;
+    dl_style *s = load_json(fx,
+        "{\"version\": 8,\n"
+        " \"sources\": {\"g\": {\"type\": \"geojson\", \"data\": \"a.geojson\"}},\n"
+        " \"layers\": [\n"
+        "  {\"id\": \"a\", \"type\": \"fill\", \"source\": \"g\", \"paint\": {\n"
+        "   \"fill-color\": [\"interpolate-hcl\", [\"linear\"], [\"zoom\"], 5, \"red\", 9, \"blue\"],\n"
+        "   \"fill-opacity\": [\"coalesce\", [\"get\", \"o\"], [\"feature-state\", \"o\"]],\n"
+        "   \"fill-outline-color\": [\"match\", [\"get\", \"k\"], [\"image\", \"format\"], \"red\", \"blue\"]}},\n"
+        "  {\"id\": \"b\", \"type\": \"line\", \"source\": \"g\",\n"
+        "   \"filter\": [\"all\", [\"has\", \"x\"], [\"within\", {}]]},\n"
+        "  {\"id\": \"c\", \"type\": \"symbol\", \"source\": \"g\", \"layout\": {\n"
+        "   \"text-field\": [\"format\", [\"get\", \"name\"], {}], \"text-size\": 20,\n"
+        "   \"text-max-width\": [\"interpolate\", [\"cubic-bezier\", 0, 0, 1, 1], [\"zoom\"], 1, 5, 9, 20]}},\n"
+        "  {\"id\": \"d\", \"type\": \"line\", \"source\": \"g\",\n"
+        "   \"filter\": [\"in\", \"kind\", \"format\", \"image\"], \"paint\": {\n"
+        "   \"line-width\": [\"at\", 1, [\"literal\", [1, 2]]],\n"
+        "   \"line-offset\": [\"length\", [\"literal\", [\"format\", \"image\"]]],\n"
+        "   \"line-gradient\": [\"interpolate\", [\"linear\"], [\"line-progress\"], 0, \"red\", 1, \"blue\"]}}\n"
+        " ]}\n",
+        &w);
+    assert_non_null(s);
+    assert_string_equal(
+        w.text,
+        ":9:37: layer 'b': 'filter' uses expression operator 'within', which is not supported; "
+        "the layer is skipped\n"
+        ":5:19: layer 'a': 'fill-color' uses expression operator 'interpolate-hcl', which is "
+        "not supported; the property takes its default\n"
+        ":6:48: layer 'a': 'fill-opacity' uses expression operator 'feature-state', which is "
+        "not supported; the property takes its default\n"
+        ":11:19: layer 'c': 'text-field' uses expression operator 'format', which is not "
+        "supported; the property takes its default\n"
+        ":12:39: layer 'c': 'text-max-width' uses interpolation 'cubic-bezier', which is not "
+        "supported; the property takes its default\n"
+        ":10:3: symbol layer 'c' has no 'text-field' and draws nothing\n"
+        ":15:19: layer 'd': 'line-width' uses expression operator 'at', which is not "
+        "supported; the property takes its default\n");
+    assert_int_equal(s->nlayers, 3);
+    const dl_style_layer *a = &s->layers[0], *c = &s->layers[1], *d = &s->layers[2];
+    assert_string_equal(a->id, "a");
+    assert_string_equal(c->id, "c");
+    assert_string_equal(d->id, "d");
+    /* Defaults where dropped; what was not dropped is there: a match label
+     * and a literal array are values, not operators. */
+    assert_true(a->fill_color.r == 0 && a->fill_color.g == 0 && a->fill_color.b == 0 &&
+                a->fill_color.a == 1);
+    assert_true(a->fill_opacity == 1);
+    assert_int_equal(a->nexprs, 1);
+    assert_null(c->text_field);
+    assert_null(c->text_field_expr);
+    assert_true(c->text_size == 20);
+    assert_true(c->text_max_width == 10);
+    assert_true(d->line_width == 1);
+    assert_true(d->line_offset == 2);
+    assert_non_null(d->filter);
+    /* line-gradient's own interpolate form takes ["line-progress"]. */
+    assert_int_equal(d->line_ngradient, 2);
+    dl_style_free(s);
+
+    /* dline's own YAML: the operator is an error. */
+    expect_error(fx, "layers:\n  - {id: a, type: background,\n"
+                     "     paint: {background-color: [interpolate-hcl, [linear], [zoom], 1, red, "
+                     "2, blue]}}\n",
+                 ":3:33: expression operator 'interpolate-hcl' is not supported");
+    all_passed(fx);
+}
+
 static void test_errors(void **state)
 {
     fixture *fx = *state;
@@ -465,6 +538,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_inline_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_view, setup, teardown),
         cmocka_unit_test_setup_teardown(test_warnings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unsupported_operators, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_validate, setup, teardown),
     };
