@@ -349,17 +349,32 @@ void dl_render_path_smooth(cairo_t *cr, const double *xy, size_t n)
     path_smooth(cr, xy, 0, n);
 }
 
-/* The layer's fill-pattern, made once for a run of its features. Owned by r. */
+static int same_color(dl_color a, dl_color b)
+{
+    return a.r == b.r && a.g == b.g && a.b == b.b && a.a == b.a;
+}
+
+/* The feature's fill-pattern, made once for a run of features that share
+ * it. Owned by r. */
 static cairo_pattern_t *fill_pattern(dl_render *r, const dl_style_layer *l)
 {
     cairo_matrix_t m;
     cairo_get_matrix(r->cr, &m);
-    if (r->pattern && r->pattern_layer == l && memcmp(&m, &r->pattern_ctm, sizeof m) == 0)
+    if (r->pattern && r->pattern_key.kind == l->fill_pattern &&
+        same_color(r->pattern_key.color, l->fill_color) &&
+        r->pattern_key.opacity == l->fill_opacity &&
+        r->pattern_key.spacing == l->fill_pattern_spacing &&
+        r->pattern_key.width == l->fill_pattern_width &&
+        memcmp(&m, &r->pattern_ctm, sizeof m) == 0)
         return r->pattern;
     if (r->pattern)
         cairo_pattern_destroy(r->pattern);
     r->pattern = dl_render_fill_pattern(r, l);
-    r->pattern_layer = l;
+    r->pattern_key.kind = l->fill_pattern;
+    r->pattern_key.color = l->fill_color;
+    r->pattern_key.opacity = l->fill_opacity;
+    r->pattern_key.spacing = l->fill_pattern_spacing;
+    r->pattern_key.width = l->fill_pattern_width;
     r->pattern_ctm = m;
     return r->pattern;
 }
@@ -577,11 +592,6 @@ static int batchable(const dl_render *r, const dl_style_layer *l)
     default:
         return 0;
     }
-}
-
-static int same_color(dl_color a, dl_color b)
-{
-    return a.r == b.r && a.g == b.g && a.b == b.b && a.a == b.a;
 }
 
 /* Whether a draws exactly as b (data-driven values may differ from feature

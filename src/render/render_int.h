@@ -97,10 +97,16 @@ struct dl_render {
     double *batch_xy;
     size_t cap_batch_xy; /* in points */
 
-    /* The last fill-pattern made, reused by the next feature of the same
-     * layer drawn under the same transformation (one tile, one SVG def). */
+    /* The last fill-pattern made, reused by the next feature drawn with the
+     * same motif, ink and spacing under the same transformation (one tile,
+     * one SVG def). Keyed by value: data-driven features share one layer
+     * copy whose fill-color or fill-pattern changes from feature to feature. */
     cairo_pattern_t *pattern;
-    const dl_style_layer *pattern_layer;
+    struct {
+        dl_fill_pattern kind;
+        dl_color color;
+        double opacity, spacing, width;
+    } pattern_key;
     cairo_matrix_t pattern_ctm;
 
     /* Font family lists as written -> as used (fonts.c), and the installed

@@ -425,6 +425,12 @@ static dline_status get_fonts(loader *L, const dl_yaml_node *n, const char *name
     return DLINE_OK;
 }
 
+/* dline's built-in fill patterns, in dl_fill_pattern order after NONE. */
+static const char *const pattern_names[] = {"hatch", "hatch-135", "crosshatch",
+                                            "horizontal", "vertical", "dots"};
+static const char *const placement_names[] = {"point", "line"};
+static const char *const alignment_names[] = {"auto", "map", "viewport"};
+
 /* Paint and layout properties, named as in the MapLibre style spec. */
 enum {
     T_BACKGROUND = 1 << DL_LAYER_BACKGROUND,
@@ -657,8 +663,8 @@ static dline_status set_property(loader *L, dl_style_layer *layer, const prop_de
         return DLINE_OK;
     }
     case K_PLACEMENT: {
-        static const char *const placements[] = {"point", "line"};
-        if ((st = get_enum(L, v, p->name, placements, COUNT(placements), &e)) == DLINE_OK)
+        if ((st = get_enum(L, v, p->name, placement_names, COUNT(placement_names), &e)) ==
+            DLINE_OK)
             layer->symbol_placement_line = e == 1;
         return st;
     }
@@ -752,11 +758,8 @@ static dline_status set_cartography(loader *L, dl_style_layer *layer, const prop
     case K_GRADIENT:
         return get_gradient(L, layer, p->name, v);
     case K_PATTERN: {
-        /* dline's built-in patterns, in dl_fill_pattern order after NONE. */
-        static const char *const names[] = {"hatch", "hatch-135", "crosshatch",
-                                            "horizontal", "vertical", "dots"};
         int e;
-        dline_status st = get_enum(L, v, p->name, names, COUNT(names), &e);
+        dline_status st = get_enum(L, v, p->name, pattern_names, COUNT(pattern_names), &e);
         if (st == DLINE_OK)
             layer->fill_pattern = (dl_fill_pattern)(e + 1);
         return st;
@@ -781,10 +784,8 @@ static dline_status set_cartography(loader *L, dl_style_layer *layer, const prop
         *(double *)field = a;
         return DLINE_OK;
     }
-    case K_ALIGNMENT: {
-        static const char *const names[] = {"auto", "map", "viewport"};
-        return get_enum(L, v, p->name, names, COUNT(names), field);
-    }
+    case K_ALIGNMENT:
+        return get_enum(L, v, p->name, alignment_names, COUNT(alignment_names), field);
     default:
         return DLINE_OK;
     }
@@ -801,9 +802,8 @@ static int is_expression(const dl_yaml_node *v)
                                                    &(double){0}) == 0);
 }
 
-/* Kinds whose value may be an expression, and what it must give. Patterns,
- * placement and rotation alignment stay literal; line-gradient has its own
- * interpolate form. */
+/* Kinds whose value may be an expression, and what it must give.
+ * line-gradient has its own interpolate form. */
 static int takes_expression(prop_kind k)
 {
     switch (k) {
@@ -811,6 +811,7 @@ static int takes_expression(prop_kind k)
     case K_POSITIVE: case K_ANGLE: case K_BOOL: case K_CAP: case K_JOIN: case K_ANCHOR:
     case K_TEXT_FIELD: case K_SORT_KEY: case K_DASHES: case K_OFFSET: case K_ICON_OFFSET:
     case K_ANCHORS: case K_FONT: case K_FONT_SECONDARY: case K_ICON_IMAGE: case K_ICON_ANCHOR:
+    case K_PATTERN: case K_PLACEMENT: case K_ALIGNMENT:
         return 1;
     default:
         return 0;
@@ -823,7 +824,7 @@ static dl_expr_type expr_type_of(prop_kind k)
     case K_COLOR: return DL_EXPR_COLOR;
     case K_BOOL: return DL_EXPR_BOOLEAN;
     case K_CAP: case K_JOIN: case K_ANCHOR: case K_TEXT_FIELD: case K_ICON_IMAGE:
-    case K_ICON_ANCHOR:
+    case K_ICON_ANCHOR: case K_PATTERN: case K_PLACEMENT: case K_ALIGNMENT:
         return DL_EXPR_STRING;
     case K_DASHES: case K_OFFSET: case K_ICON_OFFSET: case K_ANCHORS: return DL_EXPR_ARRAY;
     case K_FONT: case K_FONT_SECONDARY: return DL_EXPR_ANY; /* a name or a list of names */
@@ -1017,6 +1018,35 @@ static int store_value(dl_style_layer *l, const prop_def *p, const dl_expr_value
         }
         return 0;
     }
+    case K_PATTERN: {
+        /* "" or "none": this feature is filled flat. */
+        if (v->type != DL_EXPR_STRING)
+            return -1;
+        if (!*v->str || strcmp(v->str, "none") == 0) {
+            l->fill_pattern = DL_PATTERN_NONE;
+            return 0;
+        }
+        long e = enum_index(pattern_names, COUNT(pattern_names), v->str);
+        if (e < 0)
+            return -1;
+        l->fill_pattern = (dl_fill_pattern)(e + 1);
+        return 0;
+    }
+    case K_PLACEMENT:
+    case K_ALIGNMENT: {
+        if (v->type != DL_EXPR_STRING)
+            return -1;
+        long e = p->kind == K_PLACEMENT
+                     ? enum_index(placement_names, COUNT(placement_names), v->str)
+                     : enum_index(alignment_names, COUNT(alignment_names), v->str);
+        if (e < 0)
+            return -1;
+        if (p->kind == K_PLACEMENT)
+            l->symbol_placement_line = e == 1;
+        else
+            l->icon_rotation_alignment = (int)e;
+        return 0;
+    }
     case K_SORT_KEY:
         if (v->type != DL_EXPR_NUMBER || !isfinite(v->num))
             return -1;
@@ -1067,6 +1097,12 @@ static dline_status set_expression(loader *L, dl_style_layer *layer, const prop_
     dline_status st = dl_expr_compile(L->ctx, node_file(L, v), v, expr_type_of(p->kind), &e);
     if (st != DLINE_OK)
         return st;
+    /* As in MapLibre, where a layer's symbols go and how its icons turn
+     * may change with the zoom, not from feature to feature. */
+    if ((p->kind == K_PLACEMENT || p->kind == K_ALIGNMENT) && dl_expr_uses_feature(e)) {
+        dl_expr_free(e);
+        return err(L, v, "'%s' may depend on the zoom but not on feature data", p->name);
+    }
     if (p->kind == K_TEXT_FIELD || p->kind == K_SORT_KEY) {
         dl_expr **slot = p->kind == K_SORT_KEY ? &layer->sort_key_expr
                          : p->offset == offsetof(dl_style_layer, text_field)

@@ -113,6 +113,57 @@ static void values_from_expressions(void **state)
     dl_style_free(s);
 }
 
+/* symbol-placement and icon-rotation-alignment follow the zoom, as in
+ * MapLibre; fill-pattern may change from feature to feature ("none": flat). */
+static void enum_properties_from_expressions(void **state)
+{
+    fixture *fx = *state;
+    dl_style *s = load_text(
+        fx, "sources: {p: p.shp}\n"
+            "layers:\n"
+            "  - id: t\n"
+            "    type: symbol\n"
+            "    source: p\n"
+            "    layout:\n"
+            "      text-field: \"{kind}\"\n"
+            "      symbol-placement: [step, [zoom], point, 13, line]\n"
+            "      icon-rotation-alignment: [step, [zoom], viewport, 13, map]\n"
+            "  - id: f\n"
+            "    type: fill\n"
+            "    source: p\n"
+            "    paint:\n"
+            "      fill-pattern: [match, [get, kind], road, dots, park, crosshatch, none]\n");
+    dl_style_layer *t = &s->layers[0];
+    assert_false(t->per_feature);
+    dl_style_layer_eval_zoom(t, 12);
+    assert_false(t->symbol_placement_line);
+    assert_int_equal(t->icon_rotation_alignment, 2);
+    dl_style_layer_eval_zoom(t, 14);
+    assert_true(t->symbol_placement_line);
+    assert_int_equal(t->icon_rotation_alignment, 1);
+
+    dl_style_layer *f = &s->layers[1];
+    assert_true(f->per_feature);
+    static const dl_field fields[] = {{"kind", DL_VAL_STRING, 10, 0}};
+    dl_style_layer_bind(f, fields, 1);
+    dl_style_layer_eval_zoom(f, 12);
+    dl_value v[1] = {{DL_VAL_STRING, "road", 0, 0}};
+    dl_expr_env env = {.values = v, .nvalues = 1, .zoom = 12, .id = 1};
+    dl_expr_scratch sc = {0};
+    dl_style_layer out;
+    dl_style_eval_text text;
+    dl_style_layer_eval_feature(f, &out, &env, &sc, &text);
+    assert_int_equal(out.fill_pattern, DL_PATTERN_DOTS);
+    v[0] = (dl_value){DL_VAL_STRING, "park", 0, 0};
+    dl_style_layer_eval_feature(f, &out, &env, &sc, &text);
+    assert_int_equal(out.fill_pattern, DL_PATTERN_CROSSHATCH);
+    v[0] = (dl_value){DL_VAL_STRING, "lake", 0, 0};
+    dl_style_layer_eval_feature(f, &out, &env, &sc, &text);
+    assert_int_equal(out.fill_pattern, DL_PATTERN_NONE);
+    dl_expr_scratch_free(&sc);
+    dl_style_free(s);
+}
+
 static void expression_errors(void **state)
 {
     fixture *fx = *state;
@@ -142,12 +193,39 @@ static void expression_errors(void **state)
     }
 }
 
+/* Where symbols go cannot depend on a feature (MapLibre says the same). */
+static void feature_data_in_zoom_only_properties(void **state)
+{
+    fixture *fx = *state;
+    static const char *const props[] = {"symbol-placement: [match, [get, k], a, line, point]",
+                                        "icon-rotation-alignment: [get, k]"};
+    static const char *const msgs[] = {
+        ":6:47: 'symbol-placement' may depend on the zoom but not on feature data",
+        ":6:54: 'icon-rotation-alignment' may depend on the zoom but not on feature data"};
+    for (size_t i = 0; i < 2; i++) {
+        char yaml[512];
+        snprintf(yaml, sizeof yaml,
+                 "sources: {p: p.shp}\nlayers:\n"
+                 "  - id: a\n    type: symbol\n    source: p\n    layout: {text-field: x, %s}\n",
+                 props[i]);
+        write_file(fx->path, yaml, strlen(yaml));
+        dl_style *s = NULL;
+        dline_ctx_clear(fx->ctx);
+        assert_int_equal(dl_style_load(fx->ctx, fx->path, &s), DLINE_ESTYLE);
+        const char *m = dline_ctx_message(fx->ctx);
+        assert_true(strncmp(m, fx->path, strlen(fx->path)) == 0);
+        assert_string_equal(m + strlen(fx->path), msgs[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(zoom_and_scale),
         cmocka_unit_test_setup_teardown(visibility, setup, teardown),
         cmocka_unit_test_setup_teardown(values_from_expressions, setup, teardown),
+        cmocka_unit_test_setup_teardown(enum_properties_from_expressions, setup, teardown),
+        cmocka_unit_test_setup_teardown(feature_data_in_zoom_only_properties, setup, teardown),
         cmocka_unit_test_setup_teardown(expression_errors, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
