@@ -55,6 +55,14 @@ flagship() { # NAME DLINE_ARGS...
 }
 flagship qingpu
 flagship qingpu_a4 --paper A4:landscape
+# text-allow-overlap: the Chinese names collide with the English ones and
+# are all placed (the golden test labels_allow_overlap draws them).
+if ! "$dline" render golden/styles/labels_allow_overlap.yaml -o "$out/overlap.png" \
+        --debug-labels "$out/overlap.json"; then
+    echo "FAIL: labels_allow_overlap render"; fail=1
+elif ! "$check" --all-placed names --all-placed names-zh "$out/overlap.json" 8; then
+    echo "FAIL: text-allow-overlap labels"; fail=1
+fi
 # The checker sees an icon on another label's text, and an icon alone that
 # was placed by icon-allow-overlap is not blamed for it.
 label() { # TEXT BOX ICON ICON_ALLOW_OVERLAP
