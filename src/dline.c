@@ -1429,7 +1429,7 @@ static dline_status draw_inset(dline_ctx *ctx, run *r, double *stack)
     if (st == DLINE_OK && cairo_status(cr) != CAIRO_STATUS_SUCCESS)
         st = dl_error(ctx, DLINE_ERENDER, NULL, 0, 0, "inset: %s",
                       cairo_status_to_string(cairo_status(cr)));
-    dl_render_add_obstacle(r->render, x, y, x + w, y + h);
+    dl_render_add_named_obstacle(r->render, "inset", NULL, x, y, x + w, y + h);
     stack[pos] += in->offset[1] + h;
     return st;
 }

@@ -87,12 +87,13 @@ static void check(dl_svg *svg, int rc)
         svg->failed = 1;
 }
 
-/* Numbers rounded to 0.01 with trailing zeros dropped: "12.5", "3", "-0.25". */
-static void num(char *out, size_t n, double v)
+/* Numbers rounded to `decimals` places with trailing zeros dropped: "12.5",
+ * "3", "-0.25"; never an exponent, and what rounds to zero is "0". */
+static void num_places(char *out, size_t n, double v, int decimals)
 {
     if (!isfinite(v))
         v = 0;
-    snprintf(out, n, "%.2f", v);
+    snprintf(out, n, "%.*f", decimals, v);
     char *dot = strchr(out, '.');
     if (dot) {
         char *e = out + strlen(out) - 1;
@@ -103,6 +104,12 @@ static void num(char *out, size_t n, double v)
     }
     if (strcmp(out, "-0") == 0)
         strcpy(out, "0");
+}
+
+/* Coordinates: to 0.01. */
+static void num(char *out, size_t n, double v)
+{
+    num_places(out, n, v, 2);
 }
 
 static void attr(dl_svg *svg, const char *name, const char *value)
@@ -397,17 +404,18 @@ static double ctm_scale(cairo_t *cr)
 
 static void matrix_attr(dl_svg *svg, const char *name, const cairo_matrix_t *m)
 {
-    char v[6][64], s[400];
-    num(v[0], 64, m->xx);
-    num(v[1], 64, m->yx);
-    num(v[2], 64, m->xy);
-    num(v[3], 64, m->yy);
-    num(v[4], 64, m->x0);
-    num(v[5], 64, m->y0);
-    /* The linear part needs more than 0.01: a scale of 0.5 px per unit
-     * or a rotation's sine. */
-    snprintf(s, sizeof s, "matrix(%.6g %.6g %.6g %.6g %s %s)", m->xx, m->yx, m->xy, m->yy, v[4],
-             v[5]);
+    /* The linear part needs more than 0.01 (a scale of 0.005 px per unit,
+     * a rotation's sine), but not the 6.12323e-17 that is cos(90 degrees)
+     * in doubles: editors should read matrix(0 -1 1 0 ...). Six places, no
+     * exponent; a double in %f takes at most 317 characters. */
+    char v[6][400], s[2600];
+    num_places(v[0], sizeof v[0], m->xx, 6);
+    num_places(v[1], sizeof v[1], m->yx, 6);
+    num_places(v[2], sizeof v[2], m->xy, 6);
+    num_places(v[3], sizeof v[3], m->yy, 6);
+    num(v[4], sizeof v[4], m->x0);
+    num(v[5], sizeof v[5], m->y0);
+    snprintf(s, sizeof s, "matrix(%s %s %s %s %s %s)", v[0], v[1], v[2], v[3], v[4], v[5]);
     attr(svg, name, s);
 }
 

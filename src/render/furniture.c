@@ -250,7 +250,7 @@ dline_status dl_render_scale_bar(dline_ctx *ctx, dl_render *r, const dl_style_sc
     g_object_unref(lm);
     g_object_unref(le);
 
-    dl_render_add_obstacle(r, bx, by, bx + w, by + h);
+    dl_render_add_named_obstacle(r, "scale-bar", NULL, bx, by, bx + w, by + h);
     if (used)
         *used = s->offset[1] + h;
     if (drawn) {
@@ -340,7 +340,7 @@ dline_status dl_render_north_arrow(dline_ctx *ctx, dl_render *r, const dl_style_
     draw_text(r, n, ox + ncx - nw / 2, oy + ncy - nh / 2, a->color, a->halo_color, halo);
     g_object_unref(n);
 
-    dl_render_add_obstacle(r, bx, by, bx + w, by + h);
+    dl_render_add_named_obstacle(r, "north-arrow", NULL, bx, by, bx + w, by + h);
     if (used)
         *used = a->offset[1] + h;
     return cairo_check(ctx, r, "north arrow");
@@ -510,7 +510,7 @@ dline_status dl_render_legend(dline_ctx *ctx, dl_render *r, const dl_style_legen
             y += rh + row_gap;
             k++;
         }
-        dl_render_add_obstacle(r, bx, by, bx + w, by + h);
+        dl_render_add_named_obstacle(r, "legend", NULL, bx, by, bx + w, by + h);
         if (used)
             *used = g->offset[1] + h;
         if (st == DLINE_OK)
@@ -532,10 +532,10 @@ void dl_render_frame_obstacles(dl_render *r, const dl_style_frame *f)
     if (!f->enabled || !(f->width > 0))
         return;
     double w = f->width, W = r->width, H = r->height;
-    dl_render_add_obstacle(r, 0, 0, W, w);
-    dl_render_add_obstacle(r, 0, H - w, W, H);
-    dl_render_add_obstacle(r, 0, 0, w, H);
-    dl_render_add_obstacle(r, W - w, 0, W, H);
+    dl_render_add_named_obstacle(r, "frame", NULL, 0, 0, W, w);
+    dl_render_add_named_obstacle(r, "frame", NULL, 0, H - w, W, H);
+    dl_render_add_named_obstacle(r, "frame", NULL, 0, 0, w, H);
+    dl_render_add_named_obstacle(r, "frame", NULL, W - w, 0, W, H);
 }
 
 dline_status dl_render_frame(dline_ctx *ctx, dl_render *r, const dl_style_frame *f)

@@ -159,7 +159,7 @@ dline_status dl_render_graticule_labels(dline_ctx *ctx, dl_render *r,
         dl_render_draw_layout(cr, layout, 0, 0, s->label_color, s->label_halo_color, hw, 1.0);
         cairo_new_path(cr);
         cairo_restore(cr);
-        if (dl_render_push_box(r, hb) != 0)
+        if (dl_render_push_obstacle(r, "graticule-label", l->text, hb) != 0)
             st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
         else
             st = cairo_check(ctx, r, "graticule labels");

@@ -1357,6 +1357,7 @@ dline_status dl_render_labels(dline_ctx *ctx, dl_render *r)
     memset(&P, 0, sizeof P);
     /* Only place_point_icon adds circles while labels are placed. */
     P.first_icon_circle = r->ncircles;
+    r->map_circles = r->ncircles;
     if (grid_init(&P.g, r->width, r->height) != 0)
         return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "labels: out of memory");
     dline_status st = DLINE_OK;
@@ -1579,7 +1580,7 @@ dline_status dl_render_text_block(dline_ctx *ctx, dl_render *r, const dl_style_t
     dl_render_draw_layout(r->cr, layout, x - lb.x0, y - lb.y0, t->color, t->halo_color, halo, 1.0);
     g_object_unref(layout);
     double m = pad > halo ? pad : halo;
-    dl_render_add_obstacle(r, x - m, y - m, x + w + m, y + h + m);
+    dl_render_add_named_obstacle(r, "text", t->role, x - m, y - m, x + w + m, y + h + m);
     if (used)
         *used = t->offset[1] + h + 2 * pad;
     if (cairo_status(r->cr) != CAIRO_STATUS_SUCCESS)

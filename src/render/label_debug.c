@@ -87,6 +87,32 @@ char *dl_render_labels_json(const dl_render *r)
     for (size_t i = 0; i < r->nlabels; i++)
         json_object_array_add(labels, label_json(&r->labels[i], i));
     json_object_object_add(root, "labels", labels);
+    /* What labels keep clear of: the furniture's and graticule labels'
+     * boxes, then the circle layers' circles (placed icons are the labels'). */
+    json_object *obstacles = json_object_new_array();
+    for (size_t i = 0; i < r->nobstacles; i++) {
+        const dl_obstacle *ob = &r->obstacles[i];
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "kind", json_object_new_string(ob->kind));
+        json_object_object_add(o, "name", ob->name ? json_object_new_string(ob->name) : NULL);
+        json_object_object_add(o, "box", box_json(ob->box));
+        json_object_array_add(obstacles, o);
+    }
+    for (size_t i = 0; i < r->map_circles && i < r->ncircles; i++) {
+        dl_circle c = r->circles[i];
+        dl_box b = {c.x - c.r, c.y - c.r, c.x + c.r, c.y + c.r};
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "kind", json_object_new_string("circle"));
+        json_object_object_add(o, "name", NULL);
+        json_object_object_add(o, "box", box_json(b));
+        json_object *circle = json_object_new_array();
+        json_object_array_add(circle, num(c.x));
+        json_object_array_add(circle, num(c.y));
+        json_object_array_add(circle, num(c.r));
+        json_object_object_add(o, "circle", circle);
+        json_object_array_add(obstacles, o);
+    }
+    json_object_object_add(root, "obstacles", obstacles);
     const char *text = json_object_to_json_string_ext(
         root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
     char *out = text ? dl_strdup(text) : NULL;

@@ -81,6 +81,9 @@ void dl_render_free(dl_render *r)
     free(r->labels);
     free(r->boxes);
     free(r->circles);
+    for (size_t i = 0; i < r->nobstacles; i++)
+        free(r->obstacles[i].name);
+    free(r->obstacles);
     dl_render_line_scratch_free(r);
     free(r->warned);
     dl_render_icons_free(r);
@@ -135,11 +138,32 @@ int dl_render_push_circle(dl_render *r, dl_circle c)
     return 0;
 }
 
-void dl_render_add_obstacle(dl_render *r, double x0, double y0, double x1, double y1)
+int dl_render_push_obstacle(dl_render *r, const char *kind, const char *name, dl_box b)
+{
+    void *items = r->obstacles;
+    if (grow(&items, r->nobstacles, &r->cap_obstacles, sizeof *r->obstacles) != 0)
+        return -1;
+    r->obstacles = items;
+    dl_obstacle o = {kind, NULL, b};
+    if ((name && !(o.name = dl_strdup(name))) || dl_render_push_box(r, b) != 0) {
+        free(o.name);
+        return -1;
+    }
+    r->obstacles[r->nobstacles++] = o;
+    return 0;
+}
+
+void dl_render_add_named_obstacle(dl_render *r, const char *kind, const char *name, double x0,
+                                  double y0, double x1, double y1)
 {
     dl_box b = {fmin(x0, x1), fmin(y0, y1), fmax(x0, x1), fmax(y0, y1)};
     /* An obstacle that cannot be recorded only lets a label overlap it. */
-    (void)dl_render_push_box(r, b);
+    (void)dl_render_push_obstacle(r, kind, name, b);
+}
+
+void dl_render_add_obstacle(dl_render *r, double x0, double y0, double x1, double y1)
+{
+    dl_render_add_named_obstacle(r, "obstacle", NULL, x0, y0, x1, y1);
 }
 
 size_t dl_render_obstacle_count(const dl_render *r)
@@ -676,7 +700,13 @@ int dl_render_take_obstacles(dl_render *to, const dl_render *from)
     for (size_t i = 0; i < from->ncircles; i++)
         if (dl_render_push_circle(to, from->circles[i]) != 0)
             return -1;
-    for (size_t i = 0; i < from->nboxes; i++)
+    /* Named obstacles first, then any other boxes (from's obstacles come
+     * before its labels, and a band places none). */
+    for (size_t i = 0; i < from->nobstacles; i++)
+        if (dl_render_push_obstacle(to, from->obstacles[i].kind, from->obstacles[i].name,
+                                    from->obstacles[i].box) != 0)
+            return -1;
+    for (size_t i = from->nobstacles; i < from->nboxes; i++)
         if (dl_render_push_box(to, from->boxes[i]) != 0)
             return -1;
     return 0;

@@ -91,8 +91,13 @@ char *dl_render_labels_json(const dl_render *r);
 dline_status dl_render_icon_load(dline_ctx *ctx, dl_render *r, const dl_style_layer *layer,
                                  const char *style_path);
 
-/* Marks a rectangle (px) that labels must not cover. */
+/* Marks a rectangle (px) that labels must not cover. dl_render_add_obstacle
+ * names it "obstacle" in --debug-labels; dl_render_add_named_obstacle gives
+ * its kind ("legend", "scale-bar", ...: static) and name (copied; may be
+ * NULL). */
 void dl_render_add_obstacle(dl_render *r, double x0, double y0, double x1, double y1);
+void dl_render_add_named_obstacle(dl_render *r, const char *kind, const char *name, double x0,
+                                  double y0, double x1, double y1);
 /* The obstacle boxes recorded so far (the furniture's), for blocks that
  * must not cover each other: their count; the union of those from index
  * `from` on (0 when there are none); and the first of the first `upto`

@@ -44,6 +44,14 @@ typedef struct {
     dl_box icon_box;             /* its bounding box, rotation included */
 } dl_label;
 
+/* What an obstacle box is, for --debug-labels: kind "title", "legend",
+ * "graticule-label", ... (static) and a name (owned; NULL when none). */
+typedef struct {
+    const char *kind;
+    char *name;
+    dl_box box;
+} dl_obstacle;
+
 /* An SVG icon loaded once per renderer (icon.c); its size in px at icon-size 1. */
 typedef struct dl_icon dl_icon;
 
@@ -72,6 +80,13 @@ struct dl_render {
     size_t ncircles, cap_circles;
 
     size_t placed, dropped;
+
+    /* The furniture and graticule-label boxes among `boxes`, named for
+     * --debug-labels; and how many of `circles` are the map's own (circle
+     * layers) rather than placed icons, set when labels are placed. */
+    dl_obstacle *obstacles;
+    size_t nobstacles, cap_obstacles;
+    size_t map_circles;
 
     /* Scratch for offset and gradient lines (line.c), reused so that a
      * feature's vertices cost no allocation once the buffers are big enough. */
@@ -138,6 +153,9 @@ PangoContext *dl_render_pango(dl_render *r);
 
 /* Grows r->boxes / r->circles; 0 or -1 on allocation failure. */
 int dl_render_push_box(dl_render *r, dl_box b);
+/* Pushes an obstacle box and records its kind (static) and name (copied;
+ * may be NULL) for --debug-labels; 0 or -1 on allocation failure. */
+int dl_render_push_obstacle(dl_render *r, const char *kind, const char *name, dl_box b);
 int dl_render_push_circle(dl_render *r, dl_circle c);
 
 /* Lays out text in the font, size, line height and wrapping of a symbol

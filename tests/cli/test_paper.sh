@@ -3,11 +3,13 @@
 # portrait and landscape, letter) and PNGs of round(mm / 25.4 * dpi) pixels;
 # the style's `paper` key does the same and --paper/--size override it; a
 # 300-dpi PNG and the PDF of the same style, rasterised at 300 dpi, have the
-# same layout; with SOURCE_DATE_EPOCH two PDFs are byte-identical and carry
-# that creation date, and a malformed value is refused.
-#   test_paper.sh DLINE OUTDIR IMGCMP
+# same layout, and their --debug-labels reports place the same labels with
+# every box within 0.1 px; with SOURCE_DATE_EPOCH two PDFs are
+# byte-identical and carry that creation date, and a malformed value is
+# refused.
+#   test_paper.sh DLINE OUTDIR IMGCMP CHECK_LABELS
 set -u
-dline=$1 out=$2 imgcmp=$3
+dline=$1 out=$2 imgcmp=$3 check=$4
 rm -rf "$out"
 mkdir -p "$out"
 style=../styles/digital-line.yaml
@@ -20,7 +22,8 @@ page() { pdfinfo "$1" | sed -n 's/^Page size: *//p'; }
 png_size() { echo "$(be32 "$1" 16)x$(be32 "$1" 20)"; }
 
 # Page sizes in points: A4 is 210 x 297 mm = 595.276 x 841.89 pt.
-"$dline" render "$style" --paper A4 -o "$out/a4.pdf" || fail "render --paper A4"
+"$dline" render "$style" --paper A4 -o "$out/a4.pdf" --debug-labels "$out/a4.pdf.json" ||
+    fail "render --paper A4"
 [ "$(page "$out/a4.pdf")" = "595.276 x 841.89 pts (A4)" ] || fail "A4 page: $(page "$out/a4.pdf")"
 pdfinfo "$out/a4.pdf" | grep -q "^Pages: *1$" || fail "A4 PDF is not one page"
 "$dline" render "$style" --paper A4:landscape -o "$out/a4l.pdf" || fail "render A4:landscape"
@@ -36,7 +39,8 @@ grep -q "西岑科创中心" "$out/a4.txt" || fail "pdftotext does not find a si
 echo "ok: A4 PDF has embedded fonts and selectable text"
 
 # PNG pixels: round(210 / 25.4 * 300) x round(297 / 25.4 * 300).
-"$dline" render "$style" --paper A4 --dpi 300 -o "$out/a4.png" || fail "render A4 PNG at 300 dpi"
+"$dline" render "$style" --paper A4 --dpi 300 -o "$out/a4.png" --debug-labels "$out/a4.png.json" ||
+    fail "render A4 PNG at 300 dpi"
 [ "$(png_size "$out/a4.png")" = 2480x3508 ] || fail "A4 PNG at 300 dpi is $(png_size "$out/a4.png")"
 echo "ok: --paper A4 --dpi 300 gives a 2480x3508 PNG"
 
@@ -50,6 +54,13 @@ pdftoppm -r 300 -x 0 -y 0 -W 2480 -H 3508 -png -singlefile "$out/a4.pdf" "$out/a
 [ "$(png_size "$out/a4.pdf300.png")" = 2480x3508 ] || fail "pdftoppm gave $(png_size "$out/a4.pdf300.png")"
 "$imgcmp" "$out/a4.pdf300.png" "$out/a4.png" "$out/a4.diff.png" 96 1% || fail "PDF at 300 dpi differs from the 300-dpi PNG"
 echo "ok: the PDF rasterised at 300 dpi matches the 300-dpi PNG"
+# Both reports are in map px (96 dpi) whatever the output. Placement works on
+# the same layout; the text's measure may differ slightly (Cairo hints the
+# image's fonts at 300 dpi, the PDF's not), by 0.04 px at most here, so the
+# boxes may differ by 0.1 px.
+"$check" --same-as "$out/a4.pdf.json" 0.1 "$out/a4.png.json" 10 >/dev/null ||
+    fail "the 300-dpi PNG and the PDF place different labels or boxes"
+echo "ok: the 300-dpi PNG and the PDF place the same labels within 0.1 px"
 
 # The style's paper key: mono-print.yaml is A4 landscape; --paper and --size override it.
 "$dline" render "$print" -o "$out/print.pdf" || fail "render mono-print"

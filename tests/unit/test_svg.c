@@ -318,6 +318,40 @@ static void test_text_runs_and_halo(void **state)
     doc_free(&d);
 }
 
+/* A quarter turn's cosine is 6.12323e-17 in doubles: the transform says 0,
+ * and the linear part keeps six places, no exponent. */
+static void test_transform_rounded(void **state)
+{
+    (void)state;
+    doc d;
+    doc_open(&d, 200, 100, NULL);
+    PangoFontMap *fm = pango_cairo_font_map_new();
+    PangoContext *pc = pango_font_map_create_context(fm);
+    PangoLayout *layout = pango_layout_new(pc);
+    pango_layout_set_text(layout, "N", -1);
+    double fill[4] = {0, 0, 0, 1}, halo[4] = {1, 1, 1, 0};
+    cairo_save(d.cr);
+    cairo_translate(d.cr, 40.004, 60);
+    cairo_rotate(d.cr, -G_PI / 2);
+    dl_svg_text(d.cr, layout, 0, 0, fill, halo, 0, 1);
+    cairo_restore(d.cr);
+    cairo_save(d.cr);
+    cairo_translate(d.cr, 10, 20);
+    cairo_rotate(d.cr, G_PI / 4);
+    cairo_scale(d.cr, 0.5, 1e-9);
+    dl_svg_text(d.cr, layout, 0, 0, fill, halo, 0, 1);
+    cairo_restore(d.cr);
+    const char *t = doc_close(&d, 0);
+    assert_has(t, "transform=\"matrix(0 -1 1 0 40 60)\"");
+    /* cos 45 degrees x 0.5, sin 45 x 0.5, -sin 45 x 1e-9 (nothing), cos 45 x 1e-9. */
+    assert_has(t, "transform=\"matrix(0.353553 0.353553 0 0 10 20)\"");
+    assert_null(strstr(t, "e-"));
+    g_object_unref(layout);
+    g_object_unref(pc);
+    g_object_unref(fm);
+    doc_free(&d);
+}
+
 static void test_write_failure_reported(void **state)
 {
     (void)state;
@@ -366,6 +400,7 @@ int main(void)
         cmocka_unit_test(test_id_prefix),
         cmocka_unit_test(test_label_groups_in_layer_order),
         cmocka_unit_test(test_text_runs_and_halo),
+        cmocka_unit_test(test_transform_rounded),
         cmocka_unit_test(test_write_failure_reported),
         cmocka_unit_test(test_plain_cairo_without_writer),
     };
