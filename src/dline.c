@@ -2055,8 +2055,13 @@ static void validate_font(problems *P, const dl_style *s, const dl_style_layer *
                           dl_render *render, const char *fonts, const char *file, int line,
                           int col, const char *what)
 {
-    if (!fonts || dl_render_fonts_installed(render, fonts))
+    /* Only a list the style gives: the defaults, or a list an expression
+     * picks per feature, are the fonts report's business. */
+    if (!fonts || line <= 0 || dl_render_fonts_installed(render, fonts))
         return;
+    for (size_t i = 0; i < l->nexprs; i++)
+        if (strcmp(dl_style_prop_name(l->exprs[i].prop), what) == 0)
+            return;
     problem_at(P, file ? file : dl_style_layer_file(s, l), line > 0 ? line : l->line,
                line > 0 ? col : l->col,
                "layer '%s': %s: none of the fonts '%s' is installed; labels would use %s", l->id,
@@ -2186,8 +2191,12 @@ dline_status dline_map_validate(dline_ctx *ctx, dline_map *map, dline_problem_fn
     if (st != DLINE_OK)
         return st;
     /* Characters no font has: the fonts report, counted (it reads the
-     * sources: when one is broken, that was reported above). */
-    {
+     * sources: when one is broken, that was reported above, and a source
+     * the style could not even describe is not opened again). */
+    int unreadable = 0;
+    for (size_t i = 0; i < s->nsources; i++)
+        unreadable |= s->sources[i].broken;
+    if (!unreadable) {
         char *buf = NULL;
         size_t len = 0, nmissing = 0;
         FILE *mem = open_memstream(&buf, &len);
