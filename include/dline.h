@@ -108,7 +108,8 @@ const char *dline_map_layer_type(const dline_map *map, size_t i);
 void dline_map_size(const dline_map *map, double *width, double *height);
 /* The area the map shows as a longitude/latitude box (minlon, minlat,
  * maxlon, maxlat), worked out as a render would: the style's extent or fit
- * (which opens the sources it fits), grown to the map's aspect ratio. */
+ * (which opens the sources it fits), grown to the aspect ratio of the map
+ * face (the sheet inside the frame's margins, when it has any). */
 dline_status dline_map_extent(dline_ctx *ctx, dline_map *map, double box[4]);
 
 /* Overrides of the style's values, as the CLI's --size, --dpi, --extent, --crs. */

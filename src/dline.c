@@ -314,8 +314,11 @@ static int layer_uses_source(const dl_style_layer *l)
     return l->type != DL_LAYER_BACKGROUND && l->source >= 0;
 }
 
-/* Opens a source once and works out its CRS: the .prj when there is one,
- * else the style's `crs` for the source, else an error. */
+/* Opens a source once and works out its CRS: the style's `crs` for the
+ * source when it gives one (it wins over a .prj, as a MapServer LAYER's
+ * PROJECTION does: a .prj cannot say GCJ-02 or BD-09, and data copied from
+ * web maps often carries a wrong one), else the .prj, else the kind's
+ * default (GeoJSON and CSV: longitude/latitude), else an error. */
 static dline_status open_source(dline_ctx *ctx, run *r, size_t i)
 {
     run_source *rs = &r->sources[i];
@@ -328,16 +331,13 @@ static dline_status open_source(dline_ctx *ctx, run *r, size_t i)
     dline_status st = dl_source_open_ex(ctx, ss->path, &opt, &rs->src);
     if (st != DLINE_OK)
         return st;
-    const char *crs = dl_source_prj(rs->src);
-    const char *what = ss->path;
-    if (ss->crs && dl_china_crs_of(ss->crs) != DL_CHINA_NONE) {
-        /* A .prj cannot say GCJ-02 or BD-09, and data copied from web maps
-         * often carries a WGS84 one: the style's word wins. */
-        crs = ss->crs;
-        what = r->style->path;
-    } else if (!crs || !*crs) {
-        crs = ss->crs;
-        what = r->style->path;
+    const char *crs = ss->crs;
+    const char *what = r->style->path;
+    if (!crs) {
+        crs = dl_source_prj(rs->src);
+        what = ss->path;
+        if (crs && !*crs)
+            crs = NULL;
     }
     if (!crs) {
         /* GeoJSON and CSV are longitude/latitude unless the style says. */
@@ -365,9 +365,12 @@ static dline_status open_source(dline_ctx *ctx, run *r, size_t i)
         dline_ctx tmp = {0};
         if (dl_transform_new(&tmp, r->proj, crs, map_crs, NULL, &t) != DLINE_OK) {
             if (dl_proj_check_crs(&tmp, r->proj, crs, NULL, 0) != DLINE_OK) {
+                /* At the `crs` value (a MapLibre source's crs is in its
+                 * metadata, without a mark: at the source). */
                 const char *near = dl_proj_suggest_crs(crs);
                 return dl_error(ctx, DLINE_ESTYLE, ss->file ? ss->file : r->style->path,
-                                ss->line, ss->col,
+                                ss->crs_line ? ss->crs_line : ss->line,
+                                ss->crs_line ? ss->crs_col : ss->col,
                                 "source '%s': unknown CRS '%s'%s%s%s", ss->name, crs,
                                 near ? " (did you mean '" : "", near ? near : "",
                                 near ? "'?)" : "");
@@ -1990,10 +1993,11 @@ static void problem_at(problems *P, const char *file, int line, int col, const c
     problem(P, full);
 }
 
-/* An attribute name the layer reads, checked against its source. */
+/* An attribute name the layer reads, checked against its source; file
+ * NULL is the layer's, line 0 the layer's place. */
 static void validate_name(problems *P, const run *r, const dl_style_layer *l,
-                          const dl_source *src, const char *name, int line, int col,
-                          const char *what)
+                          const dl_source *src, const char *name, const char *file, int line,
+                          int col, const char *what)
 {
     if (dl_source_field_index(src, name) >= 0)
         return;
@@ -2002,14 +2006,17 @@ static void validate_name(problems *P, const run *r, const dl_style_layer *l,
     for (size_t i = 0; i < n && i < 256; i++)
         names[i] = dl_source_field(src, i)->name;
     const char *near = dl_suggest(name, names, n < 256 ? n : 256);
-    problem_at(P, dl_style_layer_file(r->style, l), line > 0 ? line : l->line,
+    problem_at(P, file ? file : dl_style_layer_file(r->style, l), line > 0 ? line : l->line,
                line > 0 ? col : l->col, "layer '%s': %s: no field '%s' in %s%s%s%s", l->id, what,
                name, dl_source_path(src), near ? " (did you mean '" : "", near ? near : "",
                near ? "'?)" : "");
 }
 
+/* The names in a template: at the value (a template string has no marks
+ * of its own inside). */
 static void validate_template(problems *P, const run *r, const dl_style_layer *l,
-                              const dl_source *src, const char *p, const char *what)
+                              const dl_source *src, const char *p, const char *file, int line,
+                              int col, const char *what)
 {
     while (p && (p = strchr(p, '{'))) {
         const char *e = strchr(p, '}');
@@ -2020,14 +2027,15 @@ static void validate_template(problems *P, const run *r, const dl_style_layer *l
         if (n > 0 && n < sizeof name) {
             memcpy(name, p + 1, n);
             name[n] = '\0';
-            validate_name(P, r, l, src, name, 0, 0, what);
+            validate_name(P, r, l, src, name, file, line, col, what);
         }
         p = e + 1;
     }
 }
 
 static void validate_expr(problems *P, const run *r, const dl_style_layer *l,
-                          const dl_source *src, const dl_expr *e, const char *what)
+                          const dl_source *src, const dl_expr *e, const char *file,
+                          const char *what)
 {
     if (!e)
         return;
@@ -2035,7 +2043,7 @@ static void validate_expr(problems *P, const run *r, const dl_style_layer *l,
     int lines[64], cols[64];
     size_t n = dl_expr_fields(e, names, lines, cols, 64);
     for (size_t i = 0; i < n && i < 64; i++)
-        validate_name(P, r, l, src, names[i], lines[i], cols[i], what);
+        validate_name(P, r, l, src, names[i], file, lines[i], cols[i], what);
 }
 
 /* Which geometry a layer type draws, for a source that has none of it. */
@@ -2066,15 +2074,96 @@ static void validate_layer(problems *P, const run *r, const dl_style_layer *l)
                        dl_source_shape_type_name(src));
     }
     if (l->connect_by)
-        validate_name(P, r, l, src, l->connect_by, 0, 0, "connect-by");
-    validate_template(P, r, l, src, l->text_field, "text-field");
-    validate_template(P, r, l, src, l->text_field_secondary, "text-field-secondary");
-    validate_expr(P, r, l, src, l->filter, "filter");
-    validate_expr(P, r, l, src, l->text_field_expr, "text-field");
-    validate_expr(P, r, l, src, l->text_field_secondary_expr, "text-field-secondary");
-    validate_expr(P, r, l, src, l->sort_key_expr, "symbol-sort-key");
+        validate_name(P, r, l, src, l->connect_by, l->connect_by_file, l->connect_by_line,
+                      l->connect_by_col, "connect-by");
+    validate_template(P, r, l, src, l->text_field, l->text_field_file, l->text_field_line,
+                      l->text_field_col, "text-field");
+    validate_template(P, r, l, src, l->text_field_secondary, l->text_field_secondary_file,
+                      l->text_field_secondary_line, l->text_field_secondary_col,
+                      "text-field-secondary");
+    validate_expr(P, r, l, src, l->filter, l->filter_file, "filter");
+    validate_expr(P, r, l, src, l->text_field_expr, l->text_field_file, "text-field");
+    validate_expr(P, r, l, src, l->text_field_secondary_expr, l->text_field_secondary_file,
+                  "text-field-secondary");
+    validate_expr(P, r, l, src, l->sort_key_expr, l->sort_key_file, "symbol-sort-key");
     for (size_t i = 0; i < l->nexprs; i++)
-        validate_expr(P, r, l, src, l->exprs[i].expr, dl_style_prop_name(l->exprs[i].prop));
+        validate_expr(P, r, l, src, l->exprs[i].expr, l->exprs[i].file,
+                      dl_style_prop_name(l->exprs[i].prop));
+}
+
+/* A font list none of whose families is installed: the render would warn
+ * and draw the labels in the default fonts. */
+static void validate_font(problems *P, const dl_style *s, const dl_style_layer *l,
+                          dl_render *render, const char *fonts, const char *file, int line,
+                          int col, const char *what)
+{
+    /* Only a list the style gives: the defaults, or a list an expression
+     * picks per feature, are the fonts report's business. */
+    if (!fonts || line <= 0 || dl_render_fonts_installed(render, fonts))
+        return;
+    for (size_t i = 0; i < l->nexprs; i++)
+        if (strcmp(dl_style_prop_name(l->exprs[i].prop), what) == 0)
+            return;
+    problem_at(P, file ? file : dl_style_layer_file(s, l), line > 0 ? line : l->line,
+               line > 0 ? col : l->col,
+               "layer '%s': %s: none of the fonts '%s' is installed; labels would use %s", l->id,
+               what, fonts, dl_render_fallback_fonts());
+}
+
+static dline_status validate_fonts(dline_ctx *ctx, problems *P, const dl_style *s)
+{
+    int any = 0;
+    for (size_t i = 0; i < s->nlayers; i++)
+        any |= s->layers[i].type == DL_LAYER_SYMBOL && s->layers[i].text_field;
+    if (!any)
+        return DLINE_OK;
+    cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1);
+    cairo_t *cr = cairo_create(surface);
+    dl_render *render = NULL;
+    dline_status st = dl_render_new(ctx, cr, 1, 1, &render);
+    for (size_t i = 0; st == DLINE_OK && i < s->nlayers; i++) {
+        const dl_style_layer *l = &s->layers[i];
+        if (l->type != DL_LAYER_SYMBOL || !l->text_field || l->broken)
+            continue;
+        validate_font(P, s, l, render, l->text_font, l->text_font_file, l->text_font_line,
+                      l->text_font_col, "text-font");
+        if (l->text_field_secondary)
+            validate_font(P, s, l, render, l->text_font_secondary, l->text_font_secondary_file,
+                          l->text_font_secondary_line, l->text_font_secondary_col,
+                          "text-font-secondary");
+    }
+    dl_render_free(render);
+    cairo_destroy(cr);
+    cairo_surface_destroy(surface);
+    return st;
+}
+
+/* A "missing: U+XXXX 'c' in layer ID (feature N)" line of the fonts
+ * report: at the layer's text-field when it names a layer. */
+static void missing_problem(problems *P, const dl_style *s, const char *what)
+{
+    const char *in = strstr(what, " in layer ");
+    const dl_style_layer *l = NULL;
+    if (in) {
+        in += strlen(" in layer ");
+        /* Ids may hold spaces: the longest id the text goes on with. */
+        size_t best = 0;
+        for (size_t i = 0; i < s->nlayers; i++) {
+            const char *id = s->layers[i].id;
+            size_t n = id ? strlen(id) : 0;
+            if (n > best && strncmp(in, id, n) == 0 && (in[n] == ' ' || in[n] == '\0')) {
+                best = n;
+                l = &s->layers[i];
+            }
+        }
+    }
+    if (l && l->text_field_line > 0)
+        problem_at(P, l->text_field_file ? l->text_field_file : dl_style_layer_file(s, l),
+                   l->text_field_line, l->text_field_col, "no font has %s", what);
+    else if (l)
+        problem_at(P, dl_style_layer_file(s, l), l->line, l->col, "no font has %s", what);
+    else
+        problem_at(P, s->path, 0, 0, "no font has %s", what);
 }
 
 dline_status dline_map_validate(dline_ctx *ctx, dline_map *map, dline_problem_fn report,
@@ -2098,18 +2187,26 @@ dline_status dline_map_validate(dline_ctx *ctx, dline_map *map, dline_problem_fn
     }
     /* Each check on its own context: one problem does not hide the next. */
     dline_ctx quiet = {0};
-    if (dl_proj_check_map_crs(&quiet, r.proj, s->crs ? s->crs : "EPSG:3857") != DLINE_OK)
-        problem_at(&P, s->path, 0, 0, "map crs: %s", quiet.message);
+    /* With a map CRS PROJ does not know, the sources are still opened and
+     * their CRSs checked, against longitude/latitude. */
+    dl_style checked = *s;
+    if (dl_proj_check_map_crs(&quiet, r.proj, s->crs ? s->crs : "EPSG:3857") != DLINE_OK) {
+        problem_at(&P, s->crs_file ? s->crs_file : s->path, s->crs_line, s->crs_col,
+                   "map crs: %s", quiet.message);
+        checked.crs = "EPSG:4326";
+        r.style = &checked;
+    }
     const dl_style_inset *in = &s->furniture.inset;
     memset(&quiet, 0, sizeof quiet);
     if (in->enabled && in->crs && dl_proj_check_map_crs(&quiet, r.proj, in->crs) != DLINE_OK)
         problem_at(&P, s->path, in->crs_line, in->crs_col, "inset crs: %s", quiet.message);
-    if (P.n == 0) {
+    {
         for (size_t i = 0; i < s->nsources; i++) {
             int used = 0;
             for (size_t k = 0; k < s->nlayers; k++)
                 used |= layer_uses_source(&s->layers[k]) && s->layers[k].source == (long)i;
-            if (!used)
+            /* A source with an error in the style was reported with it. */
+            if (!used || s->sources[i].broken)
                 continue;
             memset(&quiet, 0, sizeof quiet);
             if (open_source(&quiet, &r, i) != DLINE_OK) {
@@ -2132,9 +2229,16 @@ dline_status dline_map_validate(dline_ctx *ctx, dline_map *map, dline_problem_fn
                 validate_layer(&P, &r, &s->layers[k]);
     }
     run_free(&r);
+    st = validate_fonts(ctx, &P, s);
+    if (st != DLINE_OK)
+        return st;
     /* Characters no font has: the fonts report, counted (it reads the
-     * sources: when one is broken, that was reported above). */
-    {
+     * sources: when one is broken, that was reported above, and a source
+     * the style could not even describe is not opened again). */
+    int unreadable = 0;
+    for (size_t i = 0; i < s->nsources; i++)
+        unreadable |= s->sources[i].broken;
+    if (!unreadable) {
         char *buf = NULL;
         size_t len = 0, nmissing = 0;
         FILE *mem = open_memstream(&buf, &len);
@@ -2146,7 +2250,7 @@ dline_status dline_map_validate(dline_ctx *ctx, dline_map *map, dline_problem_fn
                 if (next)
                     *next++ = '\0';
                 if (strncmp(line, "missing: ", 9) == 0)
-                    problem_at(&P, s->path, 0, 0, "no font has %s", line + 9);
+                    missing_problem(&P, s, line + 9);
             }
         } else if (fq.message[0] && P.n == 0) {
             problem(&P, fq.message);

@@ -124,6 +124,36 @@ static int family_installed(dl_render *r, const char *name)
     return found;
 }
 
+/* Whether one of the families of a Pango family list is installed (or is a
+ * generic name fontconfig resolves itself). */
+static int any_installed(dl_render *r, const char *list)
+{
+    int any = 0;
+    char **names = g_strsplit(list ? list : "", ",", -1);
+    for (char **n = names; *n && !any; n++) {
+        g_strstrip(*n);
+        any = **n && (generic_family(*n) || family_installed(r, *n));
+    }
+    g_strfreev(names);
+    return any;
+}
+
+int dl_render_fonts_installed(dl_render *r, const char *families)
+{
+    if (!families || !*families)
+        return 1;
+    /* Pango's own parse: "A, B Bold" is the families A and B, weight bold. */
+    PangoFontDescription *fd = pango_font_description_from_string(families);
+    int any = any_installed(r, pango_font_description_get_family(fd));
+    pango_font_description_free(fd);
+    return any;
+}
+
+const char *dl_render_fallback_fonts(void)
+{
+    return FALLBACK_FONT;
+}
+
 const char *dl_render_families(dl_render *r, const char *families)
 {
     if (!families || !*families)
@@ -133,16 +163,9 @@ const char *dl_render_families(dl_render *r, const char *families)
     const char *known = g_hash_table_lookup(r->family_lists, families);
     if (known)
         return known;
-    /* Pango's own parse: "A, B Bold" is the families A and B, weight bold. */
     PangoFontDescription *fd = pango_font_description_from_string(families);
     const char *list = pango_font_description_get_family(fd);
-    int any = 0;
-    char **names = g_strsplit(list ? list : "", ",", -1);
-    for (char **n = names; *n && !any; n++) {
-        g_strstrip(*n);
-        any = **n && (generic_family(*n) || family_installed(r, *n));
-    }
-    g_strfreev(names);
+    int any = any_installed(r, list);
     char *use;
     if (any) {
         use = g_strdup(families);

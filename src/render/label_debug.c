@@ -44,8 +44,11 @@ static json_object *label_json(const dl_label *l, size_t order)
     json_object_array_add(anchor, num(l->y));
     json_object_object_add(o, "anchor", anchor);
     json_object_object_add(o, "sort_key", json_object_new_double(l->sort_key));
+    /* The padding placement kept: markers along a line (place_icons_along)
+     * keep none, as icons have no padding property here. */
+    int marker = l->line && layer->icon_image;
     json_object_object_add(o, "padding",
-                           num(layer->text_padding > 0 ? layer->text_padding : 0));
+                           num(!marker && layer->text_padding > 0 ? layer->text_padding : 0));
     json_object_object_add(o, "allow_overlap",
                            json_object_new_boolean(layer->text_allow_overlap != 0));
     json_object_object_add(o, "placed", json_object_new_boolean(l->placed != 0));

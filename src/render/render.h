@@ -176,6 +176,12 @@ dline_status dl_render_frame(dline_ctx *ctx, dl_render *r, const dl_style_frame 
 /* Number of labels placed and dropped by dl_render_labels(). */
 void dl_render_label_counts(const dl_render *r, size_t *placed, size_t *dropped);
 
+/* Whether one family of a text-font list ("A, B Bold") is installed, as
+ * the render decides before it falls back to dl_render_fallback_fonts()
+ * (fonts.c); 1 for NULL or "" (the defaults). */
+int dl_render_fonts_installed(dl_render *r, const char *families);
+const char *dl_render_fallback_fonts(void);
+
 /* `dline fonts` (fonts.c), on a renderer whose labels are queued but not
  * placed: writes to out one line per font request of the style (each symbol
  * layer's text-font and secondary font, title, subtitle, attribution, legend,

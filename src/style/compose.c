@@ -463,6 +463,11 @@ static dline_status apply_set(composer *K, const char *set, const dl_yaml_node *
             return set_error(K, set, "the path has more than 32 parts");
         segs[nseg++] = s;
     }
+    /* The includes are read before any --set applies; honouring one here
+     * would need a second pass whose values could undo the sets before it. */
+    if (strcmp(segs[0], "include") == 0)
+        return set_error(K, set, "'include' cannot be set; name the file in the style's "
+                                 "'include'");
     const dl_yaml_node *value;
     dline_status st = set_value(K, set, eq + 1, &value);
     if (st == DLINE_OK)

@@ -77,6 +77,7 @@ static const char *node_file(const loader *L, const dl_yaml_node *n)
 }
 
 static char *dir_of(const char *path);
+static const char *keep_file(loader *L, const dl_yaml_node *v);
 
 /* The folder of the file a node was read from. Caller frees. */
 static char *n_dir_of(const loader *L, const dl_yaml_node *n)
@@ -135,8 +136,9 @@ static dline_status check_key(loader *L, const dl_yaml_node *k, const char *cons
 static dline_status check_keys(loader *L, const dl_yaml_node *map, const char *const *valid,
                                size_t n)
 {
+    /* A validating load reports every unknown key, not only the first. */
     for (size_t i = 0; i < map->n; i++) {
-        dline_status st = check_key(L, dl_yaml_key(map, i), valid, n);
+        dline_status st = keep_going(L, check_key(L, dl_yaml_key(map, i), valid, n));
         if (st != DLINE_OK)
             return st;
     }
@@ -1157,7 +1159,7 @@ static dline_status set_expression(loader *L, dl_style_layer *layer, const prop_
         dl_expr_free(e);
         return no_memory(L);
     }
-    x[layer->nexprs++] = (dl_style_expr){(int)(p - props), e, per};
+    x[layer->nexprs++] = (dl_style_expr){(int)(p - props), e, per, keep_file(L, v)};
     layer->per_feature |= per;
     return DLINE_OK;
 }
@@ -1249,6 +1251,57 @@ static int names_svg(const dl_yaml_node *v)
     return is_scalar(v) && v->len >= 4 && strcasecmp(v->text + v->len - 4, ".svg") == 0;
 }
 
+/* The name of the file v was read from, kept in the style for messages
+ * after the node tree is gone; NULL when out of memory. */
+static const char *keep_file(loader *L, const dl_yaml_node *v)
+{
+    const char *f = node_file(L, v);
+    dl_style *s = L->style;
+    for (size_t i = 0; i < s->nfiles; i++)
+        if (strcmp(s->files[i], f) == 0)
+            return s->files[i];
+    char **more = dl_realloc_array(s->files, s->nfiles + 1, sizeof *more);
+    if (!more)
+        return NULL;
+    s->files = more;
+    if (!(s->files[s->nfiles] = dl_strdup(f)))
+        return NULL;
+    return s->files[s->nfiles++];
+}
+
+/* Remembers where a value the checks against the data look at was given. */
+static void note_where(loader *L, dl_style_layer *layer, const prop_def *p,
+                       const dl_yaml_node *v)
+{
+    int *line, *col;
+    const char **file;
+    if (p->offset == offsetof(dl_style_layer, text_field))
+        line = &layer->text_field_line, col = &layer->text_field_col,
+        file = &layer->text_field_file;
+    else if (p->offset == offsetof(dl_style_layer, text_field_secondary))
+        line = &layer->text_field_secondary_line, col = &layer->text_field_secondary_col,
+        file = &layer->text_field_secondary_file;
+    else if (p->offset == offsetof(dl_style_layer, text_font))
+        line = &layer->text_font_line, col = &layer->text_font_col,
+        file = &layer->text_font_file;
+    else if (p->offset == offsetof(dl_style_layer, text_font_secondary))
+        line = &layer->text_font_secondary_line, col = &layer->text_font_secondary_col,
+        file = &layer->text_font_secondary_file;
+    else if (p->kind == K_SORT_KEY)
+        line = NULL, col = NULL, file = &layer->sort_key_file;
+    else
+        return;
+    *file = keep_file(L, v);
+    if (!line)
+        return;
+    /* [get, NAME] is kept as the template "{NAME}": point at the name. */
+    if (p->kind == K_TEXT_FIELD && v->kind == DL_YAML_SEQUENCE && v->n == 2 &&
+        is_scalar(v->items[0]) && strcmp(v->items[0]->text, "get") == 0)
+        v = v->items[1];
+    *line = v->line;
+    *col = v->col;
+}
+
 static dline_status load_properties(loader *L, dl_style_layer *layer, const dl_yaml_node *block,
                                     int layout)
 {
@@ -1329,9 +1382,18 @@ static dline_status load_properties(loader *L, dl_style_layer *layer, const dl_y
         if (L->maplibre && expr &&
             dl_maplibre_drop_property(L->ctx, L->path, layer->id, p->name, v))
             continue;
+        if (!expr && is_expression(v) && !takes_expression(p->kind) && p->kind != K_GRADIENT &&
+            dl_expr_is_operator(v->items[0]->text)) {
+            dline_status bad = err(L, v, "'%s' does not take an expression", p->name);
+            if ((bad = keep_going(L, bad)) != DLINE_OK)
+                return bad;
+            continue;
+        }
         dline_status st =
-            keep_going(L, expr ? set_expression(L, layer, p, v) : set_property(L, layer, p, v));
-        if (st != DLINE_OK)
+            expr ? set_expression(L, layer, p, v) : set_property(L, layer, p, v);
+        if (st == DLINE_OK)
+            note_where(L, layer, p, v);
+        if ((st = keep_going(L, st)) != DLINE_OK)
             return st;
     }
     return DLINE_OK;
@@ -2234,14 +2296,90 @@ static dline_status load_inline(loader *L, dl_style_source *src, const dl_yaml_n
     src->type = DL_SOURCE_GEOJSON;
     const dl_yaml_node *x;
     dline_status st;
-    if ((x = dl_yaml_get(v, "crs")) && (st = get_string(L, x, "crs", 0, &src->crs)))
-        return st;
+    if ((x = dl_yaml_get(v, "crs"))) {
+        if ((st = get_string(L, x, "crs", 0, &src->crs)))
+            return st;
+        src->crs_line = x->line;
+        src->crs_col = x->col;
+    }
     if ((x = dl_yaml_get(v, "encoding")))
         return err(L, x, "'encoding' does not apply to geojson sources (GeoJSON is UTF-8)");
     static const char *const axes[] = {"lon", "lat"};
     for (int a = 0; a < 2; a++)
         if ((x = dl_yaml_get(v, axes[a])))
             return err(L, x, "'%s' applies to csv sources only", axes[a]);
+    return DLINE_OK;
+}
+
+/* One entry of 'sources', its name already set. */
+static dline_status load_source(loader *L, const dl_yaml_node *k, const dl_yaml_node *v,
+                                dl_style_source *src)
+{
+    const dl_yaml_node *path = v;
+    dline_status st;
+    if (v->kind == DL_YAML_MAPPING) {
+        /* "data" only as maplibre.c writes it: inline GeoJSON text. */
+        static const char *const keys[] = {"path", "crs",  "encoding", "type",
+                                           "lon",  "lat", "data"};
+        st = check_keys(L, v, keys, COUNT(keys) - !L->maplibre);
+        if (st != DLINE_OK)
+            return st;
+        const dl_yaml_node *data = L->maplibre ? dl_yaml_get(v, "data") : NULL;
+        if (data)
+            return load_inline(L, src, v, data);
+        char b[80];
+        if (!(path = dl_yaml_get(v, "path")))
+            return err(L, v, "source '%s' has no 'path'", shown(k->text, b, sizeof b));
+        const dl_yaml_node *x;
+        if ((x = dl_yaml_get(v, "crs"))) {
+            if ((st = get_string(L, x, "crs", 0, &src->crs)))
+                return st;
+            src->crs_line = x->line;
+            src->crs_col = x->col;
+        }
+        if ((x = dl_yaml_get(v, "encoding")) &&
+            (st = get_string(L, x, "encoding", 0, &src->encoding)))
+            return st;
+        if ((x = dl_yaml_get(v, "type"))) {
+            if (!is_scalar(x) || dl_yaml_is_null(x))
+                return err(L, x, "'type' must be a string");
+            if (strcmp(x->text, "shapefile") == 0)
+                src->type = DL_SOURCE_SHAPEFILE;
+            else if (strcmp(x->text, "geojson") == 0)
+                src->type = DL_SOURCE_GEOJSON;
+            else if (strcmp(x->text, "csv") == 0)
+                src->type = DL_SOURCE_CSV;
+            else
+                return err(L, x, "source type '%s' is not supported (shapefile, geojson or "
+                           "csv)", shown(x->text, b, sizeof b));
+        }
+        if (src->type == DL_SOURCE_AUTO && is_scalar(path) && !dl_yaml_is_null(path))
+            src->type = dl_source_kind_from_path(path->text);
+        static const char *const axes[] = {"lon", "lat"};
+        for (int a = 0; a < 2; a++) {
+            if (!(x = dl_yaml_get(v, axes[a])))
+                continue;
+            if (src->type != DL_SOURCE_CSV)
+                return err(L, x, "'%s' applies to csv sources only", axes[a]);
+            if ((st = get_string(L, x, axes[a], 0, a ? &src->lat : &src->lon)))
+                return st;
+        }
+        if ((x = dl_yaml_get(v, "encoding")) && src->type == DL_SOURCE_GEOJSON)
+            return err(L, x, "'encoding' does not apply to geojson sources (GeoJSON is UTF-8)");
+    } else if (!is_scalar(v) || dl_yaml_is_null(v)) {
+        char b[80];
+        return err(L, v, "source '%s' must be a path or a mapping with 'path'",
+                   shown(k->text, b, sizeof b));
+    }
+    char *rel = NULL;
+    if ((st = get_string(L, path, "path", 0, &rel)) != DLINE_OK)
+        return st;
+    if (src->type == DL_SOURCE_AUTO)
+        src->type = dl_source_kind_from_path(rel);
+    src->path = resolve_at(L, path, rel);
+    free(rel);
+    if (!src->path)
+        return no_memory(L);
     return DLINE_OK;
 }
 
@@ -2264,70 +2402,13 @@ static dline_status load_sources(loader *L, const dl_yaml_node *n)
             return no_memory(L);
         if (!(src->name = dl_strdup(k->text)))
             return no_memory(L);
-        const dl_yaml_node *path = v;
-        dline_status st;
-        if (v->kind == DL_YAML_MAPPING) {
-            /* "data" only as maplibre.c writes it: inline GeoJSON text. */
-            static const char *const keys[] = {"path", "crs",  "encoding", "type",
-                                               "lon",  "lat", "data"};
-            st = check_keys(L, v, keys, COUNT(keys) - !L->maplibre);
-            if (st != DLINE_OK)
-                return st;
-            const dl_yaml_node *data = L->maplibre ? dl_yaml_get(v, "data") : NULL;
-            if (data) {
-                if ((st = load_inline(L, src, v, data)) != DLINE_OK)
-                    return st;
-                continue;
-            }
-            char b[80];
-            if (!(path = dl_yaml_get(v, "path")))
-                return err(L, v, "source '%s' has no 'path'", shown(k->text, b, sizeof b));
-            const dl_yaml_node *x;
-            if ((x = dl_yaml_get(v, "crs")) && (st = get_string(L, x, "crs", 0, &src->crs)))
-                return st;
-            if ((x = dl_yaml_get(v, "encoding")) &&
-                (st = get_string(L, x, "encoding", 0, &src->encoding)))
-                return st;
-            if ((x = dl_yaml_get(v, "type"))) {
-                if (!is_scalar(x) || dl_yaml_is_null(x))
-                    return err(L, x, "'type' must be a string");
-                if (strcmp(x->text, "shapefile") == 0)
-                    src->type = DL_SOURCE_SHAPEFILE;
-                else if (strcmp(x->text, "geojson") == 0)
-                    src->type = DL_SOURCE_GEOJSON;
-                else if (strcmp(x->text, "csv") == 0)
-                    src->type = DL_SOURCE_CSV;
-                else
-                    return err(L, x, "source type '%s' is not supported (shapefile, geojson or "
-                               "csv)", shown(x->text, b, sizeof b));
-            }
-            if (src->type == DL_SOURCE_AUTO && is_scalar(path) && !dl_yaml_is_null(path))
-                src->type = dl_source_kind_from_path(path->text);
-            static const char *const axes[] = {"lon", "lat"};
-            for (int a = 0; a < 2; a++) {
-                if (!(x = dl_yaml_get(v, axes[a])))
-                    continue;
-                if (src->type != DL_SOURCE_CSV)
-                    return err(L, x, "'%s' applies to csv sources only", axes[a]);
-                if ((st = get_string(L, x, axes[a], 0, a ? &src->lat : &src->lon)))
-                    return st;
-            }
-            if ((x = dl_yaml_get(v, "encoding")) && src->type == DL_SOURCE_GEOJSON)
-                return err(L, x, "'encoding' does not apply to geojson sources (GeoJSON is UTF-8)");
-        } else if (!is_scalar(v) || dl_yaml_is_null(v)) {
-            char b[80];
-            return err(L, v, "source '%s' must be a path or a mapping with 'path'",
-                       shown(k->text, b, sizeof b));
-        }
-        char *rel = NULL;
-        if ((st = get_string(L, path, "path", 0, &rel)) != DLINE_OK)
+        /* A validating load goes on with the next source; this one keeps
+         * its name, so the layers that use it are not told it is missing. */
+        dline_status st = load_source(L, k, v, src);
+        if (st != DLINE_OK || !src->path)
+            src->broken = 1;
+        if ((st = keep_going(L, st)) != DLINE_OK)
             return st;
-        if (src->type == DL_SOURCE_AUTO)
-            src->type = dl_source_kind_from_path(rel);
-        src->path = resolve_at(L, path, rel);
-        free(rel);
-        if (!src->path)
-            return no_memory(L);
     }
     return DLINE_OK;
 }
@@ -2423,17 +2504,21 @@ static dline_status load_layer(loader *L, const dl_yaml_node *n, size_t index)
     }
     layer->type = (dl_layer_type)t;
 
+    /* From here on, a validating load reports a key's error and goes on
+     * with the next key: the id and type above are needed to read them. */
     const dl_yaml_node *smooth = NULL;
+    int source_given = 0;
     for (size_t i = 0; i < n->n; i++) {
         const dl_yaml_node *k = dl_yaml_key(n, i), *v = dl_yaml_value(n, i);
         const char *key = k->text;
+        st = DLINE_OK;
         if (strcmp(key, "source") == 0) {
+            source_given = 1;
             if (layer->type == DL_LAYER_BACKGROUND)
-                return err(L, k, "'source' does not apply to background layers");
-            if (!is_scalar(v) || dl_yaml_is_null(v))
-                return err(L, v, "'source' must be a source name");
-            layer->source = dl_style_source_index(s, v->text);
-            if (layer->source < 0) {
+                st = err(L, k, "'source' does not apply to background layers");
+            else if (!is_scalar(v) || dl_yaml_is_null(v))
+                st = err(L, v, "'source' must be a source name");
+            else if ((layer->source = dl_style_source_index(s, v->text)) < 0) {
                 const char **names = dl_calloc_array(s->nsources, sizeof *names);
                 if (!names)
                     return no_memory(L);
@@ -2444,12 +2529,15 @@ static dline_status load_layer(loader *L, const dl_yaml_node *n, size_t index)
                          shown(v->text, b3, sizeof b3),
                          hint(v->text, names, s->nsources, b2, sizeof b2));
                 free(names);
-                return st;
             }
         } else if (strcmp(key, "filter") == 0) {
             if (layer->type == DL_LAYER_BACKGROUND)
-                return err(L, k, "'filter' does not apply to background layers");
-            st = dl_expr_compile_filter(L->ctx, node_file(L, v), v, &layer->filter);
+                st = err(L, k, "'filter' does not apply to background layers");
+            else
+            {
+                st = dl_expr_compile_filter(L->ctx, node_file(L, v), v, &layer->filter);
+                layer->filter_file = keep_file(L, v);
+            }
         } else if (strcmp(key, "minzoom") == 0) {
             st = get_number(L, v, key, 0, MAX_ZOOM, &layer->minzoom);
         } else if (strcmp(key, "maxzoom") == 0) {
@@ -2460,10 +2548,13 @@ static dline_status load_layer(loader *L, const dl_yaml_node *n, size_t index)
                             key[1] == 'i' ? &layer->min_scale : &layer->max_scale);
         } else if (strcmp(key, "connect-by") == 0 || strcmp(key, "connect-smooth") == 0) {
             /* A symbol layer joins the points too, to put text along the line. */
-            if (layer->type != DL_LAYER_LINE && layer->type != DL_LAYER_SYMBOL)
-                return err(L, k, "'%s' applies only to line and symbol layers", key);
-            if (strcmp(key, "connect-by") == 0) {
+            if (layer->type != DL_LAYER_LINE && layer->type != DL_LAYER_SYMBOL) {
+                st = err(L, k, "'%s' applies only to line and symbol layers", key);
+            } else if (strcmp(key, "connect-by") == 0) {
                 st = get_string(L, v, key, 0, &layer->connect_by);
+                layer->connect_by_file = keep_file(L, v);
+                layer->connect_by_line = v->line;
+                layer->connect_by_col = v->col;
             } else {
                 st = get_bool(L, v, key, &layer->connect_smooth);
                 smooth = k;
@@ -2471,8 +2562,9 @@ static dline_status load_layer(loader *L, const dl_yaml_node *n, size_t index)
         } else if (strcmp(key, "legend") == 0) {
             if (layer->type != DL_LAYER_FILL && layer->type != DL_LAYER_LINE &&
                 layer->type != DL_LAYER_CIRCLE)
-                return err(L, k, "'legend' applies only to fill, line and circle layers");
-            st = get_string(L, v, key, 0, &layer->legend);
+                st = err(L, k, "'legend' applies only to fill, line and circle layers");
+            else
+                st = get_string(L, v, key, 0, &layer->legend);
         } else if (strcmp(key, "inset-only") == 0) {
             st = get_bool(L, v, key, &layer->inset_only);
         } else if (strcmp(key, "paint") == 0) {
@@ -2480,15 +2572,18 @@ static dline_status load_layer(loader *L, const dl_yaml_node *n, size_t index)
         } else if (strcmp(key, "layout") == 0) {
             st = load_properties(L, layer, v, 1);
         }
-        if (st != DLINE_OK)
+        if ((st = keep_going(L, st)) != DLINE_OK)
             return st;
     }
-    if (layer->type != DL_LAYER_BACKGROUND && layer->source < 0)
-        return err(L, n, "layer '%s' has no 'source'", idtext);
-    if (layer->minzoom > layer->maxzoom)
-        return err(L, dl_yaml_get(n, "minzoom"), "'minzoom' is greater than 'maxzoom'");
-    if (layer->connect_smooth && !layer->connect_by)
-        return err(L, smooth, "'connect-smooth' needs 'connect-by'");
+    /* A source that is named but wrong was reported above. */
+    if (layer->type != DL_LAYER_BACKGROUND && layer->source < 0 && !source_given)
+        st = keep_going(L, err(L, n, "layer '%s' has no 'source'", idtext));
+    if (st == DLINE_OK && layer->minzoom > layer->maxzoom)
+        st = keep_going(L, err(L, dl_yaml_get(n, "minzoom"), "'minzoom' is greater than 'maxzoom'"));
+    if (st == DLINE_OK && layer->connect_smooth && !layer->connect_by)
+        st = keep_going(L, err(L, smooth, "'connect-smooth' needs 'connect-by'"));
+    if (st != DLINE_OK)
+        return st;
     if (layer->type == DL_LAYER_SYMBOL && !layer->text_field && !layer->icon_image)
         dl_warn(L->ctx, L->path, n->line, n->col,
                 "symbol layer '%s' has no 'text-field' and draws nothing", idtext);
@@ -2695,8 +2790,12 @@ static dline_status load_top(loader *L, const dl_yaml_node *root)
                 st = err(L, v, "'dpi' %g is over the limit of %d", dpi, MAX_DPI);
             else
                 s->dpi = dpi;
-        } else if (strcmp(k, "crs") == 0)
+        } else if (strcmp(k, "crs") == 0) {
             st = get_string(L, v, k, 0, &s->crs);
+            s->crs_file = keep_file(L, v);
+            s->crs_line = v->line;
+            s->crs_col = v->col;
+        }
         else if (strcmp(k, "extent") == 0)
             st = load_extent(L, v);
         else if (strcmp(k, "background") == 0)
@@ -2934,6 +3033,9 @@ void dl_style_free(dl_style *s)
         free(l->icon_image);
     }
     free(s->layers);
+    for (size_t i = 0; i < s->nfiles; i++)
+        free(s->files[i]);
+    free(s->files);
     free(s);
 }
 

@@ -64,6 +64,8 @@ typedef struct {
     int prop;
     dl_expr *expr;
     int per_feature; /* reads feature data; else only the zoom */
+    const char *file; /* the file it was read from (dl_style.files): a --set
+                       * value is "--set" */
 } dl_style_expr;
 
 /* Where per-feature fonts and icon paths are written (dline evaluates one
@@ -78,7 +80,9 @@ const char *dl_style_prop_name(int prop);
 typedef struct {
     char *name;
     char *path;     /* resolved against the style file's folder */
-    char *crs;      /* NULL unless given; used only when the data has no .prj */
+    char *crs;      /* NULL unless given; when given it wins over a .prj (as a
+                     * MapServer LAYER's PROJECTION does) */
+    int crs_line, crs_col; /* where `crs` is given, for its errors */
     char *encoding; /* NULL unless given; overrides .cpg and the DBF byte (CSV: the
                      * file's encoding) */
     dl_source_kind type; /* `type`, else from the path's extension; never AUTO */
@@ -90,6 +94,7 @@ typedef struct {
     size_t data_len;
     int line, col;  /* where the source is declared */
     char *file;     /* the included file it is declared in; NULL: the style itself */
+    int broken;     /* dl_style_load_checked: the entry had an error (not opened) */
 } dl_style_source;
 
 typedef struct {
@@ -190,6 +195,17 @@ typedef struct {
     int line, col;
     char *file; /* the included file the layer was read from; NULL: the style itself */
     int broken; /* dl_style_load_checked: the layer had an error (not drawn or checked) */
+    /* Where these values are given, for dline validate's problems about
+     * them (line 0: not given). The files are in dl_style.files: a value
+     * from --set or an included file need not be in the layer's file. */
+    const char *filter_file, *sort_key_file;
+    const char *text_field_file, *text_field_secondary_file;
+    const char *text_font_file, *text_font_secondary_file, *connect_by_file;
+    int text_field_line, text_field_col;
+    int text_field_secondary_line, text_field_secondary_col;
+    int text_font_line, text_font_col;
+    int text_font_secondary_line, text_font_secondary_col;
+    int connect_by_line, connect_by_col;
 } dl_style_layer;
 
 /* A block of text on the map: title, subtitle, attribution. */
@@ -325,6 +341,10 @@ typedef struct {
     double width, height; /* px at 96 dpi; fractional from mm/pt/in sizes and paper */
     double dpi;        /* output resolution: PNG pixels = size * dpi / 96 */
     char *crs;         /* map CRS definition; default "EPSG:3857" */
+    int crs_line, crs_col; /* where `crs` is given (0: the default) */
+    const char *crs_file;  /* its file (in files), NULL with the default */
+    char **files;      /* the names of the files values were read from, for messages */
+    size_t nfiles;
     int has_extent;
     double extent[4];  /* minlon, minlat, maxlon, maxlat (WGS84) */
     /* A MapLibre style's `center` and `zoom` without a dline extent or fit:

@@ -17,6 +17,16 @@ rc=$?
 diff -u cli/expected/validate_broken.txt "$out/broken.txt" || fail "report differs"
 echo "ok: $(wc -l <"$out/broken.txt") problems of the broken style, each at its line and column"
 
+# Several mistakes in one layer and in the sources, and an unknown map CRS:
+# every one is reported (a layer or source does not stop at its first), and
+# a source with an error gives no second "not declared" for its layers.
+"$dline" validate cli/validate_many.yaml >"$out/many.txt" 2>"$out/many.err"
+rc=$?
+[ "$rc" = 1 ] || fail "exit $rc for the style with many mistakes, expected 1"
+[ ! -s "$out/many.err" ] || fail "stderr not empty: $(cat "$out/many.err")"
+diff -u cli/expected/validate_many.txt "$out/many.txt" || fail "report of many mistakes differs"
+echo "ok: $(wc -l <"$out/many.txt") problems of one style with several per layer and source"
+
 for s in ../styles/digital-line.yaml ../styles/mono-print.yaml; do
     got=$("$dline" validate "$s") || fail "validate $s: exit $?: $got"
     [ "$got" = "$s: ok" ] || fail "validate $s: $got"
@@ -31,6 +41,18 @@ rc=$?
 got=$("$dline" validate ../styles/digital-line.yaml --set layers.sites.paint.circle-radius=big)
 [ $? = 1 ] || fail "a value set to nonsense validates"
 [ "$got" = "--set:1:1: 'circle-radius' must be a number" ] || fail "nonsense --set: $got"
+# A field inside a --set value is at its place in the value, not in the style.
+got=$("$dline" validate ../styles/digital-line.yaml --set 'layers.sites.paint.circle-radius=[get, RADIUS]')
+[ $? = 1 ] || fail "an unknown field in a --set value validates"
+case "$got" in
+    "--set:1:7: layer 'sites': circle-radius: no field 'RADIUS' in "*) ;;
+    *) fail "field in --set: $got" ;;
+esac
+got=$("$dline" validate ../styles/digital-line.yaml --set include=more.yaml 2>&1)
+rc=$?
+[ "$rc" = 2 ] || fail "exit $rc for --set include, expected 2"
+[ "$got" = "dline: --set include=more.yaml: 'include' cannot be set; name the file in the style's 'include'" ] ||
+    fail "--set include: $got"
 echo "ok: overrides are validated"
 
 printf 'size: [1, 2\n' >"$out/syntax.yaml"
@@ -53,12 +75,12 @@ echo "ok: an unknown attribute is a warning at render and a problem for validate
 # Characters no font has, and a map CRS PROJ does not know.
 got=$("$dline" validate cli/validate_tofu.yaml)
 [ $? = 1 ] || fail "a missing glyph validates"
-[ "$got" = "cli/validate_tofu.yaml: no font has U+10FFFD '$(printf '\364\217\277\275')' in layer t (feature 0)" ] ||
+[ "$got" = "cli/validate_tofu.yaml:4:59: no font has U+10FFFD '$(printf '\364\217\277\275')' in layer t (feature 0)" ] ||
     fail "tofu: $got"
 got=$("$dline" validate cli/validate_tofu.yaml --set crs=EPSG:999999)
 [ $? = 1 ] || fail "an unknown map CRS validates"
 case "$got" in
-    "cli/validate_tofu.yaml: map crs: "*"EPSG:999999"*) ;;
+    "--set:1:1: map crs: "*"EPSG:999999"*) ;;
     *) fail "map crs: $got" ;;
 esac
 echo "ok: missing glyphs and an unknown map CRS are problems"

@@ -443,6 +443,71 @@ static void test_warning(void **state)
     dl_style_free(s);
 }
 
+static void collect_problems(const char *message, void *user)
+{
+    size_t len = strlen(user);
+    snprintf((char *)user + len, 2048 - len, "%s\n", strrchr(message, '/') + 1);
+}
+
+/* dl_style_load_checked: every mistake of a layer and of a source is
+ * reported, the source keeps its name (its layers are not told it is
+ * missing) and is marked broken, and the places the data checks use are
+ * kept. */
+static void test_checked_keeps_going(void **state)
+{
+    fixture *fx = *state;
+    const char *yaml = "crs: EPSG:3857\n"
+                       "sources:\n"
+                       "  a: {path: a.shp, type: shp, pth: x}\n"
+                       "  b: {path: b.shp, crs: EPSG:4326}\n"
+                       "layers:\n"
+                       "  - id: x\n"
+                       "    type: symbol\n"
+                       "    source: a\n"
+                       "    minzom: 2\n"
+                       "    filter: [\">\", 1]\n"
+                       "    layout: {text-fnt: A, text-size: big, text-field: \"{N}\"}\n"
+                       "  - id: y\n"
+                       "    type: line\n"
+                       "    source: b\n"
+                       "    connect-by: SEQ\n"
+                       "    paint: {line-color: nope, line-width: [get, W]}\n";
+    write_file(fx->path, yaml, strlen(yaml));
+    char got[2048] = "";
+    dl_style *s = NULL;
+    size_t n = 0;
+    dline_ctx_clear(fx->ctx);
+    assert_int_equal(dl_style_load_checked(fx->ctx, fx->path, NULL, 0, collect_problems, got,
+                                           &n, &s),
+                     DLINE_OK);
+    assert_string_equal(got, "s.yaml:3:31: unknown key 'pth' (did you mean 'path'?)\n"
+                             "s.yaml:3:26: source type 'shp' is not supported (shapefile, "
+                             "geojson or csv)\n"
+                             "s.yaml:9:5: unknown key 'minzom' (did you mean 'minzoom'?)\n"
+                             "s.yaml:10:13: '>' takes 2 arguments, found 1\n"
+                             "s.yaml:11:14: unknown property 'text-fnt' (did you mean "
+                             "'text-font'?)\n"
+                             "s.yaml:11:38: 'text-size' must be a number\n"
+                             "s.yaml:16:25: 'line-color': invalid colour 'nope'\n");
+    assert_int_equal(n, 7);
+    assert_int_equal(s->nsources, 2);
+    assert_true(s->sources[0].broken);
+    assert_false(s->sources[1].broken);
+    assert_int_equal(s->sources[1].crs_line, 4);
+    assert_int_equal(s->sources[1].crs_col, 25);
+    assert_int_equal(s->crs_line, 1);
+    assert_int_equal(s->crs_col, 6);
+    assert_int_equal(s->nlayers, 2);
+    assert_false(s->layers[0].broken);
+    assert_int_equal(s->layers[0].source, 0);
+    assert_int_equal(s->layers[0].text_field_line, 11);
+    assert_int_equal(s->layers[0].text_field_col, 55);
+    assert_int_equal(s->layers[1].connect_by_line, 15);
+    assert_int_equal(s->layers[1].connect_by_col, 17);
+    assert_int_equal(s->layers[1].nexprs, 1);
+    dl_style_free(s);
+}
+
 static void test_errors_top(void **state)
 {
     fixture *fx = *state;
@@ -1161,6 +1226,7 @@ int main(void)
         cmocka_unit_test(test_paths),
         cmocka_unit_test(test_small_forms),
         cmocka_unit_test(test_warning),
+        cmocka_unit_test(test_checked_keeps_going),
         cmocka_unit_test(test_errors_top),
         cmocka_unit_test(test_errors_text_blocks),
         cmocka_unit_test(test_errors_sources),
