@@ -1,10 +1,16 @@
 /* GeoJSON (RFC 7946) through json-c. json-c is the choice because it is
  * packaged by Debian, already linked (label reports, the data generator),
  * and its tokener takes a nesting limit (json_tokener_new_ex) and can
- * validate UTF-8, which is what a parser of hostile files needs. It builds
- * a tree of the whole document, so the file is capped (source_int.h) and
- * checked whole at open: the structure, every position, the property
- * types, the bounds. dl_geojson_next then only converts one feature. */
+ * validate UTF-8, which is what a parser of hostile files needs. The
+ * document is read feature by feature, as a shapefile is read record by
+ * record: at open, the punctuation of the top-level object and of its
+ * 'features' array is scanned here and every value in them (each key, each
+ * other member, each feature) is parsed by the tokener from its offset,
+ * checked and freed, so the memory is the file's bytes plus the tree of one
+ * feature; only the features' offsets are kept. Everything is still checked
+ * at open: the syntax of the whole document first, then the top level, then
+ * the features (the first error of a feature is held until the rest of the
+ * text is known to be JSON). dl_geojson_next parses one feature again. */
 #include "source_int.h"
 
 #include <json-c/json.h>
@@ -21,10 +27,18 @@ static const char *const gj_names[GJ_NTYPES] = {
     "Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon",
     "GeometryCollection"};
 
+/* Nesting levels of the values given to the tokener: the top-level value,
+ * a member of the top-level object (or element of a top-level array), an
+ * element of the 'features' array. Each has its own tokener, whose depth
+ * limit is what is left of DL_JSON_MAX_DEPTH at that level. */
+enum { LV_TOP, LV_MEMBER, LV_FEATURE, LV_N };
+
 typedef struct {
-    json_object *root;
-    json_object *features; /* the FeatureCollection's array, or NULL */
-    size_t nfeat;
+    size_t *starts;        /* per feature: the offset of its value in t->data */
+    size_t nfeat, cap;
+    int level;             /* the features' level: LV_FEATURE, or LV_TOP when bare */
+    json_tokener *tok[LV_N];
+    json_tokener *quoted;  /* single-quoted keys (json-c takes them, strict or not) */
     unsigned char *masks;  /* per feature: the dl_geom_types it has (1 << type) */
     size_t next;           /* the next feature to start */
     size_t cur;            /* the feature being emitted */
@@ -247,14 +261,14 @@ static dline_status geometry(walk *w, json_object *geom)
     return st;
 }
 
-/* The geometry and properties of feature i (either may be NULL). */
-static dline_status feature_at(dline_ctx *ctx, dl_text *t, gj *j, size_t i, json_object **geom,
-                               json_object **props)
+/* The geometry and properties of feature i, whose tree is f (either may be
+ * NULL). bare: f is the top-level value, which may be a bare geometry. */
+static dline_status feature_at(dline_ctx *ctx, dl_text *t, json_object *f, int bare, size_t i,
+                               json_object **geom, json_object **props)
 {
-    json_object *f = j->features ? json_object_array_get_idx(j->features, i) : j->root;
     *geom = *props = NULL;
     const char *type = json_object_is_type(f, json_type_object) ? type_of(f, "type") : NULL;
-    if (type && strcmp(type, "Feature") != 0 && !j->features) {
+    if (type && strcmp(type, "Feature") != 0 && bare) {
         *geom = f; /* a bare geometry */
         return DLINE_OK;
     }
@@ -303,74 +317,327 @@ static void line_col(const char *s, size_t at, int *line, int *col)
     *col = c > INT32_MAX ? INT32_MAX : (int)c;
 }
 
-static dline_status parse(dline_ctx *ctx, dl_text *t, gj *j)
+/* json-c's whitespace (not \f or \v). */
+static int is_ws(char c)
 {
-    const char *s = t->data;
-    size_t n = t->size, skip = 0;
-    if (n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
-        skip = 3; /* RFC 8259 lets a parser ignore a byte order mark */
-    size_t k = skip;
-    while (k < n && (s[k] == ' ' || s[k] == '\t' || s[k] == '\n' || s[k] == '\r'))
-        k++;
-    if (k == n)
-        return dl_error(ctx, DLINE_EDATA, t->path, 0, 0, "empty file, not GeoJSON");
-    json_tokener *tok = json_tokener_new_ex(DL_JSON_MAX_DEPTH);
-    if (!tok)
-        return dl_error(ctx, DLINE_ENOMEM, t->path, 0, 0, "out of memory");
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS
-                                    | JSON_TOKENER_VALIDATE_UTF8);
-    /* The length takes in the terminating NUL, which ends a top-level
-     * literal ("null", a number) that would otherwise wait for more text. */
-    j->root = json_tokener_parse_ex(tok, s + skip, (int)(n - skip + 1));
-    enum json_tokener_error e = json_tokener_get_error(tok);
-    size_t end = skip + json_tokener_get_parse_end(tok);
-    json_tokener_free(tok);
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static dline_status json_fail(dline_ctx *ctx, dl_text *t, enum json_tokener_error e, size_t at)
+{
     int line, col;
-    if (e != json_tokener_success) {
-        line_col(s, end, &line, &col);
-        if (e == json_tokener_continue || e == json_tokener_error_parse_eof)
-            return dl_error(ctx, DLINE_EDATA, t->path, line, col,
-                            "the JSON text ends early (a truncated file?)");
-        if (e == json_tokener_error_depth)
-            return dl_error(ctx, DLINE_EDATA, t->path, line, col,
-                            "nesting deeper than %d levels", DL_JSON_MAX_DEPTH);
-        return dl_error(ctx, DLINE_EDATA, t->path, line, col, "invalid JSON: %s",
-                        json_tokener_error_desc(e));
-    }
-    while (end < n && (s[end] == ' ' || s[end] == '\t' || s[end] == '\n' || s[end] == '\r'
-                       || s[end] == '\0'))
-        end++;
-    if (end < n) {
-        line_col(s, end, &line, &col);
+    line_col(t->data, at, &line, &col);
+    if (e == json_tokener_continue || e == json_tokener_error_parse_eof)
         return dl_error(ctx, DLINE_EDATA, t->path, line, col,
-                        "invalid JSON: more data after the top-level value");
+                        "the JSON text ends early (a truncated file?)");
+    if (e == json_tokener_error_depth)
+        return dl_error(ctx, DLINE_EDATA, t->path, line, col, "nesting deeper than %d levels",
+                        DL_JSON_MAX_DEPTH);
+    return dl_error(ctx, DLINE_EDATA, t->path, line, col, "invalid JSON: %s",
+                    json_tokener_error_desc(e));
+}
+
+/* The value at *at, parsed by tok (len bytes at most), into *out (NULL for
+ * JSON null; the caller puts it); *at moves past it and the whitespace after
+ * it. The length takes in t->data's terminating NUL, which ends a number
+ * that would otherwise wait for more text, as it does in a whole document. */
+static dline_status parse_at(dline_ctx *ctx, dl_text *t, json_tokener *tok, size_t *at, size_t len,
+                             json_object **out)
+{
+    json_tokener_reset(tok);
+    *out = json_tokener_parse_ex(tok, t->data + *at, (int)len);
+    enum json_tokener_error e = json_tokener_get_error(tok);
+    size_t end = *at + json_tokener_get_parse_end(tok);
+    if (e != json_tokener_success) {
+        json_object_put(*out);
+        *out = NULL;
+        return json_fail(ctx, t, e, end);
     }
-    if (!json_object_is_type(j->root, json_type_object))
-        return dl_error(ctx, DLINE_EDATA, t->path, 0, 0,
-                        "not GeoJSON: the top level is not an object");
-    const char *type = type_of(j->root, "type");
-    if (!type)
-        return dl_error(ctx, DLINE_EDATA, t->path, 0, 0,
-                        "not GeoJSON: the top level has no 'type'");
-    if (strcmp(type, "FeatureCollection") == 0) {
-        if (!json_object_object_get_ex(j->root, "features", &j->features)
-            || !json_object_is_type(j->features, json_type_array))
+    *at = end;
+    return DLINE_OK;
+}
+
+static json_tokener *tokener(int depth, int flags)
+{
+    json_tokener *tok = json_tokener_new_ex(depth);
+    if (tok)
+        json_tokener_set_flags(tok, flags | JSON_TOKENER_ALLOW_TRAILING_CHARS
+                                        | JSON_TOKENER_VALIDATE_UTF8);
+    return tok;
+}
+
+/* The scan of the top level at open. */
+typedef struct {
+    dline_ctx *ctx;
+    dl_text *t;
+    gj *j;
+    const char *s;
+    size_t n;
+    /* The first error a feature's check met, held until the syntax of the
+     * whole document is known to be good (the order of a whole-document
+     * parse): a context of its own, as the first error of a context wins. */
+    dline_ctx held;
+    int checking;     /* features are checked as they are met */
+    int has_type;     /* a 'type' member, maybe not a string */
+    char *type;       /* its value when a string */
+    int has_features; /* a 'features' member */
+    int features_ok;  /* ... which is an array */
+    size_t dup;       /* offset + 1 of a second 'type' or 'features' key */
+    const char *dup_name;
+    unsigned names;   /* 1 << GJ_* of the types of features with positions */
+} scan;
+
+/* Where the punctuation expected at `at` is not there: the error json-c
+ * gives (e) unless the text ends there (a NUL), or the byte is not UTF-8,
+ * which json-c checks before it looks at a character. */
+static dline_status punct_fail(scan *sc, size_t at, enum json_tokener_error e)
+{
+    unsigned char c = (unsigned char)sc->s[at];
+    if (c == '\0')
+        e = json_tokener_error_parse_eof;
+    else if (c >= 0x80 && (c & 0xe0) != 0xc0 && (c & 0xf0) != 0xe0 && (c & 0xf8) != 0xf0)
+        e = json_tokener_error_parse_utf8_string;
+    return json_fail(sc->ctx, sc->t, e, at);
+}
+
+static size_t skip_ws(const scan *sc, size_t at)
+{
+    while (is_ws(sc->s[at]))
+        at++;
+    return at;
+}
+
+/* Checks feature i, its tree f, and adds it to the summary. */
+static dline_status check_feature(dline_ctx *ctx, dl_text *t, gj *j, size_t i, json_object *f,
+                                  unsigned *names)
+{
+    json_object *geom, *props;
+    dline_status st = feature_at(ctx, t, f, j->level == LV_TOP, i, &geom, &props);
+    if (st)
+        return st;
+    walk w = {.ctx = ctx, .t = t, .fi = (long)i};
+    if (geom && !json_object_is_type(geom, json_type_null) && (st = geometry(&w, geom)))
+        return st;
+    j->masks[i] = (unsigned char)w.mask;
+    t->geom_mask |= w.mask;
+    *names |= w.mask ? w.names : 0;
+    if (!w.mask)
+        t->nnull++;
+    if (!props)
+        return DLINE_OK;
+    json_object_object_foreach(props, key, val)
+    {
+        int over;
+        long fi = dl_text_field_intern(t, key, strlen(key), &over);
+        if (fi < 0 && over)
             return dl_error(ctx, DLINE_EDATA, t->path, 0, 0,
-                            "a FeatureCollection without a 'features' array");
-        j->nfeat = json_object_array_length(j->features);
+                            "feature %zu: more than %ld distinct property names", i,
+                            DL_TEXT_MAX_FIELDS);
+        if (fi < 0)
+            return dl_error(ctx, DLINE_ENOMEM, t->path, 0, 0, "out of memory");
+        dl_text_field_see(t, (size_t)fi, value_type(val));
+    }
+    return DLINE_OK;
+}
+
+/* Records a feature's offset (with room for its mask). */
+static int add_feature(gj *j, size_t at)
+{
+    if (j->nfeat == j->cap) {
+        size_t cap = j->cap ? 2 * j->cap : 256;
+        size_t *starts = dl_realloc_array(j->starts, cap, sizeof *starts);
+        if (!starts)
+            return -1;
+        j->starts = starts;
+        unsigned char *masks = realloc(j->masks, cap);
+        if (!masks)
+            return -1;
+        j->masks = masks;
+        j->cap = cap;
+    }
+    j->masks[j->nfeat] = 0;
+    j->starts[j->nfeat++] = at;
+    return 0;
+}
+
+/* The array at *at ('['): each element is parsed by the tokener of `level`
+ * and freed; with `features`, its offset is recorded and, while checking,
+ * the feature is checked. */
+static dline_status scan_array(scan *sc, size_t *at, int level, int features)
+{
+    size_t p = skip_ws(sc, *at + 1);
+    if (sc->s[p] == ']') {
+        *at = skip_ws(sc, p + 1);
         return DLINE_OK;
     }
-    int known = strcmp(type, "Feature") == 0;
-    for (int i = 0; i < GJ_NTYPES && !known; i++)
-        known = strcmp(type, gj_names[i]) == 0;
-    if (!known) {
-        char shown[64];
-        return dl_error(ctx, DLINE_EDATA, t->path, 0, 0,
-                        "unsupported GeoJSON type '%s' (expected FeatureCollection, Feature or "
-                        "a geometry)",
-                        dl_source_printable(type, shown, sizeof shown));
+    for (;;) {
+        /* An element may be anything, ']' after a ',' too: the tokener
+         * gives the error json-c gives there. */
+        size_t start = p;
+        json_object *v;
+        dline_status st = parse_at(sc->ctx, sc->t, sc->j->tok[level], &p, sc->n - p + 1, &v);
+        if (st)
+            return st;
+        if (features) {
+            if (add_feature(sc->j, start) != 0) {
+                json_object_put(v);
+                return dl_error(sc->ctx, DLINE_ENOMEM, sc->t->path, 0, 0, "out of memory");
+            }
+            if (sc->checking && sc->held.status == DLINE_OK)
+                check_feature(&sc->held, sc->t, sc->j, sc->j->nfeat - 1, v, &sc->names);
+        }
+        json_object_put(v);
+        if (sc->s[p] == ']')
+            break;
+        if (sc->s[p] != ',')
+            return punct_fail(sc, p, json_tokener_error_parse_array);
+        p = skip_ws(sc, p + 1);
     }
-    j->nfeat = 1;
+    *at = skip_ws(sc, p + 1);
+    return DLINE_OK;
+}
+
+/* A key at *at (a quote): its text is found here, then parsed by the
+ * tokener, so escapes and UTF-8 are json-c's. */
+static dline_status scan_key(scan *sc, size_t *at, json_object **key)
+{
+    const char *s = sc->s;
+    char q = s[*at];
+    size_t e = *at + 1;
+    while (e < sc->n && s[e] != q)
+        e += s[e] == '\\' ? 2 : 1;
+    /* The closing quote, or the rest of the text (the tokener says why it
+     * is not a key). */
+    size_t len = e < sc->n ? e + 1 - *at : sc->n - *at + 1;
+    if (q == '"')
+        return parse_at(sc->ctx, sc->t, sc->j->tok[LV_MEMBER], at, len, key);
+    /* A single-quoted key is taken by json-c even when strict; as a value
+     * only the lax tokener takes it, here given the key's bytes alone (so
+     * none of its other laxities, comments, apply). */
+    return parse_at(sc->ctx, sc->t, sc->j->quoted, at, len, key);
+}
+
+/* The members of the top-level object at *at ('{'). */
+static dline_status scan_object(scan *sc, size_t *at)
+{
+    const char *s = sc->s;
+    size_t p = skip_ws(sc, *at + 1);
+    int after_comma = 0;
+    for (;;) {
+        if (s[p] == '}' && !after_comma)
+            break;
+        if (s[p] != '"' && s[p] != '\'')
+            return punct_fail(sc, p, s[p] == '}' ? json_tokener_error_parse_unexpected
+                                                 : json_tokener_error_parse_object_key_name);
+        size_t key_at = p;
+        json_object *k;
+        dline_status st = scan_key(sc, &p, &k);
+        if (st)
+            return st;
+        const char *name = json_object_get_string(k);
+        /* json-c keeps a key up to its first NUL byte (\u0000). */
+        int is_type = strcmp(name, "type") == 0, is_features = strcmp(name, "features") == 0;
+        json_object_put(k);
+        p = skip_ws(sc, p);
+        if (s[p] != ':')
+            return punct_fail(sc, p, json_tokener_error_parse_object_key_sep);
+        p = skip_ws(sc, p + 1);
+        if ((is_type && sc->has_type) || (is_features && sc->has_features)) {
+            if (!sc->dup) {
+                sc->dup = key_at + 1;
+                sc->dup_name = is_type ? "type" : "features";
+            }
+        }
+        if (is_features && s[p] == '[') {
+            sc->has_features = sc->features_ok = 1;
+            sc->checking = sc->type && strcmp(sc->type, "FeatureCollection") == 0 && !sc->dup;
+            if ((st = scan_array(sc, &p, LV_FEATURE, 1)))
+                return st;
+        } else {
+            json_object *v;
+            if ((st = parse_at(sc->ctx, sc->t, sc->j->tok[LV_MEMBER], &p, sc->n - p + 1, &v)))
+                return st;
+            if (is_features)
+                sc->has_features = 1;
+            if (is_type && !sc->has_type) {
+                sc->has_type = 1;
+                if (json_object_is_type(v, json_type_string)
+                    && !(sc->type = dl_strdup(json_object_get_string(v)))) {
+                    json_object_put(v);
+                    return dl_error(sc->ctx, DLINE_ENOMEM, sc->t->path, 0, 0, "out of memory");
+                }
+            }
+            json_object_put(v);
+        }
+        after_comma = 0;
+        if (s[p] == '}')
+            break;
+        if (s[p] != ',')
+            return punct_fail(sc, p, json_tokener_error_parse_object_value_sep);
+        p = skip_ws(sc, p + 1);
+        after_comma = 1;
+    }
+    *at = skip_ws(sc, p + 1);
+    return DLINE_OK;
+}
+
+/* Scans the document: its syntax, the top level, the features' offsets,
+ * and the features themselves when the type came before them. */
+static dline_status scan_document(scan *sc, size_t *top)
+{
+    dl_text *t = sc->t;
+    gj *j = sc->j;
+    const char *s = sc->s;
+    size_t n = sc->n, skip = 0;
+    if (n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
+        skip = 3; /* RFC 8259 lets a parser ignore a byte order mark */
+    size_t k = skip_ws(sc, skip);
+    if (k == n)
+        return dl_error(sc->ctx, DLINE_EDATA, t->path, 0, 0, "empty file, not GeoJSON");
+    int depth[LV_N] = {DL_JSON_MAX_DEPTH, DL_JSON_MAX_DEPTH - 1, DL_JSON_MAX_DEPTH - 2};
+    for (int l = 0; l < LV_N; l++)
+        if (!(j->tok[l] = tokener(depth[l], JSON_TOKENER_STRICT)))
+            return dl_error(sc->ctx, DLINE_ENOMEM, t->path, 0, 0, "out of memory");
+    if (!(j->quoted = tokener(DL_JSON_MAX_DEPTH - 1, 0)))
+        return dl_error(sc->ctx, DLINE_ENOMEM, t->path, 0, 0, "out of memory");
+    *top = k;
+    dline_status st;
+    int object = s[k] == '{';
+    if (object) {
+        st = scan_object(sc, &k);
+    } else if (s[k] == '[') {
+        st = scan_array(sc, &k, LV_MEMBER, 0);
+    } else {
+        json_object *v;
+        st = parse_at(sc->ctx, t, j->tok[LV_TOP], &k, n - k + 1, &v);
+        json_object_put(v);
+    }
+    if (st)
+        return st;
+    /* json-c checks the UTF-8 of the character after the value too. */
+    unsigned char c = (unsigned char)s[k];
+    if (c >= 0x80 && (c & 0xe0) != 0xc0 && (c & 0xf0) != 0xe0 && (c & 0xf8) != 0xf0)
+        return punct_fail(sc, k, json_tokener_error_parse_unexpected);
+    while (k < n && (is_ws(s[k]) || s[k] == '\0'))
+        k++;
+    if (k < n) {
+        int line, col;
+        line_col(s, k, &line, &col);
+        return dl_error(sc->ctx, DLINE_EDATA, t->path, line, col,
+                        "invalid JSON: more data after the top-level value");
+    }
+    if (!object)
+        return dl_error(sc->ctx, DLINE_EDATA, t->path, 0, 0,
+                        "not GeoJSON: the top level is not an object");
+    if (sc->dup) {
+        int line, col;
+        line_col(s, sc->dup - 1, &line, &col);
+        return dl_error(sc->ctx, DLINE_EDATA, t->path, line, col,
+                        "not GeoJSON: the top level has a second '%s' member", sc->dup_name);
+    }
+    if (!sc->type)
+        return dl_error(sc->ctx, DLINE_EDATA, t->path, 0, 0,
+                        "not GeoJSON: the top level has no 'type'");
     return DLINE_OK;
 }
 
@@ -390,6 +657,59 @@ static dline_status read_memory(dline_ctx *ctx, dl_text *t, const char *data, si
     return DLINE_OK;
 }
 
+/* Feature i's tree, parsed again from its offset (the caller puts it). */
+static dline_status parse_feature(dline_ctx *ctx, dl_text *t, gj *j, size_t i, json_object **f)
+{
+    size_t at = j->starts[i];
+    return parse_at(ctx, t, j->tok[j->level], &at, t->size - at + 1, f);
+}
+
+/* The checks of the top level after the scan, and of the features the scan
+ * did not check. */
+static dline_status finish_open(dline_ctx *ctx, dl_text *t, gj *j, scan *sc, size_t top)
+{
+    dline_status st;
+    if (strcmp(sc->type, "FeatureCollection") == 0) {
+        if (!sc->features_ok)
+            return dl_error(ctx, DLINE_EDATA, t->path, 0, 0,
+                            "a FeatureCollection without a 'features' array");
+    } else {
+        int known = strcmp(sc->type, "Feature") == 0;
+        for (int i = 0; i < GJ_NTYPES && !known; i++)
+            known = strcmp(sc->type, gj_names[i]) == 0;
+        if (!known) {
+            char shown[64];
+            return dl_error(ctx, DLINE_EDATA, t->path, 0, 0,
+                            "unsupported GeoJSON type '%s' (expected FeatureCollection, Feature "
+                            "or a geometry)",
+                            dl_source_printable(sc->type, shown, sizeof shown));
+        }
+        /* A bare Feature or geometry: the top-level value is the feature
+         * (a 'features' member in it is nothing). */
+        j->nfeat = 0;
+        j->level = LV_TOP;
+        sc->checking = 0;
+        if (add_feature(j, top) != 0)
+            return dl_error(ctx, DLINE_ENOMEM, t->path, 0, 0, "out of memory");
+    }
+    if (sc->held.status != DLINE_OK)
+        return dl_error(ctx, sc->held.status, NULL, 0, 0, "%s", sc->held.message);
+    if (j->nfeat > (size_t)LONG_MAX)
+        return dl_error(ctx, DLINE_EDATA, t->path, 0, 0, "too many features");
+    if (sc->checking)
+        return DLINE_OK;
+    for (size_t i = 0; i < j->nfeat; i++) {
+        json_object *f;
+        if ((st = parse_feature(ctx, t, j, i, &f)))
+            return st;
+        st = check_feature(ctx, t, j, i, f, &sc->names);
+        json_object_put(f);
+        if (st)
+            return st;
+    }
+    return DLINE_OK;
+}
+
 dline_status dl_geojson_open(dline_ctx *ctx, dl_text *t, const dl_source_options *opt)
 {
     if (opt->encoding || opt->lon || opt->lat)
@@ -399,52 +719,26 @@ dline_status dl_geojson_open(dline_ctx *ctx, dl_text *t, const dl_source_options
     if (!j)
         return dl_error(ctx, DLINE_ENOMEM, t->path, 0, 0, "out of memory");
     t->impl = j;
+    j->level = LV_FEATURE;
     t->encoding = dl_strdup("UTF-8");
     t->origin = "rfc";
     if (!t->encoding)
         return dl_error(ctx, DLINE_ENOMEM, t->path, 0, 0, "out of memory");
     dline_status st = opt->data ? read_memory(ctx, t, opt->data, opt->data_len)
                                 : dl_text_read_file(ctx, t);
-    if (!st)
-        st = parse(ctx, t, j);
     if (st)
         return st;
-    if (j->nfeat > (size_t)LONG_MAX)
-        return dl_error(ctx, DLINE_EDATA, t->path, 0, 0, "too many features");
-    j->masks = calloc(j->nfeat ? j->nfeat : 1, 1);
-    if (!j->masks)
-        return dl_error(ctx, DLINE_ENOMEM, t->path, 0, 0, "out of memory");
-    unsigned names = 0;
-    for (size_t i = 0; i < j->nfeat; i++) {
-        json_object *geom, *props;
-        if ((st = feature_at(ctx, t, j, i, &geom, &props)))
-            return st;
-        walk w = {.ctx = ctx, .t = t, .fi = (long)i};
-        if (geom && !json_object_is_type(geom, json_type_null) && (st = geometry(&w, geom)))
-            return st;
-        j->masks[i] = (unsigned char)w.mask;
-        t->geom_mask |= w.mask;
-        names |= w.mask ? w.names : 0;
-        if (!w.mask)
-            t->nnull++;
-        if (!props)
-            continue;
-        json_object_object_foreach(props, key, val)
-        {
-            int over;
-            long f = dl_text_field_intern(t, key, strlen(key), &over);
-            if (f < 0 && over)
-                return dl_error(ctx, DLINE_EDATA, t->path, 0, 0,
-                                "feature %zu: more than %ld distinct property names", i,
-                                DL_TEXT_MAX_FIELDS);
-            if (f < 0)
-                return dl_error(ctx, DLINE_ENOMEM, t->path, 0, 0, "out of memory");
-            dl_text_field_see(t, (size_t)f, value_type(val));
-        }
-    }
+    scan sc = {.ctx = ctx, .t = t, .j = j, .s = t->data, .n = t->size};
+    size_t top = 0;
+    st = scan_document(&sc, &top);
+    if (!st)
+        st = finish_open(ctx, t, j, &sc, top);
+    free(sc.type);
+    if (st)
+        return st;
     t->nrecords = (long)j->nfeat;
     /* A GeometryCollection is reported by what it holds. */
-    dl_text_type_name(t, gj_names, names & ~(1u << GJ_COLLECTION), GJ_COLLECTION);
+    dl_text_type_name(t, gj_names, sc.names & ~(1u << GJ_COLLECTION), GJ_COLLECTION);
     return dl_text_fields_done(ctx, t);
 }
 
@@ -503,6 +797,23 @@ static dline_status convert_values(dline_ctx *ctx, dl_text *t, json_object *prop
     return DLINE_OK;
 }
 
+static dline_status convert(dline_ctx *ctx, dl_text *t, gj *j, dl_geom_type type,
+                            json_object *geom, json_object *props)
+{
+    dline_status st;
+    dl_geom *g = &t->feature.geom;
+    g->type = type;
+    g->npoints = g->nparts = 0;
+    walk w = {.ctx = ctx, .t = t, .fi = (long)j->cur, .g = g, .want = type};
+    if ((st = geometry(&w, geom)))
+        return st;
+    g->part_start[g->nparts] = g->npoints;
+    memset(g->hole, 0, g->nparts);
+    if (type == DL_GEOM_POLYGON && dl_geom_organize_rings(g) != 0)
+        return dl_error(ctx, DLINE_ENOMEM, t->path, 0, 0, "feature %zu: out of memory", j->cur);
+    return convert_values(ctx, t, props, (long)j->cur);
+}
+
 dline_status dl_geojson_next(dline_ctx *ctx, dl_text *t, const dl_feature **feature)
 {
     gj *j = t->impl;
@@ -520,21 +831,17 @@ dline_status dl_geojson_next(dline_ctx *ctx, dl_text *t, const dl_feature **feat
     while (!(j->pending >> type & 1))
         type++;
     j->pending &= ~(1u << type);
-    json_object *geom, *props;
-    dline_status st = feature_at(ctx, t, j, j->cur, &geom, &props);
+    /* The feature's tree lives for this call only: the geometry and the
+     * strings are copied into t->feature. */
+    json_object *f, *geom, *props;
+    dline_status st = parse_feature(ctx, t, j, j->cur, &f);
     if (st)
         return st;
-    dl_geom *g = &t->feature.geom;
-    g->type = type;
-    g->npoints = g->nparts = 0;
-    walk w = {.ctx = ctx, .t = t, .fi = (long)j->cur, .g = g, .want = type};
-    if ((st = geometry(&w, geom)))
-        return st;
-    g->part_start[g->nparts] = g->npoints;
-    memset(g->hole, 0, g->nparts);
-    if (type == DL_GEOM_POLYGON && dl_geom_organize_rings(g) != 0)
-        return dl_error(ctx, DLINE_ENOMEM, t->path, 0, 0, "feature %zu: out of memory", j->cur);
-    if ((st = convert_values(ctx, t, props, (long)j->cur)))
+    st = feature_at(ctx, t, f, j->level == LV_TOP, j->cur, &geom, &props);
+    if (!st)
+        st = convert(ctx, t, j, type, geom, props);
+    json_object_put(f);
+    if (st)
         return st;
     t->feature.id = (long)j->cur;
     *feature = &t->feature;
@@ -553,7 +860,12 @@ void dl_geojson_free(dl_text *t)
     gj *j = t ? t->impl : NULL;
     if (!j)
         return;
-    json_object_put(j->root);
+    for (int l = 0; l < LV_N; l++)
+        if (j->tok[l])
+            json_tokener_free(j->tok[l]);
+    if (j->quoted)
+        json_tokener_free(j->quoted);
+    free(j->starts);
     free(j->masks);
     free(j);
     t->impl = NULL;
