@@ -388,14 +388,15 @@ typedef struct {
 } scan;
 
 /* Where the punctuation expected at `at` is not there: the error json-c
- * gives (e) unless the text ends there (a NUL), or the byte is not UTF-8,
- * which json-c checks before it looks at a character. */
+ * gives (e) unless the text ends there (a NUL) or the byte is not ASCII
+ * (json-c stops with a UTF-8 error on a byte that is not UTF-8 or starts a
+ * sequence it has not finished). */
 static dline_status punct_fail(scan *sc, size_t at, enum json_tokener_error e)
 {
     unsigned char c = (unsigned char)sc->s[at];
     if (c == '\0')
         e = json_tokener_error_parse_eof;
-    else if (c >= 0x80 && (c & 0xe0) != 0xc0 && (c & 0xf0) != 0xe0 && (c & 0xf8) != 0xf0)
+    else if (c >= 0x80)
         e = json_tokener_error_parse_utf8_string;
     return json_fail(sc->ctx, sc->t, e, at);
 }
@@ -615,9 +616,8 @@ static dline_status scan_document(scan *sc, size_t *top)
     if (st)
         return st;
     /* json-c checks the UTF-8 of the character after the value too. */
-    unsigned char c = (unsigned char)s[k];
-    if (c >= 0x80 && (c & 0xe0) != 0xc0 && (c & 0xf0) != 0xe0 && (c & 0xf8) != 0xf0)
-        return punct_fail(sc, k, json_tokener_error_parse_unexpected);
+    if ((unsigned char)s[k] >= 0x80)
+        return punct_fail(sc, k, json_tokener_error_parse_utf8_string);
     while (k < n && (is_ws(s[k]) || s[k] == '\0'))
         k++;
     if (k < n) {

@@ -338,6 +338,40 @@ static void test_geojson_forms(void **state)
     }
     dl_source_free(src);
     unlink(p);
+
+    /* 'features' before 'type' (checked after the scan), a single-quoted
+     * key (json-c takes it), other members, a Feature with a 'features'
+     * member (not a collection); read twice through a rewind. */
+    p = temp_file(".geojson",
+                  "{\"features\": [{\"type\": \"Feature\", \"properties\": {\"n\": 1}, "
+                  "\"geometry\": {\"type\": \"Point\", \"coordinates\": [1, 2]}}, "
+                  "{\"type\": \"Feature\", \"properties\": {\"n\": 2.5}, \"geometry\": null}],"
+                  " \"bbox\": [1, 2, 1, 2], 'type': \"FeatureCollection\"}");
+    src = open_opt(p, NULL);
+    assert_int_equal(dl_source_record_count(src), 2);
+    assert_int_equal(dl_source_null_count(src), 1);
+    assert_field(src, 0, "n", DL_VAL_DOUBLE);
+    for (int pass = 0; pass < 2; pass++) {
+        f = next_ok(src);
+        assert_int_equal(f->id, 0);
+        assert_near(f->geom.xy[1], 2);
+        assert_near(f->values[0].d, 1);
+        assert_null(next_ok(src));
+        assert_int_equal(dl_source_rewind(ctx, src), DLINE_OK);
+    }
+    dl_source_free(src);
+    unlink(p);
+    p = temp_file(".geojson", "{\"type\": \"Feature\", \"features\": [1, {}], \"properties\": "
+                              "{\"s\": \"a\"}, \"geometry\": {\"type\": \"Point\", "
+                              "\"coordinates\": [3, 4]}}");
+    src = open_opt(p, NULL);
+    assert_int_equal(dl_source_record_count(src), 1);
+    f = next_ok(src);
+    assert_near(f->geom.xy[0], 3);
+    assert_string_value(src, f, "s", "a");
+    assert_null(next_ok(src));
+    dl_source_free(src);
+    unlink(p);
 }
 
 static void test_csv_forms(void **state)
@@ -412,6 +446,34 @@ static void test_errors(void **state)
          ": feature 0: a Point without a 'coordinates' array"},
         {".geojson", "{\"type\": \"Polygon\", \"coordinates\": [1]}", 0, 0, 0,
          ": feature 0: a ring is not an array"},
+        /* Read feature by feature, the errors keep the order of a whole
+         * document's parse: the syntax anywhere, then the top level, then
+         * the first feature. */
+        {".geojson", "{\"type\": \"FeatureCollection\", \"features\": [{\"type\": \"Point\"}, x]}",
+         0, 0, 0, ":1:63: invalid JSON: unexpected character"},
+        {".geojson", "{\"type\": \"Topology\", \"features\": [1]}", 0, 0, 0,
+         ": unsupported GeoJSON type 'Topology' (expected FeatureCollection, Feature or a "
+         "geometry)"},
+        {".geojson", "{\"features\": [1], \"type\": \"FeatureCollection\"}", 0, 0, 0,
+         ": feature 0: not an object"},
+        {".geojson", "{\"type\": \"FeatureCollection\", \"features\": [1 2]}", 0, 0, 0,
+         ":1:46: invalid JSON: array value separator ',' expected"},
+        {".geojson", "{\"type\": \"FeatureCollection\", \"features\": [],}", 0, 0, 0,
+         ":1:46: invalid JSON: unexpected character"},
+        {".geojson", "{\"type\" \"FeatureCollection\"}", 0, 0, 0,
+         ":1:9: invalid JSON: object property name separator ':' expected"},
+        {".geojson", "{\"type\": \"Point\" \"coordinates\": []}", 0, 0, 0,
+         ":1:18: invalid JSON: object value separator ',' expected"},
+        {".geojson", "{type: \"Point\"}", 0, 0, 0,
+         ":1:2: invalid JSON: quoted object property name expected"},
+        {".geojson", "{\"type\": \"Point\", \"coordinates\": [1, 2]}\xc3", 0, 0, 0,
+         ":1:41: invalid JSON: invalid utf-8 string"},
+        /* json-c kept the last of two members with one name; the reader
+         * refuses a second 'type' or 'features', which readers disagree on. */
+        {".geojson", "{\"type\": \"FeatureCollection\", \"features\": [],\n \"type\": \"Point\"}",
+         0, 0, 0, ":2:2: not GeoJSON: the top level has a second 'type' member"},
+        {".geojson", "{\"type\": \"FeatureCollection\", \"features\": [], \"fe\\u0061tures\": 1}",
+         0, 0, 0, ":1:47: not GeoJSON: the top level has a second 'features' member"},
         {".csv", "", 0, 0, 0, ": empty file: no header row"},
         {".csv", "lon,lat,\n", 0, 0, 0, ":1: column 3 has no name"},
         {".csv", "lon,lat,a,a\n", 0, 0, 0, ":1: column 'a' appears twice"},
