@@ -20,12 +20,11 @@
 #define DL_PRJ_MAX 65536L
 #define DL_CPG_MAX 64L
 
-/* Caps on the text sources. Their whole file is held in memory (json-c
- * builds a tree of the whole document; CSV columns are typed by reading
- * every row first), so its size is capped: 512 MiB of GeoJSON becomes a
- * json-c tree of a few GiB (every number is a heap object of some 50
- * bytes), about what a desktop can spare. Bigger data belongs in a
- * shapefile, which is streamed from disk. */
+/* Caps on the text sources. Their whole file is held in memory (GeoJSON
+ * features are parsed one at a time from it, each feature's json-c tree
+ * freed before the next; CSV columns are typed by reading every row
+ * first), so its size is capped. Bigger data belongs in a shapefile, which
+ * is streamed from disk. */
 #define DL_TEXT_MAX_BYTES (512L * 1024 * 1024)
 #define DL_TEXT_MAX_FIELDS 10000L
 #define DL_JSON_MAX_DEPTH 64
@@ -200,7 +199,8 @@ int dl_source_casecmp(const char *a, const char *b);
 /* A GeoJSON or CSV source. Both read and check the whole file at open (so
  * every error is known before anything is drawn, with the feature index or
  * line), fill in the summary below, and then decode one feature per
- * dl_text_next into `feature`, reusing its memory. The kind-specific state
+ * dl_text_next into `feature`, reusing its memory (GeoJSON: parsed again
+ * from its offset in data, its tree freed before the call returns). The kind-specific state
  * is `impl`, owned by geojson.c or csv.c. */
 typedef struct {
     dl_source_kind kind;
