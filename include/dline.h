@@ -134,6 +134,16 @@ dline_status dline_map_set_threads(dline_ctx *ctx, dline_map *map, int threads);
 dline_status dline_map_set_max_pixels(dline_ctx *ctx, dline_map *map,
                                       unsigned long long max_pixels);
 
+/* A folder where the map keeps what is costly to find again, for later
+ * processes: the operations PROJ's database search finds between two CRSs
+ * (tens of ms between two datums; reading one back takes about 1.5 ms). It
+ * is made when missing; a folder that cannot be written only makes renders
+ * search again. Only operations that cannot change with the grids PROJ has
+ * are kept, under a key of PROJ's version and database file (see
+ * src/project/project.c). NULL or "" for none (the default: the library
+ * writes nothing it was not asked to). The path is copied. */
+dline_status dline_map_set_cache_dir(dline_ctx *ctx, dline_map *map, const char *dir);
+
 /* SVG output: prefix (letters, digits, '-', '_', '.', starting with a letter
  * or '_', at most 64 bytes) goes before every id the document defines (one
  * <g id> per layer, clip paths, masks, gradients, patterns), so that two maps

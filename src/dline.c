@@ -124,6 +124,13 @@ dline_status dline_map_set_threads(dline_ctx *ctx, dline_map *map, int threads)
     return DLINE_OK;
 }
 
+dline_status dline_map_set_cache_dir(dline_ctx *ctx, dline_map *map, const char *dir)
+{
+    if (map->proj_cache && dl_proj_cache_set_dir(map->proj_cache, dir) != 0)
+        return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+    return DLINE_OK;
+}
+
 dline_status dline_map_set_svg_id_prefix(dline_ctx *ctx, dline_map *map, const char *prefix)
 {
     char *copy = NULL;

@@ -50,6 +50,10 @@ typedef struct {
 } dl_cli_options;
 
 dline_status dl_cli_apply_options(dline_ctx *ctx, dline_map *map, const dl_cli_options *o);
+/* The CLI's cache folder for map (dline_map_set_cache_dir): $DLINE_CACHE_DIR
+ * when set (empty for none), else $XDG_CACHE_HOME/dline, else
+ * $HOME/.cache/dline. dl_cli_apply_options does it too. */
+dline_status dl_cli_use_cache(dline_ctx *ctx, dline_map *map);
 
 /* --shard I/N: this run takes the items k with k % count == index - 1;
  * count 0 takes them all. */

@@ -296,9 +296,32 @@ static int parse_shard(const char *s, dl_cli_shard *out)
     return 0;
 }
 
+dline_status dl_cli_use_cache(dline_ctx *ctx, dline_map *map)
+{
+    /* $DLINE_CACHE_DIR (empty: none), else the XDG cache folder. */
+    const char *dir = getenv("DLINE_CACHE_DIR");
+    if (dir)
+        return dline_map_set_cache_dir(ctx, map, dir);
+    const char *base = getenv("XDG_CACHE_HOME"), *sub = "/dline";
+    if (!base || base[0] != '/') {
+        base = getenv("HOME");
+        sub = "/.cache/dline";
+    }
+    if (!base || base[0] != '/')
+        return DLINE_OK;
+    size_t n = strlen(base) + strlen(sub) + 1;
+    char *path = malloc(n);
+    if (!path)
+        return DLINE_OK; /* only slower */
+    snprintf(path, n, "%s%s", base, sub);
+    dline_status st = dline_map_set_cache_dir(ctx, map, path);
+    free(path);
+    return st;
+}
+
 dline_status dl_cli_apply_options(dline_ctx *ctx, dline_map *map, const dl_cli_options *o)
 {
-    dline_status st = DLINE_OK;
+    dline_status st = dl_cli_use_cache(ctx, map);
     if (st == DLINE_OK && o->width)
         st = dline_map_set_size(ctx, map, o->width, o->height);
     if (st == DLINE_OK && o->paper)

@@ -502,6 +502,8 @@ static void *tile_start(void *user, dline_ctx *ctx)
     dline_status st = dline_map_load_with(ctx, t->o->style, t->sets, t->nsets, &w->map);
     if (st == DLINE_OK)
         st = dline_map_set_crs(ctx, w->map, "EPSG:3857");
+    if (st == DLINE_OK)
+        st = dl_cli_use_cache(ctx, w->map);
     if (st == DLINE_OK) {
         w->image = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w->side, w->side);
         if (cairo_surface_status(w->image) != CAIRO_STATUS_SUCCESS)

@@ -3,12 +3,18 @@
 #include "project/project.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <float.h>
+#include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <proj.h>
 
@@ -35,6 +41,8 @@ struct dl_proj_cache {
     PJ_CONTEXT *pj;
     cached_op *ops;
     size_t n, cap;
+    char *dir;              /* a folder of operations found by earlier processes, or NULL */
+    size_t searched, loaded; /* PROJ searches made, operations read from dir */
 };
 
 /* At most this many pairs: a map has a handful; past it, nothing is added. */
@@ -94,10 +102,31 @@ void dl_proj_cache_free(dl_proj_cache *c)
         proj_destroy(c->ops[i].op);
     }
     free(c->ops);
+    free(c->dir);
     if (c->pj)
         proj_context_destroy(c->pj);
     pthread_mutex_destroy(&c->lock);
     free(c);
+}
+
+int dl_proj_cache_set_dir(dl_proj_cache *c, const char *dir)
+{
+    char *copy = dir && *dir ? strdup(dir) : NULL;
+    if (dir && *dir && !copy)
+        return -1;
+    pthread_mutex_lock(&c->lock);
+    free(c->dir);
+    c->dir = copy;
+    pthread_mutex_unlock(&c->lock);
+    return 0;
+}
+
+void dl_proj_cache_stats(dl_proj_cache *c, size_t *searched, size_t *loaded)
+{
+    pthread_mutex_lock(&c->lock);
+    *searched = c->searched;
+    *loaded = c->loaded;
+    pthread_mutex_unlock(&c->lock);
 }
 
 void dl_proj_use_cache(dl_proj *p, dl_proj_cache *c)
@@ -337,6 +366,205 @@ dline_status dl_proj_check_crs(dline_ctx *ctx, dl_proj *p, const char *def, char
     return check_crs(ctx, p, def, name, name_size, 1);
 }
 
+/* Operations kept on disk, for the next process.
+ *
+ * The search above runs once per process, and for two datums it is the
+ * largest single cost of a small map (WGS 84 to CGCS2000: about 320 M
+ * instructions, a quarter of the flagship's whole render). When the map has
+ * a cache folder (dline_map_set_cache_dir; the CLI's is $DLINE_CACHE_DIR,
+ * else $XDG_CACHE_HOME/dline or ~/.cache/dline), the operation found for a
+ * pair is written there as PROJJSON and read back by later processes
+ * (about 1.5 ms) instead of searching again.
+ *
+ * Only an answer that cannot change is kept: the search found one
+ * operation, and a second search that counts every operation whatever
+ * grids are installed (made once, when the entry is written) finds that one
+ * alone. An answer that picks among several operations by area, or that
+ * could become a grid-based one once PROJ's grids are installed or its
+ * network enabled, is searched for every time, as before.
+ *
+ * An entry's file name is a hash of its key; the key itself (PROJ's version,
+ * its database's path, size and modification time, and the two
+ * definitions) heads the file and must match byte for byte, and the
+ * operation read must go from the source CRS asked for to the target asked
+ * for. Anything else (another key, a damaged or foreign file, one past
+ * DISK_MAX) is a miss: PROJ searches and the entry is written again. Entries
+ * are written to a temporary file renamed into place, so a reader sees a
+ * whole entry or none. A folder that cannot be made or written is no error:
+ * the map is only as slow as without one. */
+
+#define DISK_MAX (1u << 20) /* an entry is about 10 KB: anything past this is not one */
+
+/* The key of (src, dst) with p's PROJ, or NULL (no database file: no entry). */
+static char *disk_key(dl_proj *p, const char *src, const char *dst)
+{
+    const char *db = proj_context_get_database_path(p->pj);
+    struct stat st;
+    if (!db || stat(db, &st) != 0)
+        return NULL;
+    PJ_INFO info = proj_info();
+    const char *fmt = "dline PROJ operation 1\nproj %s\ndb %s %lld %lld.%09ld\nsrc %zu\n%s\n"
+                      "dst %zu\n%s\n";
+    int n = snprintf(NULL, 0, fmt, info.version, db, (long long)st.st_size,
+                     (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec, strlen(src), src,
+                     strlen(dst), dst);
+    char *key = n > 0 ? malloc((size_t)n + 1) : NULL;
+    if (key)
+        snprintf(key, (size_t)n + 1, fmt, info.version, db, (long long)st.st_size,
+                 (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec, strlen(src), src,
+                 strlen(dst), dst);
+    return key;
+}
+
+/* dir/proj-HASH.op, HASH the key's 64-bit FNV-1a; NULL when out of memory. */
+static char *disk_path(const char *dir, const char *key)
+{
+    uint64_t h = 14695981039346656037u;
+    for (const unsigned char *k = (const unsigned char *)key; *k; k++)
+        h = (h ^ *k) * 1099511628211u;
+    size_t n = strlen(dir) + 32;
+    char *path = malloc(n);
+    if (path)
+        snprintf(path, n, "%s/proj-%016" PRIx64 ".op", dir, h);
+    return path;
+}
+
+static int is_operation(const PJ *op)
+{
+    PJ_TYPE t = proj_get_type(op);
+    return t == PJ_TYPE_CONVERSION || t == PJ_TYPE_TRANSFORMATION ||
+           t == PJ_TYPE_CONCATENATED_OPERATION || t == PJ_TYPE_OTHER_COORDINATE_OPERATION;
+}
+
+/* 1 when op goes from src to dst. */
+static int op_joins(dl_proj *p, const PJ *op, const PJ *src, const PJ *dst)
+{
+    PJ *a = proj_get_source_crs(p->pj, op), *b = proj_get_target_crs(p->pj, op);
+    int ok = a && b && proj_is_equivalent_to_with_ctx(p->pj, a, src, PJ_COMP_EQUIVALENT) &&
+             proj_is_equivalent_to_with_ctx(p->pj, b, dst, PJ_COMP_EQUIVALENT);
+    proj_destroy(a);
+    proj_destroy(b);
+    return ok;
+}
+
+/* The operation kept in dir for key, from src to dst, or NULL. */
+static PJ *disk_load(dl_proj *p, const char *dir, const char *key, const PJ *src, const PJ *dst)
+{
+    char *path = disk_path(dir, key), *buf = NULL;
+    int fd = path ? open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
+    free(path);
+    struct stat st;
+    if (fd < 0)
+        return NULL;
+    size_t size = 0, got = 0;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        (unsigned long long)st.st_size <= DISK_MAX) {
+        size = (size_t)st.st_size;
+        buf = malloc(size + 1);
+    }
+    while (buf && got < size) {
+        ssize_t r = read(fd, buf + got, size - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    PJ *op = NULL;
+    size_t klen = strlen(key), jlen = 0;
+    int used = 0;
+    if (buf && got == size) {
+        buf[size] = '\0';
+        /* key, "json LEN\n", LEN bytes of PROJJSON, "\n", and nothing more */
+        if (size > klen && !memcmp(buf, key, klen) &&
+            sscanf(buf + klen, "json %zu\n%n", &jlen, &used) == 1 && used > 0 &&
+            jlen == size - klen - (size_t)used - 1 && buf[size - 1] == '\n' &&
+            strlen(buf + klen + used) == jlen + 1) {
+            buf[size - 1] = '\0';
+            op = proj_create(p->pj, buf + klen + used);
+        }
+    }
+    free(buf);
+    if (op && !(is_operation(op) && op_joins(p, op, src, dst))) {
+        proj_destroy(op);
+        op = NULL;
+    }
+    return op;
+}
+
+/* 1 when every operation PROJ knows from src to dst, whatever grids are
+ * installed or reachable, is the one op found: its answer cannot change. */
+static int only_answer(dl_proj *p, const PJ *src, const PJ *dst, const PJ *op)
+{
+    if (!is_operation(op))
+        return 0; /* several, chosen point by point: not exportable anyway */
+    PJ_OPERATION_FACTORY_CONTEXT *f = proj_create_operation_factory_context(p->pj, NULL);
+    if (!f)
+        return 0;
+    proj_operation_factory_context_set_spatial_criterion(
+        p->pj, f, PROJ_SPATIAL_CRITERION_PARTIAL_INTERSECTION);
+    proj_operation_factory_context_set_grid_availability_use(p->pj, f,
+                                                             PROJ_GRID_AVAILABILITY_IGNORED);
+    PJ_OBJ_LIST *all = proj_create_operations(p->pj, src, dst, f);
+    int one = all && proj_list_get_count(all) == 1;
+    proj_list_destroy(all);
+    proj_operation_factory_context_destroy(f);
+    return one;
+}
+
+/* mkdir -p, each new folder 0755; 0 when dir exists afterwards. */
+static int make_dirs(const char *dir)
+{
+    char *d = strdup(dir);
+    if (!d)
+        return -1;
+    for (char *s = d + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(d, 0755) != 0 && errno != EEXIST) {
+            free(d);
+            return -1;
+        }
+        *s = '/';
+    }
+    int rc = mkdir(d, 0755) != 0 && errno != EEXIST ? -1 : 0;
+    free(d);
+    return rc;
+}
+
+/* Writes op, found for key, into dir when it is the pair's only answer;
+ * any failure leaves no file behind and is otherwise ignored. */
+static void disk_store(dl_proj *p, const char *dir, const char *key, const PJ *src,
+                       const PJ *dst, const PJ *op)
+{
+    if (!only_answer(p, src, dst, op))
+        return;
+    const char *json = proj_as_projjson(p->pj, op, NULL);
+    char *path = json ? disk_path(dir, key) : NULL;
+    size_t n = strlen(dir) + 32;
+    char *tmp = path ? malloc(n) : NULL;
+    if (!tmp || make_dirs(dir) != 0) {
+        free(path);
+        free(tmp);
+        return;
+    }
+    snprintf(tmp, n, "%s/.proj-XXXXXX", dir);
+    int fd = mkstemp(tmp);
+    FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (fd >= 0 && !fp)
+        close(fd);
+    int ok = fp && fprintf(fp, "%sjson %zu\n%s\n", key, strlen(json), json) > 0;
+    if (fp && fclose(fp) != 0)
+        ok = 0;
+    /* The entry keeps mkstemp's 0600: the folder is the user's own. */
+    if (fd >= 0 && !(ok && rename(tmp, path) == 0))
+        unlink(tmp);
+    free(tmp);
+    free(path);
+}
+
 /* Why a map cannot be drawn in GCJ-02 or BD-09: they are WGS84 with a
  * deliberate, non-linear offset, meant to be undone, and a map in them would
  * be a plate carree of wrong positions. */
@@ -412,7 +640,32 @@ dline_status dl_transform_new(dline_ctx *ctx, dl_proj *p, const char *src_def,
         *out = t;
         return DLINE_OK;
     }
-    PJ *op = proj_create_crs_to_crs_from_pj(p->pj, src, dst, NULL, NULL);
+    /* Then the cache folder, then PROJ's search (which the folder keeps). */
+    char *dir = NULL, *dkey = NULL;
+    if (p->cache) {
+        pthread_mutex_lock(&p->cache->lock);
+        dir = p->cache->dir ? strdup(p->cache->dir) : NULL;
+        pthread_mutex_unlock(&p->cache->lock);
+    }
+    if (dir)
+        dkey = disk_key(p, key, dst_def);
+    PJ *op = dkey ? disk_load(p, dir, dkey, src, dst) : NULL;
+    int loaded = op != NULL;
+    if (!op) {
+        op = proj_create_crs_to_crs_from_pj(p->pj, src, dst, NULL, NULL);
+        if (op && dkey)
+            disk_store(p, dir, dkey, src, dst, op);
+    }
+    if (p->cache) {
+        pthread_mutex_lock(&p->cache->lock);
+        if (loaded)
+            p->cache->loaded++;
+        else
+            p->cache->searched++;
+        pthread_mutex_unlock(&p->cache->lock);
+    }
+    free(dir);
+    free(dkey);
     proj_destroy(src);
     proj_destroy(dst);
     if (op) {

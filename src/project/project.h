@@ -26,6 +26,14 @@ void dl_proj_cache_free(dl_proj_cache *c);
 void dl_proj_use_cache(dl_proj *p, dl_proj_cache *c);
 /* How many pairs c holds. */
 size_t dl_proj_cache_count(dl_proj_cache *c);
+/* Also keep operations in the folder dir (made when missing), for later
+ * processes, and look there before searching (see project.c for which
+ * operations are kept). NULL or "" for none, the default. -1 when out of
+ * memory. */
+int dl_proj_cache_set_dir(dl_proj_cache *c, const char *dir);
+/* How many PROJ searches c's users made, and how many operations they read
+ * from the folder instead. */
+void dl_proj_cache_stats(dl_proj_cache *c, size_t *searched, size_t *loaded);
 
 /* Checks that def names a CRS PROJ knows ("EPSG:4326", a PROJ string, WKT or
  * ESRI WKT). On success and when name is not NULL, writes the CRS's name. */

@@ -246,6 +246,25 @@ class RenderTest(unittest.TestCase):
             with self.assertRaises(ValueError):
                 m.set_max_pixels(-1)
 
+    def test_cache_dir(self):
+        folder = os.path.join(self.tmp, "cache", "dline")
+        with dline.Map(FLAGSHIP) as m:
+            m.set_size(320, 220)
+            plain = m.render_bytes("png")
+        with dline.Map(FLAGSHIP) as m:
+            m.set_size(320, 220)
+            m.set_cache_dir(folder)
+            self.assertEqual(m.render_bytes("png"), plain)
+        kept = [f for f in os.listdir(folder) if f.startswith("proj-")]
+        self.assertEqual(len(kept), 1, kept)
+        with dline.Map(FLAGSHIP) as m:  # read back, the same bytes
+            m.set_size(320, 220)
+            m.set_cache_dir(folder)
+            self.assertEqual(m.render_bytes("png"), plain)
+            m.set_cache_dir(None)
+            with self.assertRaises(TypeError):
+                m.set_cache_dir(3)
+
     def test_debug_labels(self):
         out = os.path.join(self.tmp, "labels.json")
         with dline.Map.from_string(INLINE, name=os.path.join(TESTS, "inline.yaml")) as m:

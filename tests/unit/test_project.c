@@ -10,9 +10,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "project/project.h"
 
@@ -106,6 +110,222 @@ static void cache_shared_by_threads(void **state)
         pthread_join(th[i], NULL);
     assert_int_equal(dl_proj_cache_count(cache), 1);
     dl_proj_cache_free(cache);
+}
+
+/* The cache folder (dl_proj_cache_set_dir): operations found by one
+ * process are read back by the next one instead of searched again. Each
+ * "process" here is a new dl_proj_cache over the same folder. */
+
+/* src to dst through a new cache over dir; the 3 points in xy (lon/lat in,
+ * projected out); *searched and *loaded from its stats. */
+static void project_with_dir(const char *dir, const char *src, const char *dst, double xy[6],
+                             size_t *searched, size_t *loaded)
+{
+    dl_proj_cache *cache = dl_proj_cache_new();
+    assert_non_null(cache);
+    assert_int_equal(dl_proj_cache_set_dir(cache, dir), 0);
+    dline_ctx *ctx = dline_ctx_new();
+    dl_proj *p = NULL;
+    dl_transform *t = NULL;
+    assert_int_equal(dl_proj_new(ctx, &p), DLINE_OK);
+    dl_proj_use_cache(p, cache);
+    assert_int_equal(dl_transform_new(ctx, p, src, dst, NULL, &t), DLINE_OK);
+    memcpy(xy, lonlat, 6 * sizeof *xy);
+    assert_int_equal(dl_transform_points(t, xy, 3), 3);
+    dl_proj_cache_stats(cache, searched, loaded);
+    dl_transform_free(t);
+    dl_proj_free(p);
+    dline_ctx_free(ctx);
+    dl_proj_cache_free(cache);
+}
+
+/* The entries (proj-*.op) in dir; the last one's path into path. */
+static int entries(const char *dir, char *path, size_t size)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    if (!d)
+        return 0;
+    for (struct dirent *e; (e = readdir(d));)
+        if (!strncmp(e->d_name, "proj-", 5)) {
+            n++;
+            snprintf(path, size, "%s/%s", dir, e->d_name);
+        }
+    closedir(d);
+    return n;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *buf = malloc(1 << 20);
+    assert_non_null(buf);
+    *len = fread(buf, 1, (1 << 20) - 1, f);
+    buf[*len] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static void spill(const char *path, const char *buf, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(buf, 1, len, f), len);
+    fclose(f);
+}
+
+/* A temporary folder, with a folder inside it that does not exist yet
+ * (the cache makes it). */
+static void temp_dirs(char top[64], char dir[96])
+{
+    strcpy(top, "/tmp/dline-projcache-XXXXXX");
+    assert_non_null(mkdtemp(top));
+    snprintf(dir, 96, "%s/a/b", top);
+}
+
+static void remove_dirs(const char *top)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", top);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void disk_cache_is_read_by_the_next_process(void **state)
+{
+    (void)state;
+    char top[64], dir[96], path[256];
+    temp_dirs(top, dir);
+    double searched_xy[6], loaded_xy[6];
+    size_t searched, loaded;
+    project_with_dir(dir, "EPSG:4326", "EPSG:4549", searched_xy, &searched, &loaded);
+    assert_int_equal(searched, 1);
+    assert_int_equal(loaded, 0);
+    assert_int_equal(entries(dir, path, sizeof path), 1);
+    /* The next process reads it, searches nothing, and gets the same bits,
+     * which are cs2cs's values. */
+    project_with_dir(dir, "EPSG:4326", "EPSG:4549", loaded_xy, &searched, &loaded);
+    assert_int_equal(searched, 0);
+    assert_int_equal(loaded, 1);
+    assert_memory_equal(searched_xy, loaded_xy, sizeof searched_xy);
+    for (int i = 0; i < 3; i++) {
+        assert_true(fabs(loaded_xy[2 * i] - gk4549[i][0]) < 0.001);
+        assert_true(fabs(loaded_xy[2 * i + 1] - gk4549[i][1]) < 0.001);
+    }
+    /* An ESRI spelling of WGS 84 is the same entry. */
+    project_with_dir(dir, esri_wgs84, "EPSG:4549", loaded_xy, &searched, &loaded);
+    assert_int_equal(loaded, 1);
+    assert_int_equal(entries(dir, path, sizeof path), 1);
+    /* Another pair is another entry. */
+    project_with_dir(dir, "EPSG:4326", "EPSG:3857", loaded_xy, &searched, &loaded);
+    assert_int_equal(searched, 1);
+    assert_int_equal(entries(dir, path, sizeof path), 2);
+    remove_dirs(top);
+}
+
+/* An entry that is not exactly what dline wrote for this key and this
+ * PROJ is not used: PROJ searches again, the result is right, and the entry
+ * is written anew. */
+static void disk_cache_refuses_damaged_entries(void **state)
+{
+    (void)state;
+    char top[64], dir[96], path[256], other[256];
+    temp_dirs(top, dir);
+    double xy[6];
+    size_t searched, loaded, len, olen;
+    project_with_dir(dir, "EPSG:4326", "EPSG:3857", xy, &searched, &loaded);
+    assert_int_equal(entries(dir, other, sizeof other), 1);
+    char *merc = slurp(other, &olen);
+    assert_int_equal(unlink(other), 0);
+    project_with_dir(dir, "EPSG:4326", "EPSG:4549", xy, &searched, &loaded);
+    assert_int_equal(entries(dir, path, sizeof path), 1);
+    char *good = slurp(path, &len);
+    /* The Mercator entry's operation under the Gauss-Kruger entry's key. */
+    const char *gj = strstr(good, "json "), *mj = strstr(merc, "json ");
+    assert_non_null(gj);
+    assert_non_null(mj);
+    char *swapped = malloc(len + olen);
+    assert_non_null(swapped);
+    size_t klen = (size_t)(gj - good);
+    memcpy(swapped, good, klen);
+    memcpy(swapped + klen, mj, olen - (size_t)(mj - merc));
+    size_t slen = klen + olen - (size_t)(mj - merc);
+    char *bad_version = strdup(good);
+    bad_version[strlen("dline PROJ operation 1\nproj ")] ^= 1;
+    char *bad_json = strdup(good);
+    bad_json[len - 3] = '#';
+    struct {
+        const char *what, *buf;
+        size_t len;
+    } cases[] = {
+        {"cut short", good, len - 1},
+        {"one byte more", good, len + 0}, /* made below */
+        {"another PROJ version", bad_version, len},
+        {"damaged JSON", bad_json, len},
+        {"another pair's operation", swapped, slen},
+        {"empty", good, 0},
+    };
+    char *longer = malloc(len + 2);
+    assert_non_null(longer);
+    memcpy(longer, good, len);
+    longer[len] = '\n';
+    cases[1].buf = longer;
+    cases[1].len = len + 1;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        spill(path, cases[i].buf, cases[i].len);
+        project_with_dir(dir, "EPSG:4326", "EPSG:4549", xy, &searched, &loaded);
+        if (searched != 1 || loaded != 0)
+            fail_msg("%s: read (%zu searched, %zu loaded)", cases[i].what, searched, loaded);
+        for (int k = 0; k < 3; k++) {
+            assert_true(fabs(xy[2 * k] - gk4549[k][0]) < 0.001);
+            assert_true(fabs(xy[2 * k + 1] - gk4549[k][1]) < 0.001);
+        }
+        size_t again_len;
+        char *again = slurp(path, &again_len);
+        if (again_len != len || memcmp(again, good, len) != 0)
+            fail_msg("%s: the entry was not written again", cases[i].what);
+        free(again);
+    }
+    free(longer);
+    free(bad_json);
+    free(bad_version);
+    free(swapped);
+    free(good);
+    free(merc);
+    remove_dirs(top);
+}
+
+/* A pair with several operations (NAD27 to WGS 84: grids, areas) is never
+ * kept, nor one whose operation is unique only because PROJ's grids are
+ * missing (they may be installed later); a
+ * folder that cannot be made is no error. */
+static void disk_cache_keeps_only_fixed_answers(void **state)
+{
+    (void)state;
+    char top[64], dir[96], path[256];
+    temp_dirs(top, dir);
+    double xy[6];
+    size_t searched, loaded;
+    project_with_dir(dir, "EPSG:4267", "EPSG:4326", xy, &searched, &loaded);
+    assert_int_equal(searched, 1);
+    assert_int_equal(entries(dir, path, sizeof path), 0);
+    project_with_dir(dir, "EPSG:4267", "EPSG:4326", xy, &searched, &loaded);
+    assert_int_equal(searched, 1);
+    assert_int_equal(loaded, 0);
+    /* GDA94 to GDA2020: without PROJ's grids the search finds one
+     * operation (a Helmert transformation), with them one of five. */
+    project_with_dir(dir, "EPSG:4283", "EPSG:7844", xy, &searched, &loaded);
+    assert_int_equal(searched, 1);
+    assert_int_equal(entries(dir, path, sizeof path), 0);
+    /* A regular file where the folder should be. */
+    char file[128];
+    snprintf(file, sizeof file, "%s/file", top);
+    spill(file, "x", 1);
+    snprintf(path, sizeof path, "%s/sub", file);
+    project_with_dir(path, "EPSG:4326", "EPSG:4549", xy, &searched, &loaded);
+    assert_int_equal(searched, 1);
+    assert_true(fabs(xy[0] - gk4549[0][0]) < 0.001);
+    remove_dirs(top);
 }
 
 static void web_mercator_matches_cs2cs(void **state)
@@ -230,6 +450,9 @@ int main(void)
         cmocka_unit_test(same_crs_is_noop),
         cmocka_unit_test(cached_operations_match_cs2cs),
         cmocka_unit_test(cache_shared_by_threads),
+        cmocka_unit_test(disk_cache_is_read_by_the_next_process),
+        cmocka_unit_test(disk_cache_refuses_damaged_entries),
+        cmocka_unit_test(disk_cache_keeps_only_fixed_answers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -535,6 +535,15 @@ class Map:
             raise ValueError(f"creation time {v} is out of range")
         self._map_call(_L.dline_map_set_creation_time, v)
 
+    def set_cache_dir(self, path):
+        """A folder where the map keeps the transformations PROJ's database
+        search finds, for later processes (what the CLI does in
+        $DLINE_CACHE_DIR or ~/.cache/dline); None for none, the default."""
+        if path is not None and not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"path must be a str or path, not {type(path).__name__}")
+        self._map_call(_L.dline_map_set_cache_dir,
+                       None if path is None else os.fsencode(path))
+
     def set_svg_id_prefix(self, prefix):
         """SVG output: put prefix before every id the document defines
         (--svg-id-prefix), so that two maps inlined in one HTML page keep

@@ -69,6 +69,7 @@ PROTOTYPES = {
     "dline_map_set_max_pixels": (_status, [CtxPtr, MapPtr, ctypes.c_ulonglong]),
     "dline_map_set_debug_labels": (_status, [CtxPtr, MapPtr, _str]),
     "dline_map_set_svg_id_prefix": (_status, [CtxPtr, MapPtr, _str]),
+    "dline_map_set_cache_dir": (_status, [CtxPtr, MapPtr, _str]),
     "dline_map_set_paper": (_status, [CtxPtr, MapPtr, _str]),
     "dline_map_set_creation_time": (_status, [CtxPtr, MapPtr, c_time_t]),
     "dline_map_render_file": (_status, [CtxPtr, MapPtr, _str, _format]),
