@@ -23,6 +23,9 @@
 /* Input coordinates are clamped to this before anything else, so every
  * difference and product stays finite. */
 #define HUGE_COORD 1e12
+/* Edges are cut at |y| = FAR px (the same for every band) before they
+ * become 24.8 fixed point, so differences of coordinates fit an int. */
+#define FAR 2097152.0
 
 typedef struct {
     int x, y, cover, area;
@@ -47,6 +50,14 @@ struct dl_raster {
     size_t nvtx, cap_vtx;
     double *dirs; /* its segments' unit directions and lengths (3 per segment) */
     size_t cap_dirs;
+    /* Coverage kept by dl_raster_keep, the most of each shape's per pixel,
+     * laid out over the clip box (kw pixels a row); row y - y0 has it in
+     * [lo, hi), rows kmin..kmax (relative to y0) have any. */
+    uint8_t *cov;
+    size_t cap_cov;
+    int *lo, *hi;
+    size_t cap_lohi;
+    int kw, kmin, kmax;
     int failed;
 };
 
@@ -69,6 +80,9 @@ void dl_raster_free(dl_raster *R)
     free(R->rev);
     free(R->vtx);
     free(R->dirs);
+    free(R->cov);
+    free(R->lo);
+    free(R->hi);
     free(R);
 }
 
@@ -82,8 +96,25 @@ static void forget(dl_raster *R)
     R->failed = 0;
 }
 
+static void clear_kept(dl_raster *R)
+{
+    for (int r = R->kmin; r <= R->kmax; r++) {
+        if (R->lo[r] < R->hi[r])
+            memset(R->cov + (size_t)r * (size_t)R->kw + (size_t)R->lo[r], 0,
+                   (size_t)(R->hi[r] - R->lo[r]));
+        R->lo[r] = INT32_MAX;
+        R->hi[r] = INT32_MIN;
+    }
+    R->kmin = INT32_MAX;
+    R->kmax = INT32_MIN;
+}
+
 void dl_raster_reset(dl_raster *R, int x0, int y0, int x1, int y1)
 {
+    if (R->cov)
+        clear_kept(R);
+    R->kmin = INT32_MAX;
+    R->kmax = INT32_MIN;
     R->x0 = x0 < 0 ? 0 : x0;
     R->y0 = y0 < 0 ? 0 : y0;
     R->x1 = x1;
@@ -99,6 +130,8 @@ void dl_raster_reset(dl_raster *R, int x0, int y0, int x1, int y1)
 
 static void push_cell(dl_raster *R)
 {
+    if (R->cur.y < R->y0 || R->cur.y >= R->y1)
+        return; /* line() walks only visible rows; this keeps it so */
     if (R->ncells == R->cap_cells) {
         size_t cap = R->cap_cells ? 2 * R->cap_cells : 4096;
         cell *c = cap < SIZE_MAX / sizeof *c ? realloc(R->cells, cap * sizeof *c) : NULL;
@@ -110,6 +143,7 @@ static void push_cell(dl_raster *R)
         R->cap_cells = cap;
     }
     R->cells[R->ncells++] = R->cur;
+    R->sorted = 0;
     if (R->cur.y < R->min_y)
         R->min_y = R->cur.y;
     if (R->cur.y > R->max_y)
@@ -192,8 +226,22 @@ static void render_hline(dl_raster *R, int ey, int x1, int y1, int x2, int y2)
     R->cur.area += (fx2 + ONE - first) * d;
 }
 
-/* An edge in 24.8 fixed point, inside the clip box (x may equal x1: the
- * cells of column x1 are never drawn). */
+static inline long long floor_div(long long p, long long d, long long *mod)
+{
+    long long q = p / d, m = p % d;
+    if (m < 0) {
+        q--;
+        m += d;
+    }
+    *mod = m;
+    return q;
+}
+
+/* An edge in 24.8 fixed point (x inside the clip box's columns or on x1,
+ * whose cells are never drawn). Only the clip box's rows get cells: where
+ * the edge starts above (or, rising, below) them, the walk starts at the
+ * first visible row with the state it would have reached there, so a
+ * band's rows come out exactly as the whole surface's. */
 static void line(dl_raster *R, int x1, int y1, int x2, int y2)
 {
     /* A cell's sums grow by at most 2 * ONE * ONE per edge; start another
@@ -205,91 +253,101 @@ static void line(dl_raster *R, int x1, int y1, int x2, int y2)
         R->cur.cover = 0;
         R->cur.area = 0;
     }
+    int ylo = R->y0, yhi = R->y1 - 1; /* visible rows */
     int dx = x2 - x1, dy = y2 - y1;
     int ex1 = x1 >> SHIFT, ey1 = y1 >> SHIFT, ey2 = y2 >> SHIFT;
     int fy1 = y1 & MASK, fy2 = y2 & MASK;
-    set_cell(R, ex1, ey1);
     if (ey1 == ey2) {
-        render_hline(R, ey1, x1, fy1, x2, fy2);
-        return;
-    }
-    int incr = 1, first;
-    if (dx == 0) {
-        /* Vertical: one cell per row, the same sums in every inner row. */
-        int two_fx = (x1 - (ex1 << SHIFT)) << 1;
-        first = ONE;
-        if (dy < 0) {
-            first = 0;
-            incr = -1;
-        }
-        int delta = first - fy1;
-        R->cur.cover += delta;
-        R->cur.area += two_fx * delta;
-        ey1 += incr;
-        set_cell(R, ex1, ey1);
-        delta = first + first - ONE;
-        int area = two_fx * delta;
-        while (ey1 != ey2) {
-            R->cur.cover = delta;
-            R->cur.area = area;
-            ey1 += incr;
+        if (ey1 >= ylo && ey1 <= yhi) {
             set_cell(R, ex1, ey1);
+            render_hline(R, ey1, x1, fy1, x2, fy2);
         }
-        delta = fy2 - ONE + first;
-        R->cur.cover += delta;
-        R->cur.area += two_fx * delta;
         return;
     }
-    /* Several rows: cut at each row boundary by exact intercepts. */
-    long long p = (long long)(ONE - fy1) * dx;
-    first = ONE;
-    long long ldy = dy;
-    if (dy < 0) {
-        p = (long long)fy1 * dx;
-        first = 0;
-        incr = -1;
-        ldy = -ldy;
-    }
-    long long delta = p / ldy, mod = p % ldy;
-    if (mod < 0) {
-        delta--;
-        mod += ldy;
-    }
-    int x_from = x1 + (int)delta;
-    render_hline(R, ey1, x1, fy1, x_from, first);
-    ey1 += incr;
-    set_cell(R, x_from >> SHIFT, ey1);
-    if (ey1 != ey2) {
-        p = (long long)ONE * dx;
-        long long lift = p / ldy, rem = p % ldy;
-        if (rem < 0) {
-            lift--;
-            rem += ldy;
+    int incr = dy > 0 ? 1 : -1, first = dy > 0 ? ONE : 0;
+    long long ldy = dy > 0 ? dy : -(long long)dy;
+    /* The last row walked whole (exclusive): ey2's, or the edge of the
+     * visible rows. */
+    int stop = dy > 0 ? (ey2 < yhi + 1 ? ey2 : yhi + 1) : (ey2 > ylo - 1 ? ey2 : ylo - 1);
+    if (dx == 0) {
+        /* Vertical: one cell per row. */
+        int two_fx = (x1 - (ex1 << SHIFT)) << 1;
+        if (ey1 >= ylo && ey1 <= yhi) {
+            int delta = first - fy1;
+            set_cell(R, ex1, ey1);
+            R->cur.cover += delta;
+            R->cur.area += two_fx * delta;
         }
+        int r = ey1 + incr;
+        if (dy > 0 && r < ylo)
+            r = ylo;
+        if (dy < 0 && r > yhi)
+            r = yhi;
+        int delta = first + first - ONE, area = two_fx * delta;
+        for (; (dy > 0 ? r < stop : r > stop); r += incr) {
+            set_cell(R, ex1, r); /* may be the cell the last edge ended in */
+            R->cur.cover += delta;
+            R->cur.area += area;
+        }
+        if (r == ey2 && ey2 >= ylo && ey2 <= yhi) {
+            set_cell(R, ex1, ey2);
+            delta = fy2 - ONE + first;
+            R->cur.cover += delta;
+            R->cur.area += two_fx * delta;
+        }
+        return;
+    }
+    long long mod;
+    int x_from;
+    if (ey1 >= ylo && ey1 <= yhi) {
+        long long p = (long long)(dy > 0 ? ONE - fy1 : fy1) * dx;
+        x_from = x1 + (int)floor_div(p, ldy, &mod);
+        set_cell(R, ex1, ey1);
+        render_hline(R, ey1, x1, fy1, x_from, first);
+        ey1 += incr;
+    } else {
+        /* Outside: enter the first visible row where the walk would. */
+        if (dy > 0 ? ey1 > yhi || ey2 < ylo : ey1 < ylo || ey2 > yhi)
+            return;
+        ey1 = dy > 0 ? ylo : yhi;
+        long long Y = (long long)(dy > 0 ? ey1 : ey1 + 1) * ONE;
+        long long p = (dy > 0 ? Y - y1 : y1 - Y) * dx;
+        x_from = x1 + (int)floor_div(p, ldy, &mod);
+    }
+    if (ey1 != stop) {
+        long long rem, lift = floor_div((long long)ONE * dx, ldy, &rem);
         mod -= ldy;
-        while (ey1 != ey2) {
-            delta = lift;
+        while (ey1 != stop) {
+            long long delta = lift;
             mod += rem;
             if (mod >= 0) {
                 mod -= ldy;
                 delta++;
             }
             int x_to = x_from + (int)delta;
+            set_cell(R, x_from >> SHIFT, ey1);
             render_hline(R, ey1, x_from, ONE - first, x_to, first);
             x_from = x_to;
             ey1 += incr;
-            set_cell(R, x_from >> SHIFT, ey1);
         }
     }
-    render_hline(R, ey1, x_from, ONE - first, x2, fy2);
+    if (ey1 == ey2 && ey2 >= ylo && ey2 <= yhi) {
+        set_cell(R, x_from >> SHIFT, ey1);
+        render_hline(R, ey1, x_from, ONE - first, x2, fy2);
+    }
 }
 
-/* A piece of edge with x inside [x0, x1] and y inside [y0, y1] (doubles,
- * pixels), to fixed point. Both are >= 0 and within the image here. */
+static inline int fix(double v)
+{
+    v *= ONE;
+    return (int)(v >= 0 ? v + 0.5 : v - 0.5);
+}
+
+/* A piece of edge with x inside [x0, x1] and |y| <= FAR (doubles, pixels),
+ * to fixed point (rounded to nearest). */
 static void line_px(dl_raster *R, double xa, double ya, double xb, double yb)
 {
-    line(R, (int)(xa * ONE + 0.5), (int)(ya * ONE + 0.5), (int)(xb * ONE + 0.5),
-         (int)(yb * ONE + 0.5));
+    line(R, fix(xa), fix(ya), fix(xb), fix(yb));
 }
 
 static double clampd(double v, double lo, double hi)
@@ -297,19 +355,19 @@ static double clampd(double v, double lo, double hi)
     return v < lo ? lo : v > hi ? hi : v;
 }
 
-/* One edge, clipped in double: rows outside [y0, y1] are cut off; left of
- * x0 the edge still winds every visible pixel of its rows, so that part
- * runs down the line x = x0; right of x1 it winds no visible pixel and is
- * dropped. */
+/* One edge, clipped in double: to the clip box's columns (left of x0 the
+ * edge still winds every visible pixel of its rows, so that part runs down
+ * the line x = x0; right of x1 it winds no visible pixel and is dropped),
+ * and to |y| <= FAR, the same for every band; line() keeps the rows. */
 static void add_edge(dl_raster *R, double xa, double ya, double xb, double yb)
 {
     double top = R->y0, bot = R->y1, L = R->x0, H = R->x1;
     if (ya == yb || (ya <= top && yb <= top) || (ya >= bot && yb >= bot) ||
         (xa >= H && xb >= H) || R->x1 <= R->x0)
         return;
-    if (ya < top || ya > bot || yb < top || yb > bot) {
+    if (ya < -FAR || ya > FAR || yb < -FAR || yb > FAR) {
         double dxdy = (xb - xa) / (yb - ya);
-        double ca = clampd(ya, top, bot), cb = clampd(yb, top, bot);
+        double ca = clampd(ya, -FAR, FAR), cb = clampd(yb, -FAR, FAR);
         double nxa = xa + (ca - ya) * dxdy, nxb = xa + (cb - ya) * dxdy;
         xa = nxa;
         xb = nxb;
@@ -579,19 +637,12 @@ void dl_raster_stroke(dl_raster *R, const double *xy, size_t n, int closed, doub
         }
     }
     if (closed) {
-        /* Two rings, the inner one reversed: the band between them winds
-         * as an open stroke's outline does (clockwise on screen: a
-         * negative shoelace sum) when the ring itself does; a ring the
-         * other way round is added backwards. */
-        double sum = 0;
-        for (size_t i = 0; i < m; i++) {
-            size_t j = (i + 1) % m;
-            sum += (p[2 * i] - p[0]) * (p[2 * j + 1] - p[1]) -
-                   (p[2 * j] - p[0]) * (p[2 * i + 1] - p[1]);
-        }
-        int back = sum > 0;
-        add_polygon(R, R->pts, R->npts, back);
-        add_polygon(R, R->rev, R->nrev, !back);
+        /* The left side and the right side reversed: whichever way the
+         * ring runs, one of them is the outer ring and runs opposite to the
+         * other, and the band between them winds as an open stroke's
+         * outline does. */
+        add_polygon(R, R->pts, R->npts, 0);
+        add_polygon(R, R->rev, R->nrev, 1);
     } else {
         /* Left side out, end cap, right side back, start cap. */
         side s = {R, &R->pts, &R->npts, &R->cap_pts};
@@ -713,10 +764,28 @@ typedef struct {
     uint32_t src, s_rb, s_ag;
     uint8_t *out; /* dl_raster_coverage */
     int oy, ox, olen;
+    dl_raster *keep; /* dl_raster_keep */
 } target;
 
 static inline void span(const target *t, int y, int x, int len, unsigned a)
 {
+    if (t->keep) {
+        dl_raster *R = t->keep;
+        int r = y - R->y0, cx = x - R->x0;
+        uint8_t *row = R->cov + (size_t)r * (size_t)R->kw + (size_t)cx;
+        for (int i = 0; i < len; i++)
+            if (row[i] < a)
+                row[i] = (uint8_t)a;
+        if (cx < R->lo[r])
+            R->lo[r] = cx;
+        if (cx + len > R->hi[r])
+            R->hi[r] = cx + len;
+        if (r < R->kmin)
+            R->kmin = r;
+        if (r > R->kmax)
+            R->kmax = r;
+        return;
+    }
     if (t->out) {
         if (y != t->oy)
             return;
@@ -785,7 +854,7 @@ int dl_raster_fill(dl_raster *R, unsigned char *data, int stride, uint8_t r, uin
                    uint8_t b)
 {
     uint32_t src = 0xff000000u | (uint32_t)r << 16 | (uint32_t)g << 8 | b;
-    target t = {data, stride, src, src & 0xff00ffu, (src >> 8) & 0xff00ffu, NULL, 0, 0, 0};
+    target t = {data, stride, src, src & 0xff00ffu, (src >> 8) & 0xff00ffu, NULL, 0, 0, 0, NULL};
     int rc = sweep(R, &t);
     forget(R);
     return rc;
@@ -794,6 +863,67 @@ int dl_raster_fill(dl_raster *R, unsigned char *data, int stride, uint8_t r, uin
 int dl_raster_coverage(dl_raster *R, int y, int x, int len, uint8_t *out)
 {
     memset(out, 0, (size_t)len);
-    target t = {NULL, 0, 0, 0, 0, out, y, x, len};
+    target t = {NULL, 0, 0, 0, 0, out, y, x, len, NULL};
     return sweep(R, &t);
+}
+
+int dl_raster_keep(dl_raster *R)
+{
+    size_t w = (size_t)(R->x1 - R->x0), h = (size_t)(R->y1 - R->y0);
+    if (!R->failed && (h > R->cap_lohi || (h && w > SIZE_MAX / h) || w * h > R->cap_cov)) {
+        /* Everything kept was cleared when the clip was set: the layout
+         * may change. */
+        if (w * h > R->cap_cov) {
+            free(R->cov);
+            R->cov = calloc(w * h, 1);
+            R->cap_cov = R->cov ? w * h : 0;
+        }
+        if (h > R->cap_lohi) {
+            free(R->lo);
+            free(R->hi);
+            R->lo = malloc(h * sizeof *R->lo);
+            R->hi = malloc(h * sizeof *R->hi);
+            R->cap_lohi = R->lo && R->hi ? h : 0;
+            for (size_t r = 0; r < R->cap_lohi; r++) {
+                R->lo[r] = INT32_MAX;
+                R->hi[r] = INT32_MIN;
+            }
+        }
+        if (!R->cov || R->cap_lohi < h) {
+            R->failed = 1;
+            R->cap_lohi = 0;
+        }
+    }
+    R->kw = (int)w;
+    target t = {NULL, 0, 0, 0, 0, NULL, 0, 0, 0, R};
+    int failed = R->failed;
+    int rc = failed ? -1 : sweep(R, &t);
+    forget(R);
+    R->failed = rc != 0;
+    return rc;
+}
+
+int dl_raster_fill_kept(dl_raster *R, unsigned char *data, int stride, uint8_t r, uint8_t g,
+                        uint8_t b)
+{
+    uint32_t src = 0xff000000u | (uint32_t)r << 16 | (uint32_t)g << 8 | b;
+    uint32_t s_rb = src & 0xff00ffu, s_ag = (src >> 8) & 0xff00ffu;
+    int rc = R->failed ? -1 : 0;
+    for (int k = R->kmin; rc == 0 && k <= R->kmax; k++) {
+        if (R->lo[k] >= R->hi[k])
+            continue;
+        const uint8_t *c = R->cov + (size_t)k * (size_t)R->kw;
+        uint32_t *row = (uint32_t *)(data + (size_t)(k + R->y0) * (size_t)stride) + R->x0;
+        for (int x = R->lo[k]; x < R->hi[k]; x++) {
+            unsigned a = c[x];
+            if (a == 255)
+                row[x] = src;
+            else if (a)
+                row[x] = blend(s_rb, s_ag, row[x], a);
+        }
+    }
+    if (R->cov)
+        clear_kept(R);
+    forget(R);
+    return rc;
 }

@@ -33,8 +33,9 @@ void dl_raster_polygon(dl_raster *R, const double *xy, size_t n);
 
 /* A stroke of half width hw along n points (closed: a ring). Curves are
  * not taken; callers flatten. Every stroke winds the same way (a ring's
- * outline whichever its orientation), so strokes that overlap, such as the
- * outlines of neighbouring polygons, ink their overlap once. */
+ * outline whichever its orientation), so strokes that overlap ink their
+ * overlap once (where both cover a pixel partly, the sum of their areas,
+ * clamped; see dl_raster_keep for the most of them instead). */
 void dl_raster_stroke(dl_raster *R, const double *xy, size_t n, int closed, double hw,
                       dl_rcap cap, dl_rjoin join, double miter_limit);
 
@@ -45,6 +46,19 @@ void dl_raster_stroke(dl_raster *R, const double *xy, size_t n, int closed, doub
  * way), else 0. */
 int dl_raster_fill(dl_raster *R, unsigned char *data, int stride, uint8_t r, uint8_t g,
                    uint8_t b);
+
+/* Keeps what was added as coverage, the most of it and of what was kept
+ * before per pixel, and forgets the shapes: shapes kept one by one ink
+ * their overlap as the most covering of them does (outlines of
+ * neighbouring polygons share their border: summed, a border pixel half
+ * covered by each would be inked whole). -1 when out of memory. */
+int dl_raster_keep(dl_raster *R);
+
+/* Composites the kept coverage in an opaque colour, then forgets it (and
+ * anything added since). -1 when memory ran out since the reset (nothing
+ * is drawn then). dl_raster_reset forgets kept coverage too. */
+int dl_raster_fill_kept(dl_raster *R, unsigned char *data, int stride, uint8_t r, uint8_t g,
+                        uint8_t b);
 
 /* The coverage (0..255) of row y, pixels [x, x + len), of what was added,
  * into out (pixels outside the clip read 0), without forgetting it; for

@@ -827,17 +827,30 @@ static int flush_raster(dl_render *r, const dl_style_layer *l)
             return -1;
         if (!l->has_fill_outline)
             return 0;
-        /* Every ring's outline winds the same way (dl_raster_stroke), so
-         * neighbours' outlines along a shared border ink it once, as
-         * Cairo's one stroke of the batch does. */
+        /* Each ring's outline on its own, kept as the most coverage per
+         * pixel: neighbours' outlines along a shared border ink it as one
+         * line, as Cairo's one stroke of the batch does (summed, a border
+         * pixel half covered by each would be inked whole). */
         s = 0;
-        for (size_t i = 0; i < r->rb_nparts; s = r->rb_end[i++]) {
+        int rc = 0;
+        for (size_t i = 0; i < r->rb_nparts && rc == 0; s = r->rb_end[i++]) {
             size_t n = rb_device(r, s, r->rb_end[i], &m);
             dl_raster_stroke(R, r->rb_dev, n, 1, 0.5 * scale, DL_RCAP_BUTT, DL_RJOIN_ROUND, 10);
+            rc = dl_raster_keep(R);
         }
-        /* The fills are drawn: a failure here cannot hand the batch back
-         * to Cairo whole, so only the outline is redrawn by it. */
-        if (raster_fill(r, l->fill_outline_color) != 0)
+        cairo_surface_t *t = cairo_get_target(r->cr);
+        cairo_surface_flush(t);
+        if (rc == 0)
+            rc = dl_raster_fill_kept(R, cairo_image_surface_get_data(t),
+                                     cairo_image_surface_get_stride(t),
+                                     channel8(l->fill_outline_color.r),
+                                     channel8(l->fill_outline_color.g),
+                                     channel8(l->fill_outline_color.b));
+        cairo_surface_mark_dirty(t);
+        dl_raster_reset(R, 0, 0, 0, 0);
+        /* The fills are drawn: on failure only the outline is left to
+         * Cairo. */
+        if (rc != 0)
             return 1;
         return 0;
     }
