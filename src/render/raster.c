@@ -37,7 +37,7 @@ struct dl_raster {
     size_t ncells, cap_cells;
     cell cur; /* the cell being accumulated (AGG's m_curr_cell) */
     int min_y, max_y; /* rows holding cells */
-    int sorted;       /* cells already sorted (rows, by_row) */
+    size_t sorted;    /* how many cells rows and by_row sort (0: none) */
     unsigned *rows;   /* per touched row, the start of its cells in by_row */
     size_t cap_rows;
     const cell **by_row;
@@ -50,6 +50,7 @@ struct dl_raster {
     size_t nvtx, cap_vtx;
     double *dirs; /* its segments' unit directions and lengths (3 per segment) */
     size_t cap_dirs;
+    double arc_hw, arc_step, arc_cos; /* arc_steps: the last half width's */
     /* Coverage kept by dl_raster_keep, the most of each shape's per pixel,
      * laid out over the clip box (kw pixels a row); row y - y0 has it in
      * [lo, hi), rows kmin..kmax (relative to y0) have any. */
@@ -130,8 +131,6 @@ void dl_raster_reset(dl_raster *R, int x0, int y0, int x1, int y1)
 
 static void push_cell(dl_raster *R)
 {
-    if (R->cur.y < R->y0 || R->cur.y >= R->y1)
-        return; /* line() walks only visible rows; this keeps it so */
     if (R->ncells == R->cap_cells) {
         size_t cap = R->cap_cells ? 2 * R->cap_cells : 4096;
         cell *c = cap < SIZE_MAX / sizeof *c ? realloc(R->cells, cap * sizeof *c) : NULL;
@@ -143,7 +142,6 @@ static void push_cell(dl_raster *R)
         R->cap_cells = cap;
     }
     R->cells[R->ncells++] = R->cur;
-    R->sorted = 0;
     if (R->cur.y < R->min_y)
         R->min_y = R->cur.y;
     if (R->cur.y > R->max_y)
@@ -472,17 +470,33 @@ static void put(side *s, double x, double y)
 /* Points of an arc about (cx, cy) of radius hw from angle a0 through da
  * radians, ends excluded; steps keep it within 0.1 px of the circle (Cairo's
  * default tolerance). */
-static void arc(side *s, double cx, double cy, double hw, double a0, double da)
+static void arc_steps(dl_raster *R, double hw)
 {
-    double step = hw > 0.1 ? 2 * acos(1 - 0.1 / hw) : M_PI;
-    int k = (int)ceil(fabs(da) / step);
-    if (k < 1)
-        k = 1;
+    if (hw != R->arc_hw) {
+        R->arc_hw = hw;
+        R->arc_step = hw > 0.1 ? 2 * acos(1 - 0.1 / hw) : M_PI;
+        R->arc_cos = cos(R->arc_step);
+    }
+}
+
+/* Points of an arc about (cx, cy) of radius hw from the unit vector
+ * (ux, uy) through da radians, ends excluded; steps keep it within 0.1 px
+ * of the circle (Cairo's default tolerance; arc_steps). Each point is the
+ * last turned by one step. */
+static void arc(side *s, double cx, double cy, double hw, double ux, double uy, double da)
+{
+    dl_raster *R = s->R;
+    int k = (int)ceil(fabs(da) / R->arc_step);
     if (k > 1024)
         k = 1024;
+    if (k < 2)
+        return;
+    double c = cos(da / k), sn = sin(da / k);
     for (int i = 1; i < k; i++) {
-        double a = a0 + da * i / k;
-        put(s, cx + hw * cos(a), cy + hw * sin(a));
+        double t = ux * c - uy * sn;
+        uy = ux * sn + uy * c;
+        ux = t;
+        put(s, cx + hw * ux, cy + hw * uy);
     }
 }
 
@@ -516,13 +530,10 @@ static void join_side(side *s, double px, double py, const double *d1, const dou
     if (join == DL_RJOIN_MITER && miter_limit * miter_limit * (1 + dot) >= 2 && 1 + dot > 1e-9) {
         put(s, px + hw * (n1x + n2x) / (1 + dot), py + hw * (n1y + n2y) / (1 + dot));
     } else if (join == DL_RJOIN_ROUND) {
-        double a0 = atan2(n1y, n1x), a1 = atan2(n2y, n2x);
-        double da = a1 - a0;
-        while (da > M_PI)
-            da -= 2 * M_PI;
-        while (da < -M_PI)
-            da += 2 * M_PI;
-        arc(s, px, py, hw, a0, da);
+        /* The turn from n1 to n2; most joins of dense lines turn less than
+         * one step and need no point between. */
+        if (dot < s->R->arc_cos)
+            arc(s, px, py, hw, n1x, n1y, atan2(cross, dot));
     }
     put(s, px + hw * n2x, py + hw * n2y);
 }
@@ -536,10 +547,9 @@ static void cap_points(side *s, double px, double py, const double *d, double hw
         put(s, px + hw * (nx + d[0]), py + hw * (ny + d[1]));
         put(s, px + hw * (-nx + d[0]), py + hw * (-ny + d[1]));
     } else if (cap == DL_RCAP_ROUND) {
-        double a0 = atan2(ny, nx);
         /* From +n through d to -n: d is +n turned by -90 degrees. */
         double da = (nx * d[1] - ny * d[0]) > 0 ? M_PI : -M_PI;
-        arc(s, px, py, hw, a0, da);
+        arc(s, px, py, hw, nx, ny, da);
     }
 }
 
@@ -558,7 +568,7 @@ static void dot(dl_raster *R, double x, double y, double hw, dl_rcap cap)
         put(&s, x - hw, y + hw);
     } else {
         put(&s, x + hw, y);
-        arc(&s, x, y, hw, 0, 2 * M_PI);
+        arc(&s, x, y, hw, 1, 0, 2 * M_PI);
     }
     add_polygon(R, R->pts, R->npts, 1); /* drawn anticlockwise: turned as strokes wind */
 }
@@ -570,6 +580,7 @@ void dl_raster_stroke(dl_raster *R, const double *xy, size_t n, int closed, doub
         return;
     if (hw > HUGE_COORD)
         hw = HUGE_COORD;
+    arc_steps(R, hw);
     /* Distinct consecutive points. */
     R->nvtx = 0;
     side v = {R, &R->vtx, &R->nvtx, &R->cap_vtx};
@@ -672,7 +683,7 @@ static int sort_cells(dl_raster *R)
     }
     if (R->failed)
         return -1;
-    if (R->sorted || R->ncells == 0)
+    if (R->sorted == R->ncells)
         return 0;
     size_t nrows = (size_t)(R->max_y - R->min_y) + 1;
     if (R->cap_rows < nrows + 1) {
@@ -708,7 +719,7 @@ static int sort_cells(dl_raster *R)
         R->by_row[--rows[cells[i].y - min_y]] = &cells[i];
     for (size_t r = 0; r < nrows; r++)
         sort_x(R->by_row + rows[r], rows[r + 1] - rows[r]);
-    R->sorted = 1;
+    R->sorted = R->ncells;
     return 0;
 }
 
@@ -758,54 +769,50 @@ static inline uint32_t blend(uint32_t s_rb, uint32_t s_ag, uint32_t d, uint32_t 
     return rb | ag;
 }
 
+enum { FILL, KEEP, PROBE };
+
 typedef struct {
-    unsigned char *data;
+    unsigned char *data; /* FILL */
     int stride;
     uint32_t src, s_rb, s_ag;
-    uint8_t *out; /* dl_raster_coverage */
+    uint8_t *out; /* PROBE: dl_raster_coverage */
     int oy, ox, olen;
-    dl_raster *keep; /* dl_raster_keep */
 } target;
 
-static inline void span(const target *t, int y, int x, int len, unsigned a)
+/* A run of len pixels of coverage a from x of row y (drow: its pixels in
+ * the image, krow: in the kept coverage). */
+static inline void span(dl_raster *R, const target *t, int mode, uint32_t *drow, uint8_t *krow,
+                        int y, int x, int len, unsigned a)
 {
-    if (t->keep) {
-        dl_raster *R = t->keep;
+    if (mode == FILL) {
+        uint32_t *p = drow + x;
+        if (a == 255) {
+            for (int i = 0; i < len; i++)
+                p[i] = t->src;
+        } else {
+            for (int i = 0; i < len; i++)
+                p[i] = blend(t->s_rb, t->s_ag, p[i], a);
+        }
+    } else if (mode == KEEP) {
         int r = y - R->y0, cx = x - R->x0;
-        uint8_t *row = R->cov + (size_t)r * (size_t)R->kw + (size_t)cx;
+        uint8_t *p = krow + cx;
         for (int i = 0; i < len; i++)
-            if (row[i] < a)
-                row[i] = (uint8_t)a;
+            if (p[i] < a)
+                p[i] = (uint8_t)a;
         if (cx < R->lo[r])
             R->lo[r] = cx;
         if (cx + len > R->hi[r])
             R->hi[r] = cx + len;
-        if (r < R->kmin)
-            R->kmin = r;
-        if (r > R->kmax)
-            R->kmax = r;
-        return;
-    }
-    if (t->out) {
-        if (y != t->oy)
-            return;
+    } else if (y == t->oy) {
         for (int i = x; i < x + len; i++)
             if (i >= t->ox && i < t->ox + t->olen)
                 t->out[i - t->ox] = (uint8_t)a;
-        return;
     }
-    uint32_t *row = (uint32_t *)(t->data + (size_t)y * (size_t)t->stride) + x;
-    if (a == 255) {
-        for (int i = 0; i < len; i++)
-            row[i] = t->src;
-        return;
-    }
-    for (int i = 0; i < len; i++)
-        row[i] = blend(t->s_rb, t->s_ag, row[i], a);
 }
 
-/* Every touched row, left to right, as runs of equal coverage. */
-static int sweep(dl_raster *R, const target *t)
+/* Every touched row, left to right, as runs of equal coverage; mode is a
+ * constant where this is inlined, so each use gets its own loop. */
+static inline int sweep(dl_raster *R, const target *t, int mode)
 {
     if (sort_cells(R) != 0)
         return -1;
@@ -813,16 +820,32 @@ static int sweep(dl_raster *R, const target *t)
         return 0;
     int xend = R->x1;
     size_t nrows = (size_t)(R->max_y - R->min_y) + 1;
+    const unsigned *rows = R->rows;
     for (size_t r = 0; r < nrows; r++) {
-        const cell *const *c = R->by_row + R->rows[r];
-        size_t n = R->rows[r + 1] - R->rows[r];
+        const cell *const *c = R->by_row + rows[r];
+        size_t n = rows[r + 1] - rows[r];
+        if (n == 0)
+            continue;
         int y = R->min_y + (int)r;
+        uint32_t *drow = NULL;
+        uint8_t *krow = NULL;
+        if (mode == FILL)
+            drow = (uint32_t *)(t->data + (size_t)y * (size_t)t->stride);
+        if (mode == KEEP) {
+            int kr = y - R->y0;
+            krow = R->cov + (size_t)kr * (size_t)R->kw;
+            if (kr < R->kmin)
+                R->kmin = kr;
+            if (kr > R->kmax)
+                R->kmax = kr;
+        }
         long long cover = 0;
         size_t i = 0;
         while (i < n) {
-            int x = c[i]->x;
-            long long area = c[i]->area;
-            cover += c[i]->cover;
+            const cell *ci = c[i];
+            int x = ci->x;
+            long long area = ci->area;
+            cover += ci->cover;
             for (i++; i < n && c[i]->x == x; i++) {
                 area += c[i]->area;
                 cover += c[i]->cover;
@@ -832,7 +855,7 @@ static int sweep(dl_raster *R, const target *t)
             if (area) {
                 unsigned a = alpha_of(cover * (2 * ONE) - area);
                 if (a)
-                    span(t, y, x, 1, a);
+                    span(R, t, mode, drow, krow, y, x, 1, a);
                 x++;
             }
             if (cover) {
@@ -842,7 +865,7 @@ static int sweep(dl_raster *R, const target *t)
                 if (next > x) {
                     unsigned a = alpha_of(cover * (2 * ONE));
                     if (a)
-                        span(t, y, x, next - x, a);
+                        span(R, t, mode, drow, krow, y, x, next - x, a);
                 }
             }
         }
@@ -854,8 +877,8 @@ int dl_raster_fill(dl_raster *R, unsigned char *data, int stride, uint8_t r, uin
                    uint8_t b)
 {
     uint32_t src = 0xff000000u | (uint32_t)r << 16 | (uint32_t)g << 8 | b;
-    target t = {data, stride, src, src & 0xff00ffu, (src >> 8) & 0xff00ffu, NULL, 0, 0, 0, NULL};
-    int rc = sweep(R, &t);
+    target t = {data, stride, src, src & 0xff00ffu, (src >> 8) & 0xff00ffu, NULL, 0, 0, 0};
+    int rc = sweep(R, &t, FILL);
     forget(R);
     return rc;
 }
@@ -863,8 +886,8 @@ int dl_raster_fill(dl_raster *R, unsigned char *data, int stride, uint8_t r, uin
 int dl_raster_coverage(dl_raster *R, int y, int x, int len, uint8_t *out)
 {
     memset(out, 0, (size_t)len);
-    target t = {NULL, 0, 0, 0, 0, out, y, x, len, NULL};
-    return sweep(R, &t);
+    target t = {NULL, 0, 0, 0, 0, out, y, x, len};
+    return sweep(R, &t, PROBE);
 }
 
 int dl_raster_keep(dl_raster *R)
@@ -895,9 +918,8 @@ int dl_raster_keep(dl_raster *R)
         }
     }
     R->kw = (int)w;
-    target t = {NULL, 0, 0, 0, 0, NULL, 0, 0, 0, R};
-    int failed = R->failed;
-    int rc = failed ? -1 : sweep(R, &t);
+    target t = {NULL, 0, 0, 0, 0, NULL, 0, 0, 0};
+    int rc = R->failed ? -1 : sweep(R, &t, KEEP);
     forget(R);
     R->failed = rc != 0;
     return rc;
