@@ -36,7 +36,7 @@ struct dl_raster {
     cell *cells;
     size_t ncells, cap_cells;
     cell cur; /* the cell being accumulated (AGG's m_curr_cell) */
-    int min_y, max_y; /* rows holding cells */
+    int min_y, max_y; /* rows that may hold cells */
     size_t sorted;    /* how many cells rows and by_row sort (0: none) */
     unsigned *rows;   /* per touched row, the start of its cells in by_row */
     size_t cap_rows;
@@ -142,10 +142,6 @@ static void push_cell(dl_raster *R)
         R->cap_cells = cap;
     }
     R->cells[R->ncells++] = R->cur;
-    if (R->cur.y < R->min_y)
-        R->min_y = R->cur.y;
-    if (R->cur.y > R->max_y)
-        R->max_y = R->cur.y;
 }
 
 static inline void set_cell(dl_raster *R, int x, int y)
@@ -162,7 +158,7 @@ static inline void set_cell(dl_raster *R, int x, int y)
 
 /* The part of an edge within pixel row ey, from (x1, y1) to (x2, y2) (x in
  * 24.8, y in subpixels within the row, 0..ONE). */
-static void render_hline(dl_raster *R, int ey, int x1, int y1, int x2, int y2)
+static inline void render_hline(dl_raster *R, int ey, int x1, int y1, int x2, int y2)
 {
     int ex1 = x1 >> SHIFT, ex2 = x2 >> SHIFT;
     int fx1 = x1 & MASK, fx2 = x2 & MASK;
@@ -255,6 +251,20 @@ static void line(dl_raster *R, int x1, int y1, int x2, int y2)
     int dx = x2 - x1, dy = y2 - y1;
     int ex1 = x1 >> SHIFT, ey1 = y1 >> SHIFT, ey2 = y2 >> SHIFT;
     int fy1 = y1 & MASK, fy2 = y2 & MASK;
+    {
+        /* The rows this edge can give cells (sort_cells sorts over them). */
+        int lo = ey1 < ey2 ? ey1 : ey2, hi = ey1 < ey2 ? ey2 : ey1;
+        if (lo < ylo)
+            lo = ylo;
+        if (hi > yhi)
+            hi = yhi;
+        if (lo > hi)
+            return;
+        if (lo < R->min_y)
+            R->min_y = lo;
+        if (hi > R->max_y)
+            R->max_y = hi;
+    }
     if (ey1 == ey2) {
         if (ey1 >= ylo && ey1 <= yhi) {
             set_cell(R, ex1, ey1);

@@ -745,7 +745,7 @@ static int raster_target(dl_render *r, cairo_matrix_t *m, int clip[4])
     cairo_t *cr = r->cr;
     cairo_surface_t *t = cairo_get_target(cr);
     if (cairo_surface_get_type(t) != CAIRO_SURFACE_TYPE_IMAGE || cairo_get_group_target(cr) != t ||
-        cairo_get_operator(cr) != CAIRO_OPERATOR_OVER || getenv("DLINE_CAIRO_RASTER"))
+        cairo_get_operator(cr) != CAIRO_OPERATOR_OVER)
         return 0;
     cairo_format_t f = cairo_image_surface_get_format(t);
     if (f != CAIRO_FORMAT_ARGB32 && f != CAIRO_FORMAT_RGB24)
