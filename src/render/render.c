@@ -93,6 +93,10 @@ void dl_render_free(dl_render *r)
     if (r->installed)
         g_hash_table_destroy(r->installed);
     free(r->batch_xy);
+    free(r->rb_xy);
+    free(r->rb_end);
+    free(r->rb_dev);
+    dl_raster_free(r->raster);
     if (r->pattern)
         cairo_pattern_destroy(r->pattern);
     if (r->pango)
@@ -645,6 +649,229 @@ static int same_paint(const dl_style_layer *a, const dl_style_layer *b)
     }
 }
 
+/* Whether a batch's vertices go to rb_xy (plain lines and fills) rather
+ * than straight into Cairo's path (circles, smooth or dashed lines). */
+static int kept_as_vertices(const dl_style_layer *l)
+{
+    return l->type == DL_LAYER_FILL ||
+           (l->type == DL_LAYER_LINE && !l->connect_smooth && l->line_ndash <= 0);
+}
+
+static int rb_add(dl_render *r, const dl_geom *g, size_t s, size_t e)
+{
+    size_t need = r->rb_n + (e - s);
+    if (need > r->cap_rb_xy) {
+        size_t cap = r->cap_rb_xy ? r->cap_rb_xy : 4096;
+        while (cap < need)
+            cap *= 2;
+        double *p = dl_realloc_array(r->rb_xy, cap, 2 * sizeof *p);
+        if (!p)
+            return -1;
+        r->rb_xy = p;
+        r->cap_rb_xy = cap;
+    }
+    if (r->rb_nparts == r->cap_rb_end) {
+        size_t cap = r->cap_rb_end ? 2 * r->cap_rb_end : 256;
+        size_t *p = dl_realloc_array(r->rb_end, cap, sizeof *p);
+        if (!p)
+            return -1;
+        r->rb_end = p;
+        r->cap_rb_end = cap;
+    }
+    if (e - s > r->cap_rb_dev) { /* room for the longest part, for rb_device */
+        double *p = dl_realloc_array(r->rb_dev, e - s, 2 * sizeof *p);
+        if (!p)
+            return -1;
+        r->rb_dev = p;
+        r->cap_rb_dev = e - s;
+    }
+    memcpy(r->rb_xy + 2 * r->rb_n, g->xy + 2 * s, (e - s) * 2 * sizeof(double));
+    r->rb_n = need;
+    r->rb_end[r->rb_nparts++] = need;
+    return 0;
+}
+
+/* A feature's parts into the batch's vertices: rings of 3 or more points
+ * for fills, lines of 2 or more (as add_fill_path and add_line_path). */
+static int rb_add_feature(dl_render *r, const dl_style_layer *l, const dl_geom *g)
+{
+    size_t n = part_count(g);
+    for (size_t i = 0; i < n; i++) {
+        size_t s, e;
+        if (!part_range(g, i, &s, &e) || e - s < (l->type == DL_LAYER_FILL ? 3u : 2u))
+            continue;
+        if (rb_add(r, g, s, e) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* One kept part, thinned as path_polyline thins, in device pixels (m: a
+ * scale and a translation) into rb_dev (rb_add made room). Returns its
+ * point count. */
+static size_t rb_device(dl_render *r, size_t s, size_t e, const cairo_matrix_t *m)
+{
+    const double *xy = r->rb_xy;
+    size_t last = e;
+    for (size_t i = e; i > s; i--)
+        if (point_ok(xy + 2 * (i - 1))) {
+            last = i - 1;
+            break;
+        }
+    size_t n = 0;
+    double lx = 0, ly = 0, t2 = r->thin * r->thin;
+    for (size_t i = s; i < e; i++) {
+        const double *p = xy + 2 * i;
+        if (!point_ok(p))
+            continue;
+        double x = clamp_coord(p[0]), y = clamp_coord(p[1]);
+        if (n > 0 && t2 > 0 && i != last && (x - lx) * (x - lx) + (y - ly) * (y - ly) < t2)
+            continue;
+        r->rb_dev[2 * n] = m->xx * x + m->x0;
+        r->rb_dev[2 * n + 1] = m->yy * y + m->y0;
+        n++;
+        lx = x;
+        ly = y;
+    }
+    return n;
+}
+
+/* The image the batch can be scan-converted onto directly: the context's
+ * own image (no group pushed, no device offset), a matrix that only scales
+ * (the same along both axes) and translates, the OVER operator, and a clip
+ * that is one rectangle on whole pixels. 0 when Cairo must draw it. */
+static int raster_target(dl_render *r, cairo_matrix_t *m, int clip[4])
+{
+    cairo_t *cr = r->cr;
+    cairo_surface_t *t = cairo_get_target(cr);
+    if (cairo_surface_get_type(t) != CAIRO_SURFACE_TYPE_IMAGE || cairo_get_group_target(cr) != t ||
+        cairo_get_operator(cr) != CAIRO_OPERATOR_OVER)
+        return 0;
+    cairo_format_t f = cairo_image_surface_get_format(t);
+    if (f != CAIRO_FORMAT_ARGB32 && f != CAIRO_FORMAT_RGB24)
+        return 0;
+    double dx, dy;
+    cairo_surface_get_device_offset(t, &dx, &dy);
+    if (dx != 0 || dy != 0)
+        return 0;
+    cairo_get_matrix(cr, m);
+    if (m->xy != 0 || m->yx != 0 || !(m->xx > 0) || m->xx != m->yy)
+        return 0;
+    int w = cairo_image_surface_get_width(t), h = cairo_image_surface_get_height(t);
+    cairo_rectangle_list_t *rl = cairo_copy_clip_rectangle_list(cr);
+    int ok = rl->status == CAIRO_STATUS_SUCCESS && rl->num_rectangles <= 1;
+    if (ok && rl->num_rectangles == 1) {
+        const cairo_rectangle_t *c = &rl->rectangles[0];
+        double x0 = m->xx * c->x + m->x0, y0 = m->yy * c->y + m->y0;
+        double x1 = x0 + m->xx * c->width, y1 = y0 + m->yy * c->height;
+        ok = x0 == floor(x0) && y0 == floor(y0) && x1 == floor(x1) && y1 == floor(y1);
+        clip[0] = (int)fmax(fmin(x0, w), 0);
+        clip[1] = (int)fmax(fmin(y0, h), 0);
+        clip[2] = (int)fmax(fmin(x1, w), 0);
+        clip[3] = (int)fmax(fmin(y1, h), 0);
+    } else if (ok) {
+        clip[0] = clip[1] = clip[2] = clip[3] = 0; /* all clipped away */
+    }
+    cairo_rectangle_list_destroy(rl);
+    if (ok && !r->raster && !(r->raster = dl_raster_new()))
+        ok = 0;
+    return ok;
+}
+
+/* An opaque colour as Cairo stores it: 16 bits a channel, then 8. */
+static uint8_t channel8(double v)
+{
+    v = fmin(fmax(v, 0), 1);
+    return (uint8_t)((unsigned)(v * 65535.0 + 0.5) >> 8);
+}
+
+static int raster_fill(dl_render *r, dl_color c)
+{
+    cairo_surface_t *t = cairo_get_target(r->cr);
+    cairo_surface_flush(t);
+    int rc = dl_raster_fill(r->raster, cairo_image_surface_get_data(t),
+                            cairo_image_surface_get_stride(t), channel8(c.r), channel8(c.g),
+                            channel8(c.b));
+    cairo_surface_mark_dirty(t);
+    return rc;
+}
+
+static dl_rcap rcap_of(dl_line_cap c)
+{
+    return c == DL_CAP_ROUND ? DL_RCAP_ROUND : c == DL_CAP_SQUARE ? DL_RCAP_SQUARE : DL_RCAP_BUTT;
+}
+
+static dl_rjoin rjoin_of(dl_line_join j)
+{
+    return j == DL_JOIN_ROUND ? DL_RJOIN_ROUND : j == DL_JOIN_BEVEL ? DL_RJOIN_BEVEL : DL_RJOIN_MITER;
+}
+
+/* The kept batch drawn by raster; -1 when it cannot be (Cairo draws it). */
+static int flush_raster(dl_render *r, const dl_style_layer *l)
+{
+    cairo_matrix_t m;
+    int clip[4];
+    if (!raster_target(r, &m, clip))
+        return -1;
+    dl_raster *R = r->raster;
+    dl_raster_reset(R, clip[0], clip[1], clip[2], clip[3]);
+    double scale = m.xx;
+    size_t s = 0;
+    if (l->type == DL_LAYER_FILL) {
+        for (size_t i = 0; i < r->rb_nparts; s = r->rb_end[i++]) {
+            size_t n = rb_device(r, s, r->rb_end[i], &m);
+            if (n >= 3)
+                dl_raster_polygon(R, r->rb_dev, n);
+        }
+        if (raster_fill(r, l->fill_color) != 0)
+            return -1;
+        if (!l->has_fill_outline)
+            return 0;
+        /* Each ring's outline on its own, kept as the most coverage per
+         * pixel: neighbours' outlines along a shared border ink it as one
+         * line, as Cairo's one stroke of the batch does (summed, a border
+         * pixel half covered by each would be inked whole). */
+        s = 0;
+        int rc = 0;
+        for (size_t i = 0; i < r->rb_nparts && rc == 0; s = r->rb_end[i++]) {
+            size_t n = rb_device(r, s, r->rb_end[i], &m);
+            dl_raster_stroke(R, r->rb_dev, n, 1, 0.5 * scale, DL_RCAP_BUTT, DL_RJOIN_ROUND, 10);
+            rc = dl_raster_keep(R);
+        }
+        cairo_surface_t *t = cairo_get_target(r->cr);
+        cairo_surface_flush(t);
+        if (rc == 0)
+            rc = dl_raster_fill_kept(R, cairo_image_surface_get_data(t),
+                                     cairo_image_surface_get_stride(t),
+                                     channel8(l->fill_outline_color.r),
+                                     channel8(l->fill_outline_color.g),
+                                     channel8(l->fill_outline_color.b));
+        cairo_surface_mark_dirty(t);
+        dl_raster_reset(R, 0, 0, 0, 0);
+        /* The fills are drawn: on failure only the outline is left to
+         * Cairo. */
+        if (rc != 0)
+            return 1;
+        return 0;
+    }
+    for (size_t i = 0; i < r->rb_nparts; s = r->rb_end[i++]) {
+        size_t n = rb_device(r, s, r->rb_end[i], &m);
+        dl_raster_stroke(R, r->rb_dev, n, 0, 0.5 * l->line_width * scale, rcap_of(l->line_cap),
+                         rjoin_of(l->line_join), 2.0);
+    }
+    return raster_fill(r, l->line_color);
+}
+
+/* The kept batch as a Cairo path, as add_fill_path and add_line_path
+ * would have made it. */
+static void rb_replay(dl_render *r, const dl_style_layer *l)
+{
+    cairo_new_path(r->cr);
+    size_t s = 0;
+    for (size_t i = 0; i < r->rb_nparts; s = r->rb_end[i++])
+        path_polyline(r->cr, r->rb_xy, s, r->rb_end[i], l->type == DL_LAYER_FILL, r->thin);
+}
+
 void dl_render_flush(dl_render *r)
 {
     r->batch_open = 0;
@@ -654,6 +881,28 @@ void dl_render_flush(dl_render *r)
     }
     cairo_t *cr = r->cr;
     const dl_style_layer *l = &r->batch_layer;
+    if (kept_as_vertices(l)) {
+        int rc = flush_raster(r, l);
+        if (rc != 0)
+            rb_replay(r, l);
+        r->rb_n = 0;
+        r->rb_nparts = 0;
+        if (rc == 1) { /* the fills drawn, their outline not */
+            cairo_save(cr);
+            set_color(cr, l->fill_outline_color, l->fill_opacity);
+            cairo_set_line_width(cr, 1.0);
+            cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+            cairo_set_dash(cr, NULL, 0, 0);
+            dl_cr_stroke(cr);
+            cairo_restore(cr);
+        }
+        if (rc >= 0) {
+            cairo_new_path(cr);
+            r->batch_n = 0;
+            r->batch_points = 0;
+            return;
+        }
+    }
     cairo_save(cr);
     switch (l->type) {
     case DL_LAYER_FILL:
@@ -803,10 +1052,14 @@ dline_status dl_render_feature(dline_ctx *ctx, dl_render *r, const dl_style_laye
             r->batch_points += 64 * g->npoints;
             return DLINE_OK;
         }
-        if (layer->type == DL_LAYER_FILL)
+        if (kept_as_vertices(layer)) {
+            if (rb_add_feature(r, layer, g) != 0)
+                return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+        } else if (layer->type == DL_LAYER_FILL) {
             add_fill_path(cr, g, r->thin);
-        else
+        } else {
             add_line_path(cr, layer, g, r->thin);
+        }
         r->batch_n++;
         r->batch_points += g->npoints;
         cairo_status_t cst = cairo_status(cr);

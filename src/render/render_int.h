@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "output/svg.h"
+#include "render/raster.h"
 #include "render/render.h"
 
 /* Labels keep clear of the map edge by this much (px). */
@@ -111,6 +112,17 @@ struct dl_render {
     int no_obstacles; /* this renderer records no label obstacles */
     double *batch_xy;
     size_t cap_batch_xy; /* in points */
+
+    /* A batch of plain lines or fills kept as vertices (user units): parts
+     * end at rb_end[i] (exclusive, in points). Drawn by raster on an image,
+     * else replayed into a Cairo path (dl_render_flush). */
+    double *rb_xy;
+    size_t rb_n, cap_rb_xy;
+    size_t *rb_end;
+    size_t rb_nparts, cap_rb_end;
+    double *rb_dev; /* one part in device pixels (room for the longest) */
+    size_t cap_rb_dev;
+    dl_raster *raster;
 
     /* The last fill-pattern made, reused by the next feature drawn with the
      * same motif, ink and spacing under the same transformation (one tile,

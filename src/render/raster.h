@@ -1,0 +1,68 @@
+/* An anti-aliased scan converter for the opaque batches of plain lines and
+ * fills drawn on images (render.c, dl_render_flush). Cairo's own samples
+ * every edge on 15 sub-rows per pixel row, which was most of a dense map's
+ * instructions; this one accumulates each pixel's exact covered area per
+ * cell an edge crosses (as AGG and FreeType's "gray" rasteriser do), in
+ * 24.8 fixed point, so an edge costs one step per pixel it touches. Shapes
+ * are added in device pixels; winding is non-zero (by the clamped magnitude
+ * of the winding-weighted area, as AGG), so overlapping shapes ink once. */
+#ifndef DL_RASTER_H
+#define DL_RASTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct dl_raster dl_raster;
+
+typedef enum { DL_RCAP_BUTT, DL_RCAP_ROUND, DL_RCAP_SQUARE } dl_rcap;
+typedef enum { DL_RJOIN_MITER, DL_RJOIN_ROUND, DL_RJOIN_BEVEL } dl_rjoin;
+
+/* A rasteriser; NULL when out of memory. Freed by dl_raster_free (NULL is
+ * a no-op). */
+dl_raster *dl_raster_new(void);
+void dl_raster_free(dl_raster *R);
+
+/* Forgets what was added and clips what comes next to the pixels
+ * [x0, x1) x [y0, y1) (x0, y0 >= 0; an empty box draws nothing). */
+void dl_raster_reset(dl_raster *R, int x0, int y0, int x1, int y1);
+
+/* One closed polygon's edges (xy: n points; the last joins the first).
+ * Non-finite points are skipped; coordinates are clamped to +-1e12 before
+ * clipping, so no input overflows the fixed-point maths. */
+void dl_raster_polygon(dl_raster *R, const double *xy, size_t n);
+
+/* A stroke of half width hw along n points (closed: a ring). Curves are
+ * not taken; callers flatten. Every stroke winds the same way (a ring's
+ * outline whichever its orientation), so strokes that overlap ink their
+ * overlap once (where both cover a pixel partly, the sum of their areas,
+ * clamped; see dl_raster_keep for the most of them instead). */
+void dl_raster_stroke(dl_raster *R, const double *xy, size_t n, int closed, double hw,
+                      dl_rcap cap, dl_rjoin join, double miter_limit);
+
+/* Composites what was added, in an opaque colour (8-bit channels), onto a
+ * Cairo ARGB32 or RGB24 image (data, stride; the clip box must lie inside
+ * it), then forgets it. Returns -1 when memory ran out at any point since
+ * the reset (nothing is drawn then: the caller draws the batch another
+ * way), else 0. */
+int dl_raster_fill(dl_raster *R, unsigned char *data, int stride, uint8_t r, uint8_t g,
+                   uint8_t b);
+
+/* Keeps what was added as coverage, the most of it and of what was kept
+ * before per pixel, and forgets the shapes: shapes kept one by one ink
+ * their overlap as the most covering of them does (outlines of
+ * neighbouring polygons share their border: summed, a border pixel half
+ * covered by each would be inked whole). -1 when out of memory. */
+int dl_raster_keep(dl_raster *R);
+
+/* Composites the kept coverage in an opaque colour, then forgets it (and
+ * anything added since). -1 when memory ran out since the reset (nothing
+ * is drawn then). dl_raster_reset forgets kept coverage too. */
+int dl_raster_fill_kept(dl_raster *R, unsigned char *data, int stride, uint8_t r, uint8_t g,
+                        uint8_t b);
+
+/* The coverage (0..255) of row y, pixels [x, x + len), of what was added,
+ * into out (pixels outside the clip read 0), without forgetting it; for
+ * tests. -1 when out of memory. */
+int dl_raster_coverage(dl_raster *R, int y, int x, int len, uint8_t *out);
+
+#endif

@@ -1,0 +1,282 @@
+/* Unit tests for src/render/raster.c: exact area coverage, the non-zero
+ * rule, clipping to a band, strokes, keeping the most coverage, and hostile
+ * coordinates. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "render/raster.h"
+
+#define W 16
+#define H 16
+
+/* The coverage 0..255 of a fraction of a pixel, as the rasteriser rounds. */
+static int cov(double f)
+{
+    return (int)(f * 255 + 0.5);
+}
+
+static void coverage(dl_raster *R, uint8_t out[H][W])
+{
+    for (int y = 0; y < H; y++)
+        assert_int_equal(dl_raster_coverage(R, y, 0, W, out[y]), 0);
+}
+
+static void rect(dl_raster *R, double x0, double y0, double x1, double y1)
+{
+    const double xy[] = {x0, y0, x1, y0, x1, y1, x0, y1};
+    dl_raster_polygon(R, xy, 4);
+}
+
+/* x 1.25..3.75, y 1.5..3.5: a quarter off both ends of the row, half off
+ * the top and bottom rows. */
+static void test_rectangle_exact(void **state)
+{
+    (void)state;
+    dl_raster *R = dl_raster_new();
+    assert_non_null(R);
+    dl_raster_reset(R, 0, 0, W, H);
+    rect(R, 1.25, 1.5, 3.75, 3.5);
+    uint8_t c[H][W];
+    coverage(R, c);
+    static const double fx[W] = {0, 0.75, 1, 0.75};
+    static const double fy[H] = {0, 0.5, 1, 0.5};
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            if (c[y][x] != cov(fx[x] * fy[y]))
+                fail_msg("pixel %d,%d: %d, expected %d", x, y, c[y][x], cov(fx[x] * fy[y]));
+    /* Composited: black over white leaves 255 - coverage. */
+    uint32_t img[H][W];
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            img[y][x] = 0xffffffffu;
+    assert_int_equal(dl_raster_fill(R, (unsigned char *)img, W * 4, 0, 0, 0), 0);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            uint32_t v = 255 - (uint32_t)cov(fx[x] * fy[y]);
+            assert_int_equal(img[y][x], 0xff000000u | v << 16 | v << 8 | v);
+        }
+    /* The fill forgot the shape. */
+    coverage(R, c);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            assert_int_equal(c[y][x], 0);
+    dl_raster_free(R);
+}
+
+/* The triangle (2,2) (3,2) (3,3) is half of one pixel; (0,8) (4,8) (0,12)
+ * has whole pixels below its diagonal and half ones on it. */
+static void test_diagonal(void **state)
+{
+    (void)state;
+    dl_raster *R = dl_raster_new();
+    dl_raster_reset(R, 0, 0, W, H);
+    const double t1[] = {2, 2, 3, 2, 3, 3};
+    const double t2[] = {0, 8, 4, 8, 0, 12};
+    dl_raster_polygon(R, t1, 3);
+    dl_raster_polygon(R, t2, 3);
+    uint8_t c[H][W];
+    coverage(R, c);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            int want = 0;
+            if (x == 2 && y == 2)
+                want = cov(0.5);
+            if (y >= 8 && y < 12) {
+                int k = 11 - y; /* whole pixels on row y */
+                if (x < k)
+                    want = 255;
+                else if (x == k)
+                    want = cov(0.5);
+            }
+            if (c[y][x] != want)
+                fail_msg("pixel %d,%d: %d, expected %d", x, y, c[y][x], want);
+        }
+    dl_raster_free(R);
+}
+
+/* Overlaps wind twice and ink once (whole, not twice and not wrapped to
+ * nothing); a square drawn the other way round inside another cuts a hole. */
+static void test_nonzero(void **state)
+{
+    (void)state;
+    dl_raster *R = dl_raster_new();
+    dl_raster_reset(R, 0, 0, W, H);
+    rect(R, 1, 1, 5, 5);
+    rect(R, 3, 3, 7.5, 7);
+    uint8_t c[H][W];
+    coverage(R, c);
+    assert_int_equal(c[3][3], 255); /* in both */
+    assert_int_equal(c[4][4], 255);
+    assert_int_equal(c[1][1], 255); /* in one */
+    assert_int_equal(c[6][6], 255);
+    assert_int_equal(c[6][7], cov(0.5));
+    assert_int_equal(c[6][8], 0);
+    assert_int_equal(c[1][5], 0);
+    /* The same overlap composited: exactly the colour, not blended twice. */
+    uint32_t img[H][W];
+    memset(img, 0xff, sizeof img);
+    assert_int_equal(dl_raster_fill(R, (unsigned char *)img, W * 4, 0x10, 0x20, 0x30), 0);
+    assert_int_equal(img[4][4], 0xff102030u);
+    assert_int_equal(img[0][0], 0xffffffffu);
+
+    dl_raster_reset(R, 0, 0, W, H);
+    const double outer[] = {0, 0, 8, 0, 8, 8, 0, 8};
+    const double hole[] = {2, 2, 2, 6, 6, 6, 6, 2};
+    dl_raster_polygon(R, outer, 4);
+    dl_raster_polygon(R, hole, 4);
+    coverage(R, c);
+    assert_int_equal(c[1][1], 255);
+    assert_int_equal(c[3][3], 0);
+    assert_int_equal(c[7][7], 255);
+    dl_raster_free(R);
+}
+
+static void draw_scene(dl_raster *R)
+{
+    const double poly[] = {-30.5, 2.25, 13.7, 0.4, 15.2, 14.9, 3.3, 11.1, -100, 40};
+    dl_raster_polygon(R, poly, 5);
+    const double line[] = {1.1, 15.3, 7.6, 2.2, 14.9, 9.4};
+    dl_raster_stroke(R, line, 3, 0, 1.3, DL_RCAP_ROUND, DL_RJOIN_ROUND, 2);
+}
+
+/* A band (rows 5..9, and columns 3..12) gives its pixels exactly the values
+ * the whole surface gives them, and nothing outside. */
+static void test_band_clip(void **state)
+{
+    (void)state;
+    dl_raster *R = dl_raster_new();
+    uint8_t whole[H][W], band[H][W];
+    dl_raster_reset(R, 0, 0, W, H);
+    draw_scene(R);
+    coverage(R, whole);
+    int inked = 0;
+    for (int y = 5; y < 10; y++)
+        for (int x = 3; x < 13; x++)
+            inked += whole[y][x] > 0 && whole[y][x] < 255;
+    assert_true(inked > 5); /* the band has edges to get right */
+    dl_raster_reset(R, 0, 5, W, 10);
+    draw_scene(R);
+    coverage(R, band);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            assert_int_equal(band[y][x], y >= 5 && y < 10 ? whole[y][x] : 0);
+    dl_raster_reset(R, 3, 5, 13, 10);
+    draw_scene(R);
+    coverage(R, band);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            assert_int_equal(band[y][x], y >= 5 && y < 10 && x >= 3 && x < 13 ? whole[y][x] : 0);
+    dl_raster_free(R);
+}
+
+/* A horizontal line of width 2 from (2.5, 5.5) to (8.5, 5.5), butt caps:
+ * rows 4.5..6.5, columns 2.5..8.5. */
+static void test_stroke_butt(void **state)
+{
+    (void)state;
+    dl_raster *R = dl_raster_new();
+    dl_raster_reset(R, 0, 0, W, H);
+    const double xy[] = {2.5, 5.5, 8.5, 5.5};
+    dl_raster_stroke(R, xy, 2, 0, 1, DL_RCAP_BUTT, DL_RJOIN_MITER, 2);
+    uint8_t c[H][W];
+    coverage(R, c);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            double fx = x == 2 || x == 8 ? 0.5 : x > 2 && x < 8 ? 1 : 0;
+            double fy = y == 4 || y == 6 ? 0.5 : y == 5 ? 1 : 0;
+            if (c[y][x] != cov(fx * fy))
+                fail_msg("pixel %d,%d: %d, expected %d", x, y, c[y][x], cov(fx * fy));
+        }
+    dl_raster_free(R);
+}
+
+/* Two square rings sharing the border x = 6, drawn in opposite directions,
+ * stroked 1 px wide: every stroke winds the same way, so the border inks
+ * (it does not cancel); kept one by one, its half-covered pixels stay half
+ * covered rather than summed to whole. */
+static void test_outlines_kept(void **state)
+{
+    (void)state;
+    dl_raster *R = dl_raster_new();
+    dl_raster_reset(R, 0, 0, W, H);
+    const double a[] = {2, 2, 6, 2, 6, 10, 2, 10};
+    const double b[] = {6, 2, 6, 10, 10, 10, 10, 2};
+    dl_raster_stroke(R, a, 4, 1, 0.5, DL_RCAP_BUTT, DL_RJOIN_ROUND, 10);
+    dl_raster_stroke(R, b, 4, 1, 0.5, DL_RCAP_BUTT, DL_RJOIN_ROUND, 10);
+    uint8_t c[H][W];
+    coverage(R, c);
+    assert_int_equal(c[5][5], 255); /* summed: half + half */
+    assert_int_equal(c[5][4], 0);
+
+    dl_raster_reset(R, 0, 0, W, H);
+    dl_raster_stroke(R, a, 4, 1, 0.5, DL_RCAP_BUTT, DL_RJOIN_ROUND, 10);
+    assert_int_equal(dl_raster_keep(R), 0);
+    dl_raster_stroke(R, b, 4, 1, 0.5, DL_RCAP_BUTT, DL_RJOIN_ROUND, 10);
+    assert_int_equal(dl_raster_keep(R), 0);
+    uint32_t img[H][W];
+    memset(img, 0xff, sizeof img);
+    assert_int_equal(dl_raster_fill_kept(R, (unsigned char *)img, W * 4, 0, 0, 0), 0);
+    uint32_t half = 255 - (uint32_t)cov(0.5);
+    assert_int_equal(img[5][5], 0xff000000u | half << 16 | half << 8 | half);
+    assert_int_equal(img[5][6], 0xff000000u | half << 16 | half << 8 | half);
+    assert_int_equal(img[5][4], 0xffffffffu);
+    assert_int_equal(img[5][1], 0xff000000u | half << 16 | half << 8 | half);
+    /* Filled and forgotten: a second fill draws nothing. */
+    memset(img, 0xff, sizeof img);
+    assert_int_equal(dl_raster_fill_kept(R, (unsigned char *)img, W * 4, 0, 0, 0), 0);
+    assert_int_equal(img[5][5], 0xffffffffu);
+    dl_raster_free(R);
+}
+
+/* NaN, infinities and 1e300 neither crash nor hang; a polygon far larger
+ * than the surface covers all of it, one far outside none of it. */
+static void test_hostile(void **state)
+{
+    (void)state;
+    dl_raster *R = dl_raster_new();
+    dl_raster_reset(R, 0, 0, W, H);
+    const double bad[] = {1e300, 0, NAN, 5, -1e300, 1e300, INFINITY, -INFINITY, 3, 3, -1e308, 1e308};
+    dl_raster_polygon(R, bad, 6);
+    dl_raster_stroke(R, bad, 6, 0, 1e300, DL_RCAP_ROUND, DL_RJOIN_ROUND, 2);
+    dl_raster_stroke(R, bad, 6, 1, INFINITY, DL_RCAP_ROUND, DL_RJOIN_MITER, 2);
+    dl_raster_stroke(R, bad, 6, 0, NAN, DL_RCAP_SQUARE, DL_RJOIN_BEVEL, 2);
+    const double dot[] = {5, 5};
+    dl_raster_stroke(R, dot, 1, 0, 1e300, DL_RCAP_ROUND, DL_RJOIN_ROUND, 2);
+    uint8_t c[H][W];
+    coverage(R, c); /* whatever it is: it finished */
+
+    dl_raster_reset(R, 0, 0, W, H);
+    const double huge[] = {-1e9, -1e9, 1e9, -1e9, 1e9, 1e9, -1e9, 1e9};
+    dl_raster_polygon(R, huge, 4);
+    coverage(R, c);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            assert_int_equal(c[y][x], 255);
+    dl_raster_reset(R, 0, 0, W, H);
+    const double far[] = {1e9, 1e9, 2e9, 1e9, 2e9, 2e9};
+    dl_raster_polygon(R, far, 3);
+    const double left[] = {-1e300, 0, -1e299, 0, -1e299, 16, -1e300, 16};
+    dl_raster_polygon(R, left, 4);
+    coverage(R, c);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            assert_int_equal(c[y][x], 0);
+    dl_raster_free(R);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rectangle_exact), cmocka_unit_test(test_diagonal),
+        cmocka_unit_test(test_nonzero),         cmocka_unit_test(test_band_clip),
+        cmocka_unit_test(test_stroke_butt),     cmocka_unit_test(test_outlines_kept),
+        cmocka_unit_test(test_hostile),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
