@@ -1523,6 +1523,56 @@ static void *band_draw(void *arg)
     return NULL;
 }
 
+/* The symbol layers, run by the caller's run while the bands draw: their
+ * sources read, their labels queued and shaped (dl_render_prepare_labels)
+ * on the caller's renderer, which nothing else uses meanwhile. Its
+ * warnings are kept and given after the bands', as they came before. */
+typedef struct {
+    dline_ctx ctx; /* its own: warnings kept in `warnings`, cancel the caller's */
+    run *r;
+    char **warnings;
+    size_t nwarnings, cap_warnings;
+    int warnings_lost; /* out of memory keeping one */
+    dline_status st;
+} symbol_job;
+
+static void keep_warning(const char *message, void *user)
+{
+    symbol_job *j = user;
+    if (j->nwarnings == j->cap_warnings) {
+        size_t cap = j->cap_warnings ? 2 * j->cap_warnings : 8;
+        char **p = dl_realloc_array(j->warnings, cap, sizeof *p);
+        if (!p) {
+            j->warnings_lost = 1;
+            return;
+        }
+        j->warnings = p;
+        j->cap_warnings = cap;
+    }
+    char *copy = dl_strdup(message);
+    if (!copy) {
+        j->warnings_lost = 1;
+        return;
+    }
+    j->warnings[j->nwarnings++] = copy;
+}
+
+static void *symbol_draw(void *arg)
+{
+    symbol_job *j = arg;
+    const dl_style *s = j->r->style;
+    dline_status st = DLINE_OK;
+    for (size_t i = 0; st == DLINE_OK && i < s->nlayers; i++) {
+        const dl_style_layer *l = &s->layers[i];
+        if (l->type == DL_LAYER_SYMBOL && !l->inset_only)
+            st = draw_layer(&j->ctx, j->r, l);
+    }
+    if (st == DLINE_OK)
+        dl_render_prepare_labels(&j->ctx, j->r->render);
+    j->st = st;
+    return NULL;
+}
+
 static int threads_to_use(const dline_map *map)
 {
     if (map->threads > 0)
@@ -1582,15 +1632,29 @@ static dline_status draw_bands(dline_ctx *ctx, dline_map *map, run *r)
         if (cairo_status(b[k].cr) != CAIRO_STATUS_SUCCESS && st == DLINE_OK)
             st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
     }
+    symbol_job sym;
+    memset(&sym, 0, sizeof sym);
+    sym.r = r;
+    sym.ctx.parent_cancel = &ctx->cancel;
+    sym.ctx.warn = keep_warning;
+    sym.ctx.warn_user = &sym;
     if (st == DLINE_OK) {
-        pthread_t other;
-        int spawned = threads_to_use(map) >= 2 &&
-                      pthread_create(&other, NULL, band_draw, &b[1]) == 0;
+        /* Two threads: the second band and the symbol layers each on a
+         * thread of their own, the first band on this one; the system
+         * shares the two cores between the three. One: all in turn. */
+        pthread_t other, symbols;
+        int two = threads_to_use(map) >= 2;
+        int spawned = two && pthread_create(&other, NULL, band_draw, &b[1]) == 0;
+        int spawned_symbols = two && pthread_create(&symbols, NULL, symbol_draw, &sym) == 0;
         band_draw(&b[0]);
         if (spawned)
             pthread_join(other, NULL);
         else
             band_draw(&b[1]);
+        if (spawned_symbols)
+            pthread_join(symbols, NULL);
+        else
+            symbol_draw(&sym);
         /* The first band's error (both read the same features), else the
          * second's. */
         for (int k = 0; k < DL_BANDS && st == DLINE_OK; k++)
@@ -1602,6 +1666,20 @@ static dline_status draw_bands(dline_ctx *ctx, dline_map *map, run *r)
     cairo_surface_mark_dirty(target);
     if (st == DLINE_OK && dl_render_take_obstacles(r->render, b[0].r.render) != 0)
         st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+    /* Then the symbol layers' warnings and error, as if they had run now
+     * (after a band's error they would not have run at all). */
+    for (size_t i = 0; i < sym.nwarnings; i++) {
+        if (st == DLINE_OK && ctx->warn)
+            ctx->warn(sym.warnings[i], ctx->warn_user);
+        free(sym.warnings[i]);
+    }
+    free(sym.warnings);
+    if (st == DLINE_OK && sym.warnings_lost)
+        st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+    if (st == DLINE_OK && sym.st != DLINE_OK)
+        st = sym.st == DLINE_ECANCELED
+                 ? dl_check_cancel(ctx)
+                 : dl_error(ctx, sym.st, NULL, 0, 0, "%s", dline_ctx_message(&sym.ctx));
     for (int k = 0; k < DL_BANDS; k++) {
         if (b[k].r.style)
             run_free(&b[k].r);
@@ -1638,13 +1716,13 @@ static dline_status draw_map(dline_ctx *ctx, dline_map *map, run *r, int banded,
         cairo_new_path(cr);
     }
     dl_render_background(r->render, s->background, 1.0);
-    /* A PNG's layers are drawn in bands, then its symbol layers queue
-     * their labels here as the other formats' do. */
+    /* A PNG's layers are drawn in bands, its symbol layers' labels queued
+     * meanwhile (draw_bands); the other formats' layers here. */
     if (banded)
         st = draw_bands(ctx, map, r);
-    for (size_t i = 0; st == DLINE_OK && i < s->nlayers; i++) {
+    for (size_t i = 0; st == DLINE_OK && !banded && i < s->nlayers; i++) {
         const dl_style_layer *l = &s->layers[i];
-        if (l->inset_only || (banded && l->type != DL_LAYER_SYMBOL))
+        if (l->inset_only)
             continue;
         /* Symbol layers only queue labels here; their group is written
          * with the labels. */

@@ -161,8 +161,13 @@ const char *dl_render_families(dl_render *r, const char *families)
     if (!r->family_lists)
         r->family_lists = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     const char *known = g_hash_table_lookup(r->family_lists, families);
-    if (known)
+    if (known) {
+        if (!r->quiet_fonts && r->fonts_pending &&
+            g_hash_table_remove(r->fonts_pending, families) && r->ctx)
+            dl_warn(r->ctx, NULL, 0, 0, "font '%s' is not installed; using %s instead", families,
+                    FALLBACK_FONT);
         return known;
+    }
     PangoFontDescription *fd = pango_font_description_from_string(families);
     const char *list = pango_font_description_get_family(fd);
     int any = any_installed(r, list);
@@ -174,9 +179,14 @@ const char *dl_render_families(dl_render *r, const char *families)
         pango_font_description_set_family(fd, more);
         g_free(more);
         use = pango_font_description_to_string(fd);
-        if (r->ctx)
+        if (r->quiet_fonts) {
+            if (!r->fonts_pending)
+                r->fonts_pending = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+            g_hash_table_add(r->fonts_pending, g_strdup(families));
+        } else if (r->ctx) {
             dl_warn(r->ctx, NULL, 0, 0, "font '%s' is not installed; using %s instead", families,
                     FALLBACK_FONT);
+        }
     }
     pango_font_description_free(fd);
     g_hash_table_insert(r->family_lists, g_strdup(families), use);

@@ -397,6 +397,8 @@ void dl_render_clear_labels(dl_render *r)
         for (size_t k = 0; k < sizeof r->labels[i].owned_text / sizeof r->labels[i].owned_text[0];
              k++)
             free(r->labels[i].owned_text[k]);
+        if (r->labels[i].layout)
+            g_object_unref(r->labels[i].layout);
     }
     r->nlabels = 0;
     r->labels_done = 0;
@@ -1339,6 +1341,63 @@ PangoLayout *dl_render_queued_layout(dl_render *r, const dl_label *l)
     return layout;
 }
 
+/* Each label's layout as dl_render_labels would make it first (one line
+ * for a line label, else the centred layout, through the cache), shaped. */
+void dl_render_prepare_labels(dline_ctx *ctx, dl_render *r)
+{
+    size_t made = 0;
+    r->quiet_fonts = 1;
+    for (size_t i = r->labels_done; i < r->nlabels && made < DL_PREPARE_MAX; i++) {
+        if (dl_check_cancel(ctx) != DLINE_OK)
+            break;
+        dl_label *l = &r->labels[i];
+        const dl_style_layer *layer = l->layer;
+        /* What dl_render_labels lays out: text of a positive size. */
+        if (l->layout || !(layer->text_size > 0) || !*l->text)
+            continue;
+        PangoLayout *layout;
+        if (l->line) {
+            char *flat = one_line(l->text);
+            layout = flat ? layout_new(r, layer->text_font, layer->text_weight, layer->text_size,
+                                       0, 0, PANGO_ALIGN_LEFT, flat)
+                          : NULL;
+            free(flat);
+            made++;
+        } else {
+            int fresh;
+            layout = cached_label_layout(r, layer, l->text, l->secondary, PANGO_ALIGN_CENTER,
+                                         &fresh);
+            made += (size_t)fresh;
+        }
+        if (!layout)
+            break;
+        /* Shaped now: the lines, their glyphs (and the count of unknown
+         * ones) and the extents are kept in the layout. */
+        PangoRectangle logical;
+        pango_layout_get_extents(layout, NULL, &logical);
+        (void)pango_layout_get_unknown_glyphs_count(layout);
+        l->layout = layout;
+    }
+    r->quiet_fonts = 0;
+}
+
+/* A label's layout shaped ahead, handed to the placement (the caller
+ * unrefs it): its fonts are looked up again first, in the order
+ * label_layout and layout_new look them up, and not quietly now, so a
+ * fallback kept pending is warned about where making the layout here
+ * would have warned. */
+static PangoLayout *prepared_layout(dl_render *r, dl_label *l)
+{
+    const dl_style_layer *layer = l->layer;
+    dl_render_families(r, layer->text_font);
+    if (!l->line && l->secondary && *l->secondary)
+        dl_render_families(r, layer->text_font_secondary ? layer->text_font_secondary
+                                                         : layer->text_font);
+    PangoLayout *layout = l->layout;
+    l->layout = NULL;
+    return layout;
+}
+
 /* "layer 'ID'", for warnings. */
 static const char *layer_what(const dl_style_layer *layer, char *buf, size_t size)
 {
@@ -1401,12 +1460,16 @@ dline_status dl_render_labels(dline_ctx *ctx, dl_render *r)
                     continue;
                 }
             }
-            char *flat = one_line(l->text);
-            PangoLayout *layout = flat ? layout_new(r, layer->text_font, layer->text_weight,
-                                                    layer->text_size, 0, 0,
-                                                    PANGO_ALIGN_LEFT, flat)
-                                       : NULL;
-            free(flat);
+            PangoLayout *layout;
+            if (l->layout) {
+                layout = prepared_layout(r, l);
+            } else {
+                char *flat = one_line(l->text);
+                layout = flat ? layout_new(r, layer->text_font, layer->text_weight,
+                                           layer->text_size, 0, 0, PANGO_ALIGN_LEFT, flat)
+                              : NULL;
+                free(flat);
+            }
             if (layout)
                 dl_render_warn_missing(ctx, r, layout, layer_what(layer, what, sizeof what));
             if (!layout || place_along(r, &P, l, layout) != 0)
@@ -1446,9 +1509,12 @@ dline_status dl_render_labels(dline_ctx *ctx, dl_render *r)
                 continue;
             }
         }
-        int fresh;
-        PangoLayout *layout = cached_label_layout(r, layer, l->text, l->secondary,
-                                                  PANGO_ALIGN_CENTER, &fresh);
+        /* A layout shaped ahead counts as fresh: warning about the same
+         * characters again says nothing (each is warned once per render). */
+        int fresh = 1;
+        PangoLayout *layout = l->layout ? prepared_layout(r, l)
+                                        : cached_label_layout(r, layer, l->text, l->secondary,
+                                                              PANGO_ALIGN_CENTER, &fresh);
         if (!layout) {
             st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "layer '%s': out of memory",
                           layer->id ? layer->id : "");

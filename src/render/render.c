@@ -92,6 +92,8 @@ void dl_render_free(dl_render *r)
         g_hash_table_destroy(r->family_lists);
     if (r->installed)
         g_hash_table_destroy(r->installed);
+    if (r->fonts_pending)
+        g_hash_table_destroy(r->fonts_pending);
     free(r->batch_xy);
     free(r->rb_xy);
     free(r->rb_end);

@@ -124,6 +124,17 @@ dline_status dl_render_text_block(dline_ctx *ctx, dl_render *r, const dl_style_t
  * position is dropped (unless text_allow_overlap). Draws halo then text. */
 dline_status dl_render_labels(dline_ctx *ctx, dl_render *r);
 
+/* Shapes the queued labels' layouts ahead of dl_render_labels (which then
+ * only places and draws them), so that this may run on another thread than
+ * the rest of the map: the layouts are made in r's own Pango context, and
+ * the warnings they call for (a font not installed, a character no font
+ * has) are not given here but by dl_render_labels, where they would have
+ * been. Stops early on a cancel (ctx), when out of memory, or after
+ * DL_PREPARE_MAX layouts of labels' own (memory stays bounded; the rest are
+ * shaped when placed). Only r may be in use meanwhile: not its cairo_t. */
+#define DL_PREPARE_MAX 16384
+void dl_render_prepare_labels(dline_ctx *ctx, dl_render *r);
+
 /* Map furniture (furniture.c). Each block is drawn at its position `stack`
  * px after the blocks already at that corner, returns in *used (may be NULL)
  * the px it takes there, offset included, and becomes a label obstacle. */

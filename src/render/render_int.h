@@ -43,6 +43,8 @@ typedef struct {
     long feature;
     int has_icon;                /* an icon-image was placed (point labels) */
     dl_box icon_box;             /* its bounding box, rotation included */
+    PangoLayout *layout;         /* shaped ahead (dl_render_prepare_labels): a
+                                    reference owned, NULL when not */
 } dl_label;
 
 /* What an obstacle box is, for --debug-labels: kind "title", "legend",
@@ -140,6 +142,11 @@ struct dl_render {
      * families, lower case, listed on first use. */
     GHashTable *family_lists;
     GHashTable *installed;
+    /* While labels are shaped ahead (quiet_fonts), a list that falls back is
+     * not warned about but kept in fonts_pending; the next use of it that
+     * is not quiet warns, where the render would have warned without. */
+    int quiet_fonts;
+    GHashTable *fonts_pending;
 
     /* Point-label layouts shaped once per distinct label (label.c). */
     GHashTable *layouts;
