@@ -183,8 +183,7 @@ dline_status dl_render_scale_bar(dline_ctx *ctx, dl_render *r, const dl_style_sc
     if (dl_render_scale_bar_pick(s->units, metres_per_px, s->max_width, &c) != 0)
         return DLINE_OK;
 
-    if (dl_render_pango(r))
-        pango_cairo_update_context(r->cr, r->pango);
+    dl_render_pango_update(r);
     PangoLayout *l0 = text_layout(r, s->font, s->size, c.ticks[0]);
     PangoLayout *lm = text_layout(r, s->font, s->size, c.ticks[1]);
     PangoLayout *le = text_layout(r, s->font, s->size, c.ticks[2]);
@@ -291,8 +290,7 @@ dline_status dl_render_north_arrow(dline_ctx *ctx, dl_render *r, const dl_style_
         rotate(shape[i][0], shape[i][1], c, s, &pts[i][0], &pts[i][1]);
         dl_bbox_add(&bb, pts[i][0], pts[i][1]);
     }
-    if (dl_render_pango(r))
-        pango_cairo_update_context(r->cr, r->pango);
+    dl_render_pango_update(r);
     PangoLayout *n = text_layout(r, a->font, len * 0.42, "N");
     if (!n)
         return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "north arrow: out of memory");
@@ -433,8 +431,7 @@ dline_status dl_render_legend(dline_ctx *ctx, dl_render *r, const dl_style_legen
     PangoLayout **texts = dl_calloc_array(n, sizeof *texts);
     if (!texts)
         return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "legend: out of memory");
-    if (dl_render_pango(r))
-        pango_cairo_update_context(r->cr, r->pango);
+    dl_render_pango_update(r);
     dline_status st = DLINE_OK;
     PangoLayout *title = NULL;
     if (g->title && *g->title) {

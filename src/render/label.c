@@ -1429,8 +1429,7 @@ dline_status dl_render_labels(dline_ctx *ctx, dl_render *r)
     qsort(r->labels + r->labels_done, r->nlabels - r->labels_done, sizeof *r->labels,
           compare_labels);
 
-    if (dl_render_pango(r))
-        pango_cairo_update_context(r->cr, r->pango);
+    dl_render_pango_update(r);
     for (; r->labels_done < r->nlabels && st == DLINE_OK; r->labels_done++) {
         if ((st = dl_check_cancel(ctx)) != DLINE_OK)
             break;
@@ -1612,8 +1611,7 @@ dline_status dl_render_text_block(dline_ctx *ctx, dl_render *r, const dl_style_t
     double halo = t->halo_width > 0 ? t->halo_width : 0;
     double wrap = r->width - 2 * fabs(t->offset[0]) - 2 * halo;
 
-    if (dl_render_pango(r))
-        pango_cairo_update_context(r->cr, r->pango);
+    dl_render_pango_update(r);
     char *valid = g_utf8_make_valid(t->text, -1);
     PangoLayout *layout = layout_new(r, t->font, NULL, t->size, 0, wrap > t->size ? wrap : 0,
                                      align, valid);

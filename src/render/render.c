@@ -39,7 +39,30 @@ PangoContext *dl_render_pango(dl_render *r)
     cairo_set_matrix(r->cr, &r->ctm0);
     pango_cairo_update_context(r->cr, r->pango);
     cairo_restore(r->cr);
+    r->pango_ctm = r->ctm0;
+    r->pango_target = cairo_get_target(r->cr);
     return r->pango;
+}
+
+void dl_render_pango_update(dl_render *r)
+{
+    if (!dl_render_pango(r))
+        return;
+    /* pango_cairo_update_context marks the context changed whenever it
+     * sets the matrix, so every layout made before is laid out again on
+     * its next use. It only reads the target's font options and the
+     * matrix without its translation: when neither changed there is
+     * nothing to update, and the labels shaped ahead
+     * (dl_render_prepare_labels) stay shaped. */
+    cairo_matrix_t m;
+    cairo_get_matrix(r->cr, &m);
+    cairo_surface_t *target = cairo_get_target(r->cr);
+    if (target == r->pango_target && m.xx == r->pango_ctm.xx && m.yx == r->pango_ctm.yx &&
+        m.xy == r->pango_ctm.xy && m.yy == r->pango_ctm.yy)
+        return;
+    pango_cairo_update_context(r->cr, r->pango);
+    r->pango_ctm = m;
+    r->pango_target = target;
 }
 
 dline_status dl_render_new(dline_ctx *ctx, cairo_t *cr, double width, double height,

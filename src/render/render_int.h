@@ -70,6 +70,9 @@ struct dl_render {
     PangoContext *pango;
     int pango_failed;
     cairo_matrix_t ctm0; /* the context's matrix when the render began */
+    /* What the Pango context was last updated to (dl_render_pango_update). */
+    cairo_matrix_t pango_ctm;
+    cairo_surface_t *pango_target;
 
     dl_label *labels;
     size_t nlabels, cap_labels;
@@ -169,6 +172,11 @@ void dl_render_layout_cache_free(dl_render *r);
 /* The renderer's Pango context, made on first use (so a map without text
  * never initialises fontconfig); NULL when Pango cannot make one. */
 PangoContext *dl_render_pango(dl_render *r);
+/* Brings the Pango context up to date with r's cairo_t (its matrix and
+ * target) before text is laid out, when they changed since the last
+ * update: pango_cairo_update_context, which would otherwise lay out again
+ * every layout already made. */
+void dl_render_pango_update(dl_render *r);
 
 /* Grows r->boxes / r->circles; 0 or -1 on allocation failure. */
 int dl_render_push_box(dl_render *r, dl_box b);
