@@ -1356,26 +1356,28 @@ void dl_render_prepare_labels(dline_ctx *ctx, dl_render *r)
         if (l->layout || !(layer->text_size > 0) || !*l->text)
             continue;
         PangoLayout *layout;
+        int fresh = 1;
         if (l->line) {
             char *flat = one_line(l->text);
             layout = flat ? layout_new(r, layer->text_font, layer->text_weight, layer->text_size,
                                        0, 0, PANGO_ALIGN_LEFT, flat)
                           : NULL;
             free(flat);
-            made++;
         } else {
-            int fresh;
             layout = cached_label_layout(r, layer, l->text, l->secondary, PANGO_ALIGN_CENTER,
                                          &fresh);
-            made += (size_t)fresh;
         }
         if (!layout)
             break;
         /* Shaped now: the lines, their glyphs (and the count of unknown
-         * ones) and the extents are kept in the layout. */
-        PangoRectangle logical;
-        pango_layout_get_extents(layout, NULL, &logical);
-        (void)pango_layout_get_unknown_glyphs_count(layout);
+         * ones) and the extents are kept in the layout (a layout from the
+         * cache already has them). */
+        if (fresh) {
+            PangoRectangle logical;
+            pango_layout_get_extents(layout, NULL, &logical);
+            made++;
+        }
+        l->layout_missing = pango_layout_get_unknown_glyphs_count(layout) > 0;
         l->layout = layout;
     }
     r->quiet_fonts = 0;
@@ -1389,10 +1391,14 @@ void dl_render_prepare_labels(dline_ctx *ctx, dl_render *r)
 static PangoLayout *prepared_layout(dl_render *r, dl_label *l)
 {
     const dl_style_layer *layer = l->layer;
-    dl_render_families(r, layer->text_font);
-    if (!l->line && l->secondary && *l->secondary)
-        dl_render_families(r, layer->text_font_secondary ? layer->text_font_secondary
-                                                         : layer->text_font);
+    /* Shaping ahead resolved these lists: looking them up again can only
+     * give a pending warning. */
+    if (r->fonts_pending && g_hash_table_size(r->fonts_pending) > 0) {
+        dl_render_families(r, layer->text_font);
+        if (!l->line && l->secondary && *l->secondary)
+            dl_render_families(r, layer->text_font_secondary ? layer->text_font_secondary
+                                                             : layer->text_font);
+    }
     PangoLayout *layout = l->layout;
     l->layout = NULL;
     return layout;
@@ -1460,7 +1466,9 @@ dline_status dl_render_labels(dline_ctx *ctx, dl_render *r)
                 }
             }
             PangoLayout *layout;
+            int missing = 1; /* may have glyphs no font has */
             if (l->layout) {
+                missing = l->layout_missing;
                 layout = prepared_layout(r, l);
             } else {
                 char *flat = one_line(l->text);
@@ -1469,7 +1477,7 @@ dline_status dl_render_labels(dline_ctx *ctx, dl_render *r)
                               : NULL;
                 free(flat);
             }
-            if (layout)
+            if (layout && missing)
                 dl_render_warn_missing(ctx, r, layout, layer_what(layer, what, sizeof what));
             if (!layout || place_along(r, &P, l, layout) != 0)
                 st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "layer '%s': out of memory",
@@ -1508,9 +1516,10 @@ dline_status dl_render_labels(dline_ctx *ctx, dl_render *r)
                 continue;
             }
         }
-        /* A layout shaped ahead counts as fresh: warning about the same
-         * characters again says nothing (each is warned once per render). */
-        int fresh = 1;
+        /* A layout shaped ahead with glyphs no font has counts as fresh:
+         * warning about the same characters again says nothing (each is
+         * warned once per render). */
+        int fresh = l->layout_missing;
         PangoLayout *layout = l->layout ? prepared_layout(r, l)
                                         : cached_label_layout(r, layer, l->text, l->secondary,
                                                               PANGO_ALIGN_CENTER, &fresh);

@@ -42,6 +42,7 @@ typedef struct {
     int has_feature;             /* feature: the source record labelled (`dline fonts`) */
     long feature;
     int has_icon;                /* an icon-image was placed (point labels) */
+    int layout_missing;          /* layout has glyphs no font has */
     dl_box icon_box;             /* its bounding box, rotation included */
     PangoLayout *layout;         /* shaped ahead (dl_render_prepare_labels): a
                                     reference owned, NULL when not */
