@@ -1451,8 +1451,10 @@ static dline_status draw_inset(dline_ctx *ctx, run *r, double *stack)
  * break at the same features and each pixel is drawn by the same
  * operations as on the whole map. The split is by rows, never by thread
  * count, so one thread (which draws the bands in turn) and two give the
- * same bytes. Labels, furniture and the inset are drawn afterwards on the
- * whole image by the caller's run, as before. */
+ * same bytes. Meanwhile the caller's run reads the symbol layers and
+ * queues and shapes their labels (symbol_draw) on a third thread. Labels,
+ * furniture and the inset are drawn afterwards on the whole image by the
+ * caller's run, as before. */
 #define DL_BANDS 2
 
 typedef struct {
