@@ -379,7 +379,9 @@ dline_status dl_proj_check_crs(dline_ctx *ctx, dl_proj *p, const char *def, char
  * Only an answer that cannot change is kept: the search found one
  * operation, and a second search that counts every operation whatever
  * grids are installed (made once, when the entry is written) finds that one
- * alone. An answer that picks among several operations by area, or that
+ * alone. It must also read back whole: a bare conversion (WGS 84 to Web
+ * Mercator or UTM, 10-30 ms to find) is written by PROJ without its source
+ * and target CRSs, so it is not kept. An answer that picks among several operations by area, or that
  * could become a grid-based one once PROJ's grids are installed or its
  * network enabled, is searched for every time, as before.
  *
@@ -539,15 +541,24 @@ static int make_dirs(const char *dir)
 static void disk_store(dl_proj *p, const char *dir, const char *key, const PJ *src,
                        const PJ *dst, const PJ *op)
 {
-    if (!only_answer(p, src, dst, op))
+    /* The folder first: without it the second search is wasted. */
+    if (make_dirs(dir) != 0 || !only_answer(p, src, dst, op))
         return;
     const char *json = proj_as_projjson(p->pj, op, NULL);
-    char *path = json ? disk_path(dir, key) : NULL;
+    /* Read back as disk_load will: a bare conversion (WGS 84 to Web
+     * Mercator is one) has no source or target CRS in PROJJSON, and without
+     * them it would lose its axis order and units; such an entry would
+     * never load, so none is written. */
+    PJ *back = json ? proj_create(p->pj, json) : NULL;
+    int ok_back = back && is_operation(back) && op_joins(p, back, src, dst);
+    proj_destroy(back);
+    if (!ok_back)
+        return;
+    char *path = disk_path(dir, key);
     size_t n = strlen(dir) + 32;
     char *tmp = path ? malloc(n) : NULL;
-    if (!tmp || make_dirs(dir) != 0) {
+    if (!tmp) {
         free(path);
-        free(tmp);
         return;
     }
     snprintf(tmp, n, "%s/.proj-XXXXXX", dir);
