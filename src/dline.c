@@ -1505,12 +1505,16 @@ static dline_status draw_inset(dline_ctx *ctx, run *r, double *stack)
 
 /* Drawing in bands (PNG). The layers other than symbol layers are drawn
  * by two runs at once, each onto its own half of the image's rows (a Cairo
- * surface over those rows of the same pixels): each reads every feature, as
- * the whole map would, and draws those that reach its rows, so batches
- * break at the same features and each pixel is drawn by the same
- * operations as on the whole map. The split is by rows, never by thread
- * count, so one thread (which draws the bands in turn) and two give the
- * same bytes. Meanwhile the caller's run reads the symbol layers and
+ * surface over those rows of the same pixels): each reads only the records
+ * of its own view of the layer (band_view: its rows grown by the map's
+ * margins and the layer's ink, in the source's CRS; the map's view where
+ * that cannot be made) and draws those that reach its rows. A band breaks
+ * batches only at the features it reads, so a few pixels where batches
+ * meet differ from the whole map drawn at once; but the split is by rows,
+ * never by thread count, so one thread (which draws the bands in turn)
+ * and two give the same bytes. Each band records the circles centred in
+ * its rows as label obstacles, and counts the features it could not
+ * project that the other band did not read first (band_owns_skipped). Meanwhile the caller's run reads the symbol layers and
  * queues and shapes their labels (symbol_draw) on a third thread. Labels,
  * furniture and the inset are drawn afterwards on the whole image by the
  * caller's run, as before. */
@@ -1789,7 +1793,7 @@ static dline_status draw_bands(dline_ctx *ctx, dline_map *map, run *r)
         else
             symbol_draw(&sym);
         give_band_warnings(ctx, s, b);
-        /* The first band's error (both read the same features), else the
+        /* The first band's error (whatever the thread count), else the
          * second's. */
         for (int k = 0; k < DL_BANDS && st == DLINE_OK; k++)
             if (b[k].st != DLINE_OK)
