@@ -283,6 +283,10 @@ typedef struct {
     dl_style_eval_text feature_text; /* its fonts and icon path */
     int inset;                    /* the inset's run: no repeated warnings */
     int band;                     /* 1 or 2: a band's run (draw_bands), 0 otherwise */
+    /* A band's rows and the first band's (user units), and per layer the
+     * features it could not project that it owns (band_owns_skipped). */
+    double band_y0, band_y1, first_y0, first_y1;
+    long *skipped;
 } run;
 
 static void run_free(run *r)
@@ -300,6 +304,7 @@ static void run_free(run *r)
     dl_proj_free(r->proj);
     dl_geom_clear(&r->work);
     dl_expr_scratch_free(&r->scratch);
+    free(r->skipped);
 }
 
 /* What an expression reads of a feature. */
@@ -544,11 +549,59 @@ static int to_pixels(run *r, dl_transform *t)
     return 0;
 }
 
-static int feature_in_view(const run_source *rs, const dl_geom *g)
+static int feature_in_view(const dl_bbox *view, const dl_geom *g)
 {
-    if (!rs->has_view)
+    return !view || dl_bbox_intersects(dl_geom_bbox(g), *view);
+}
+
+/* A band's view of layer l: the band's rows y0..y1 (user units) grown by
+ * compute_views' margins and by the farthest the layer's ink reaches
+ * (dl_render_ink_margin, with data-driven sizes at their bound), in the
+ * source's CRS and within the map's view, so that the band reads only the
+ * records that may reach its rows. Where that cannot be worked out (no
+ * transform, sizes without a bound, an inverse that fails) it is the map's
+ * view, and NULL when the map has none: every record, as before. */
+static const dl_bbox *band_view(const run *r, const run_source *rs, const dl_style_layer *l,
+                                double y0, double y1, dl_bbox *out)
+{
+    const dl_bbox *map_view = rs->has_view ? &rs->view : NULL;
+    dl_style_layer bound;
+    if (!rs->fwd || l->connect_by || dl_style_layer_ink_bound(l, &bound) != 0)
+        return map_view;
+    double m = dl_render_ink_margin(&bound);
+    double w = r->width * r->res, h = r->height * r->res;
+    double mx = w * 0.05, my = h * 0.05;
+    dl_bbox box = {r->minx - mx, fmax(r->maxy - (y1 + m) * r->res - my, r->maxy - h - my),
+                   r->minx + w + mx, fmin(r->maxy - (y0 - m) * r->res + my, r->maxy + my)};
+    dline_ctx quiet = {0};
+    dl_bbox v;
+    if (box.ymin > box.ymax) {
+        *out = dl_bbox_empty(); /* the band is off the map */
+        return out;
+    }
+    if (dl_transform_bbox_inv(&quiet, rs->fwd, box, &v) != DLINE_OK)
+        return map_view;
+    if (map_view) {
+        v.xmin = fmax(v.xmin, map_view->xmin);
+        v.ymin = fmax(v.ymin, map_view->ymin);
+        v.xmax = fmin(v.xmax, map_view->xmax);
+        v.ymax = fmin(v.ymax, map_view->ymax);
+    }
+    *out = v;
+    return out;
+}
+
+/* Which band counts a feature of the second band's that could not be
+ * projected: the first band when the feature is in the first band's view
+ * (it read it too), else the second. So each is counted once. */
+static int band_owns_skipped(const run *r, const run_source *rs, const dl_style_layer *l,
+                             const dl_geom *g)
+{
+    if (r->band <= 1)
         return 1;
-    return dl_bbox_intersects(dl_geom_bbox(g), rs->view);
+    dl_bbox v;
+    const dl_bbox *first = band_view(r, rs, l, r->first_y0, r->first_y1, &v);
+    return first && !feature_in_view(first, g);
 }
 
 /* Clips a ring to the rectangle [x0,x1]x[y0,y1] (Sutherland-Hodgman; good
@@ -1056,14 +1109,18 @@ static dline_status draw_layer_features(dline_ctx *ctx, run *r, const dl_style_l
             return st;
     }
     long skipped = 0;
-    /* Records off the map are skipped unparsed, or not read (a .qix). */
-    dl_source_set_view(ctx, src, rs->has_view ? &rs->view : NULL);
+    /* Records off the map (a band: off the band) are skipped unparsed, or
+     * not read (a .qix). */
+    dl_bbox bv;
+    const dl_bbox *view = r->band ? band_view(r, rs, l, r->band_y0, r->band_y1, &bv)
+                                  : rs->has_view ? &rs->view : NULL;
+    dl_source_set_view(ctx, src, view);
     st = dl_source_rewind(ctx, src);
     const dl_feature *f = NULL;
     /* A cancel (dline_ctx_cancel, maybe from a signal) is seen per feature. */
     while (st == DLINE_OK && (st = dl_check_cancel(ctx)) == DLINE_OK &&
            (st = dl_source_next(ctx, src, &f)) == DLINE_OK && f) {
-        if (!layer_draws(l->type, f->geom.type) || !feature_in_view(rs, &f->geom))
+        if (!layer_draws(l->type, f->geom.type) || !feature_in_view(view, &f->geom))
             continue;
         dl_expr_env env = feature_env(r, f);
         if (!dl_style_layer_filter(l, &env, &r->scratch))
@@ -1073,7 +1130,7 @@ static dline_status draw_layer_features(dline_ctx *ctx, run *r, const dl_style_l
             break;
         }
         if (to_pixels(r, rs->fwd) != 0) {
-            skipped++;
+            skipped += band_owns_skipped(r, rs, l, &f->geom);
             continue;
         }
         /* Data-driven values: the layer as this feature sees it. */
@@ -1089,7 +1146,9 @@ static dline_status draw_layer_features(dline_ctx *ctx, run *r, const dl_style_l
         }
         st = queue_labels(ctx, r, fl, src, f, &r->work);
     }
-    if (skipped && r->band <= 1)
+    if (r->band && r->skipped)
+        r->skipped[l->index] += skipped; /* summed over the bands by draw_bands */
+    else if (skipped)
         dl_warn(ctx, dl_source_path(src), 0, 0,
                 "layer '%s': %ld features could not be projected to the map CRS and were skipped",
                 l->id, skipped);
@@ -1446,25 +1505,67 @@ static dline_status draw_inset(dline_ctx *ctx, run *r, double *stack)
 
 /* Drawing in bands (PNG). The layers other than symbol layers are drawn
  * by two runs at once, each onto its own half of the image's rows (a Cairo
- * surface over those rows of the same pixels): each reads every feature, as
- * the whole map would, and draws those that reach its rows, so batches
- * break at the same features and each pixel is drawn by the same
- * operations as on the whole map. The split is by rows, never by thread
- * count, so one thread (which draws the bands in turn) and two give the
- * same bytes. Meanwhile the caller's run reads the symbol layers and
+ * surface over those rows of the same pixels): each reads only the records
+ * of its own view of the layer (band_view: its rows grown by the map's
+ * margins and the layer's ink, in the source's CRS; the map's view where
+ * that cannot be made) and draws those that reach its rows. A band breaks
+ * batches only at the features it reads, so a few pixels where batches
+ * meet differ from the whole map drawn at once; but the split is by rows,
+ * never by thread count, so one thread (which draws the bands in turn)
+ * and two give the same bytes. Each band records the circles centred in
+ * its rows as label obstacles, and counts the features it could not
+ * project that the other band did not read first (band_owns_skipped). Meanwhile the caller's run reads the symbol layers and
  * queues and shapes their labels (symbol_draw) on a third thread. Labels,
  * furniture and the inset are drawn afterwards on the whole image by the
  * caller's run, as before. */
 #define DL_BANDS 2
 
+/* The first band's warnings, kept with the layer each came in (0: before
+ * the first) and given after the bands with the counts of features the
+ * bands could not project, which only the two bands together know. */
 typedef struct {
-    dline_ctx ctx;   /* the band's own: its warnings go to the caller's handler, or nowhere */
+    char **msgs;
+    size_t *tags;
+    size_t n, cap;
+    size_t tag;
+    int lost; /* out of memory keeping one */
+} band_warnings;
+
+static void keep_band_warning(const char *message, void *user)
+{
+    band_warnings *w = user;
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? 2 * w->cap : 8;
+        char **m = dl_realloc_array(w->msgs, cap, sizeof *m);
+        if (m)
+            w->msgs = m;
+        size_t *t = m ? dl_realloc_array(w->tags, cap, sizeof *t) : NULL;
+        if (!t) {
+            w->lost = 1;
+            return;
+        }
+        w->tags = t;
+        w->cap = cap;
+    }
+    char *copy = dl_strdup(message);
+    if (!copy) {
+        w->lost = 1;
+        return;
+    }
+    w->msgs[w->n] = copy;
+    w->tags[w->n++] = w->tag;
+}
+
+typedef struct {
+    dline_ctx ctx;   /* the band's own: the first's warnings are kept, the second's go nowhere */
     const run *main; /* the caller's run: extent, zoom, views */
     run r;
     cairo_surface_t *surface;
     cairo_t *cr;
     int index;
     double y0, y1; /* its rows, in user units */
+    double first_y0, first_y1; /* the first band's */
+    band_warnings warnings;
     dline_status st;
 } band;
 
@@ -1482,13 +1583,18 @@ static dline_status band_prepare(band *b)
     r->zoom = m->zoom;
     r->scale = m->scale;
     r->band = b->index + 1;
+    r->band_y0 = b->y0;
+    r->band_y1 = b->y1;
+    r->first_y0 = b->first_y0;
+    r->first_y1 = b->first_y1;
     r->proj_cache = m->proj_cache;
     dl_geom_init(&r->work);
     const dl_style *s = r->style;
     dline_status st = dl_proj_new(&b->ctx, &r->proj);
     if (st == DLINE_OK)
         dl_proj_use_cache(r->proj, r->proj_cache);
-    if (st == DLINE_OK && !(r->sources = dl_calloc_array(s->nsources, sizeof *r->sources)))
+    if (st == DLINE_OK && (!(r->sources = dl_calloc_array(s->nsources, sizeof *r->sources)) ||
+                           !(r->skipped = dl_calloc_array(s->nlayers, sizeof *r->skipped))))
         st = dl_error(&b->ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
     for (size_t i = 0; st == DLINE_OK && i < s->nlayers; i++) {
         const dl_style_layer *l = &s->layers[i];
@@ -1504,7 +1610,8 @@ static dline_status band_prepare(band *b)
     if (st == DLINE_OK)
         st = dl_render_new(&b->ctx, b->cr, m->width, m->height, &r->render);
     if (st == DLINE_OK)
-        dl_render_set_band(r->render, b->y0, b->y1, b->index == 0);
+        dl_render_set_band(r->render, b->y0, b->y1, b->index == 0 ? -HUGE_VAL : b->y0,
+                           b->index == DL_BANDS - 1 ? HUGE_VAL : b->y1);
     return st;
 }
 
@@ -1515,6 +1622,7 @@ static void *band_draw(void *arg)
     const dl_style *s = b->r.style;
     for (size_t i = 0; st == DLINE_OK && i < s->nlayers; i++) {
         const dl_style_layer *l = &s->layers[i];
+        b->warnings.tag = i + 1;
         if (l->type != DL_LAYER_SYMBOL && !l->inset_only)
             st = draw_layer(&b->ctx, &b->r, l);
     }
@@ -1575,6 +1683,31 @@ static void *symbol_draw(void *arg)
     return NULL;
 }
 
+/* The first band's warnings in their order, each layer's followed by the
+ * count of its features the bands could not project (each counted by one
+ * band: band_owns_skipped), where the layer loop gave it. */
+static void give_band_warnings(dline_ctx *ctx, const dl_style *s, band *b)
+{
+    const band_warnings *w = &b[0].warnings;
+    size_t k = 0;
+    for (size_t i = 0; i <= s->nlayers; i++) {
+        for (; k < w->n && w->tags[k] <= i + 1; k++) /* those before, then layer i's */
+            if (ctx->warn)
+                ctx->warn(w->msgs[k], ctx->warn_user);
+        if (i == s->nlayers)
+            break;
+        const dl_style_layer *l = &s->layers[i];
+        long n = 0;
+        for (int j = 0; j < DL_BANDS; j++)
+            n += b[j].r.skipped ? b[j].r.skipped[i] : 0;
+        if (n && b[0].r.sources && layer_uses_source(l) && b[0].r.sources[l->source].src)
+            dl_warn(ctx, dl_source_path(b[0].r.sources[l->source].src), 0, 0,
+                    "layer '%s': %ld features could not be projected to the map CRS and were "
+                    "skipped",
+                    l->id, n);
+    }
+}
+
 static int threads_to_use(const dline_map *map)
 {
     if (map->threads > 0)
@@ -1614,8 +1747,8 @@ static dline_status draw_bands(dline_ctx *ctx, dline_map *map, run *r)
         b[k].main = r;
         b[k].ctx.parent_cancel = &ctx->cancel;
         if (k == 0) {
-            b[k].ctx.warn = ctx->warn;
-            b[k].ctx.warn_user = ctx->warn_user;
+            b[k].ctx.warn = keep_band_warning;
+            b[k].ctx.warn_user = &b[k].warnings;
         }
         b[k].surface = cairo_image_surface_create_for_data(data + (size_t)row0 * (size_t)stride,
                                                            fmt, w, row1 - row0, stride);
@@ -1631,6 +1764,8 @@ static dline_status draw_bands(dline_ctx *ctx, dline_map *map, run *r)
         /* The rows in user units (the map's scale has no rotation). */
         b[k].y0 = (row0 - m.y0) / m.yy;
         b[k].y1 = (row1 - m.y0) / m.yy;
+        b[k].first_y0 = b[0].y0;
+        b[k].first_y1 = b[0].y1;
         if (cairo_status(b[k].cr) != CAIRO_STATUS_SUCCESS && st == DLINE_OK)
             st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
     }
@@ -1657,7 +1792,8 @@ static dline_status draw_bands(dline_ctx *ctx, dline_map *map, run *r)
             pthread_join(symbols, NULL);
         else
             symbol_draw(&sym);
-        /* The first band's error (both read the same features), else the
+        give_band_warnings(ctx, s, b);
+        /* The first band's error (whatever the thread count), else the
          * second's. */
         for (int k = 0; k < DL_BANDS && st == DLINE_OK; k++)
             if (b[k].st != DLINE_OK)
@@ -1666,7 +1802,12 @@ static dline_status draw_bands(dline_ctx *ctx, dline_map *map, run *r)
                          : dl_error(ctx, b[k].st, NULL, 0, 0, "%s", dline_ctx_message(&b[k].ctx));
     }
     cairo_surface_mark_dirty(target);
-    if (st == DLINE_OK && dl_render_take_obstacles(r->render, b[0].r.render) != 0)
+    /* Each band recorded the circles centred in its rows: the first's,
+     * then the second's. */
+    for (int k = 0; k < DL_BANDS && st == DLINE_OK; k++)
+        if (dl_render_take_obstacles(r->render, b[k].r.render) != 0)
+            st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+    if (st == DLINE_OK && b[0].warnings.lost)
         st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
     /* Then the symbol layers' warnings and error, as if they had run now
      * (after a band's error they would not have run at all). */
@@ -1683,6 +1824,10 @@ static dline_status draw_bands(dline_ctx *ctx, dline_map *map, run *r)
                  ? dl_check_cancel(ctx)
                  : dl_error(ctx, sym.st, NULL, 0, 0, "%s", dline_ctx_message(&sym.ctx));
     for (int k = 0; k < DL_BANDS; k++) {
+        for (size_t i = 0; i < b[k].warnings.n; i++)
+            free(b[k].warnings.msgs[i]);
+        free(b[k].warnings.msgs);
+        free(b[k].warnings.tags);
         if (b[k].r.style)
             run_free(&b[k].r);
         if (b[k].cr)

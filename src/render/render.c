@@ -601,8 +601,11 @@ static void circle_paths(dl_render *r, const dl_style_layer *l, const double *xy
         if (!point_ok(p))
             continue;
         dl_circle c = {p[0], p[1], rad + sw};
-        /* An unrecorded circle only lets a label cover it. */
-        if (!r->no_obstacles && dl_render_push_circle(r, c) != 0)
+        /* A band records the circles centred in its own rows. An
+         * unrecorded circle only lets a label cover it. */
+        if (r->has_band && !(p[1] >= r->own_y0 && p[1] < r->own_y1))
+            continue;
+        if (dl_render_push_circle(r, c) != 0)
             break;
     }
 }
@@ -961,12 +964,13 @@ void dl_render_flush(dl_render *r)
     r->batch_points = 0;
 }
 
-void dl_render_set_band(dl_render *r, double y0, double y1, int obstacles)
+void dl_render_set_band(dl_render *r, double y0, double y1, double own_y0, double own_y1)
 {
     r->has_band = 1;
     r->band_y0 = y0;
     r->band_y1 = y1;
-    r->no_obstacles = !obstacles;
+    r->own_y0 = own_y0;
+    r->own_y1 = own_y1;
 }
 
 int dl_render_take_obstacles(dl_render *to, const dl_render *from)
@@ -986,21 +990,8 @@ int dl_render_take_obstacles(dl_render *to, const dl_render *from)
     return 0;
 }
 
-/* Whether a feature's ink can reach the band's rows: its vertices' vertical
- * extent grown by more than any stroke, casing, offset, miter (limit 2),
- * circle or antialiasing adds. */
-static int touches_band(const dl_render *r, const dl_style_layer *l, const dl_geom *g)
+double dl_render_ink_margin(const dl_style_layer *l)
 {
-    double lo = HUGE_VAL, hi = -HUGE_VAL;
-    for (size_t i = 0; i < g->npoints; i++) {
-        const double *p = g->xy + 2 * i;
-        if (!point_ok(p))
-            continue;
-        lo = fmin(lo, p[1]);
-        hi = fmax(hi, p[1]);
-    }
-    if (lo > hi)
-        return 1; /* nothing drawable: the drawing code decides */
     double m = 4;
     switch (l->type) {
     case DL_LAYER_LINE:
@@ -1013,6 +1004,24 @@ static int touches_band(const dl_render *r, const dl_style_layer *l, const dl_ge
         m += 2; /* the 1 px outline */
         break;
     }
+    return m;
+}
+
+/* Whether a feature's ink can reach the band's rows: its vertices' vertical
+ * extent grown by dl_render_ink_margin. */
+static int touches_band(const dl_render *r, const dl_style_layer *l, const dl_geom *g)
+{
+    double lo = HUGE_VAL, hi = -HUGE_VAL;
+    for (size_t i = 0; i < g->npoints; i++) {
+        const double *p = g->xy + 2 * i;
+        if (!point_ok(p))
+            continue;
+        lo = fmin(lo, p[1]);
+        hi = fmax(hi, p[1]);
+    }
+    if (lo > hi)
+        return 1; /* nothing drawable: the drawing code decides */
+    double m = dl_render_ink_margin(l);
     return !(hi + m < r->band_y0 || lo - m > r->band_y1);
 }
 
@@ -1027,20 +1036,11 @@ dline_status dl_render_feature(dline_ctx *ctx, dl_render *r, const dl_style_laye
                           r->batch_points + weight > DL_BATCH_POINTS))
         dl_render_flush(r);
     if (r->has_band && !touches_band(r, layer, g)) {
-        /* Drawn by the other band only. It still breaks and fills batches
-         * as it would on the whole map, so every band batches exactly as
-         * the map does (and each of its pixels comes out the same), and
-         * the band that records obstacles records its circles. */
-        if (layer->type == DL_LAYER_CIRCLE && !r->no_obstacles) {
-            double rad = layer->circle_radius > 0 ? layer->circle_radius : 0;
-            double sw = layer->circle_stroke_width > 0 ? layer->circle_stroke_width : 0;
-            for (size_t i = 0; (rad > 0 || sw > 0) && i < g->npoints; i++) {
-                const double *p = g->xy + 2 * i;
-                dl_circle c = {p[0], p[1], rad + sw};
-                if (point_ok(p) && dl_render_push_circle(r, c) != 0)
-                    break;
-            }
-        }
+        /* Drawn by the other band only (a circle whose centre is in the
+         * band's rows touches them, so the band records its own circles).
+         * It still breaks and fills batches as it would among the
+         * features this band reads, so the band batches the same whatever
+         * the thread count. */
         if (batchable(r, layer)) {
             if (!r->batch_open) {
                 r->batch_layer = *layer;

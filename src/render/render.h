@@ -36,12 +36,18 @@ dline_status dl_render_feature(dline_ctx *ctx, dl_render *r, const dl_style_laye
 
 /* Makes r draw only what reaches the rows y0..y1 (user units) of the map:
  * its cairo_t is a band of the map's image, and another renderer draws the
- * rest with the same features in the same order. With obstacles 0, r
- * records no label obstacles (the band that does records them for all). */
-void dl_render_set_band(dl_render *r, double y0, double y1, int obstacles);
+ * rest. Of the circles it draws, r records as label obstacles those whose
+ * centre has own_y0 <= y < own_y1, so that the bands' ranges, taken
+ * together, record every circle once. */
+void dl_render_set_band(dl_render *r, double y0, double y1, double own_y0, double own_y1);
 /* Adds from's label obstacles (circles and boxes) to to's; -1 when out of
  * memory. */
 int dl_render_take_obstacles(dl_render *to, const dl_render *from);
+/* How far (px) the ink of a feature of layer l can reach beyond its
+ * vertices: more than any stroke, casing, offset, miter (limit 2), circle
+ * or antialiasing adds. A band draws the features within this of its
+ * rows. */
+double dl_render_ink_margin(const dl_style_layer *l);
 
 /* Draws the features dl_render_feature has batched (features of one layer
  * in the same opaque paint are drawn together). Call at the end of each

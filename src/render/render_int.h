@@ -115,7 +115,9 @@ struct dl_render {
      * outside [band_y0, band_y1] are left to the other band. */
     int has_band;
     double band_y0, band_y1;
-    int no_obstacles; /* this renderer records no label obstacles */
+    /* The circles it records as label obstacles: centres with
+     * own_y0 <= y < own_y1 (the bands partition the map's circles). */
+    double own_y0, own_y1;
     double *batch_xy;
     size_t cap_batch_xy; /* in points */
 

@@ -34,6 +34,13 @@ void dl_style_layer_eval_feature(const dl_style_layer *base, dl_style_layer *out
                                  const dl_expr_env *env, dl_expr_scratch *scratch,
                                  dl_style_eval_text *text);
 
+/* *out becomes a copy of *base (as dl_style_layer_eval_feature's) whose
+ * sizes that widen a feature's ink (line-width, line-gap-width,
+ * line-offset, circle-radius, circle-stroke-width) are at least as large,
+ * in absolute value, as any feature can make them. -1 when a per-feature
+ * expression of one of them has no known bound (dl_expr_number_bound). */
+int dl_style_layer_ink_bound(const dl_style_layer *base, dl_style_layer *out);
+
 /* Whether a feature passes the layer's filter (no filter: every one). */
 int dl_style_layer_filter(const dl_style_layer *layer, const dl_expr_env *env,
                           dl_expr_scratch *scratch);

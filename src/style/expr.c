@@ -1349,6 +1349,63 @@ int dl_expr_uses_feature(const dl_expr *e)
     return e && (e->flags & USES_FEATURE) != 0;
 }
 
+/* A bound on |number| over the values node i can give, or -1 when it
+ * depends on data in a way not followed here (arithmetic, a field). The
+ * branch operators give one of their outputs; interpolate stays between
+ * two of its stops' outputs. */
+static int node_bound(const dl_expr *e, uint32_t i, int depth, double *bound)
+{
+    const enode *n = &e->nodes[i];
+    const uint32_t *a = e->args + n->arg;
+    uint32_t from;
+    if (depth > DL_EXPR_MAX_DEPTH)
+        return -1;
+    switch ((opcode)n->op) {
+    case OP_LIT: {
+        const dl_expr_value *v = &e->vals[n->aux];
+        if (v->type == DL_EXPR_NUMBER && !isfinite(v->num))
+            return -1;
+        *bound = v->type == DL_EXPR_NUMBER ? fabs(v->num) : 0; /* else not a number */
+        return 0;
+    }
+    case OP_MATCH: case OP_STEP: case OP_INTERPOLATE:
+        from = 1; /* after the input */
+        break;
+    case OP_COALESCE: case OP_ASSERT:
+        from = 0;
+        break;
+    case OP_CASE: {
+        double b = 0, c;
+        for (uint32_t k = 1; k < n->nargs; k += 2) {
+            if (node_bound(e, a[k], depth + 1, &c) != 0)
+                return -1;
+            b = fmax(b, c);
+        }
+        if (n->nargs == 0 || node_bound(e, a[n->nargs - 1], depth + 1, &c) != 0)
+            return -1;
+        *bound = fmax(b, c);
+        return 0;
+    }
+    default:
+        return -1;
+    }
+    double b = 0, c;
+    for (uint32_t k = from; k < n->nargs; k++) {
+        if (node_bound(e, a[k], depth + 1, &c) != 0)
+            return -1;
+        b = fmax(b, c);
+    }
+    *bound = b;
+    return 0;
+}
+
+int dl_expr_number_bound(const dl_expr *e, double *bound)
+{
+    if (!e || e->nnodes == 0)
+        return -1;
+    return node_bound(e, e->root, 0, bound);
+}
+
 size_t dl_expr_fields(const dl_expr *e, const char **names, int *lines, int *cols, size_t cap)
 {
     if (!e)

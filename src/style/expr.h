@@ -132,6 +132,11 @@ int dl_expr_is_constant(const dl_expr *e);
 int dl_expr_uses_zoom(const dl_expr *e);
 int dl_expr_uses_feature(const dl_expr *e);
 
+/* 0 with *bound >= |v| for every number v that e can give (whatever the
+ * feature), when e picks among literal outputs (match, case, coalesce,
+ * step, interpolate over literals); -1 when no such bound is known. */
+int dl_expr_number_bound(const dl_expr *e, double *bound);
+
 /* The attribute names read by get/has/legacy filters, one entry per place
  * they are named, in the order written, each with the line:column of its
  * name. Fills at most cap entries (names owned by e; lines/cols may be NULL)

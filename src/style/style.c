@@ -1235,6 +1235,27 @@ void dl_style_layer_eval_feature(const dl_style_layer *base, dl_style_layer *out
             eval_into(out, &base->exprs[i], env, scratch, text);
 }
 
+int dl_style_layer_ink_bound(const dl_style_layer *base, dl_style_layer *out)
+{
+    static const size_t sizes[] = {
+        offsetof(dl_style_layer, line_width), offsetof(dl_style_layer, line_gap_width),
+        offsetof(dl_style_layer, line_offset), offsetof(dl_style_layer, circle_radius),
+        offsetof(dl_style_layer, circle_stroke_width)};
+    *out = *base;
+    for (size_t i = 0; i < base->nexprs; i++) {
+        const dl_style_expr *x = &base->exprs[i];
+        for (size_t k = 0; x->per_feature && k < sizeof sizes / sizeof *sizes; k++) {
+            if (props[x->prop].offset != sizes[k])
+                continue;
+            double b, *field = (double *)((char *)out + sizes[k]);
+            if (dl_expr_number_bound(x->expr, &b) != 0)
+                return -1;
+            *field = fmax(fabs(*field), b);
+        }
+    }
+    return 0;
+}
+
 int dl_style_layer_filter(const dl_style_layer *l, const dl_expr_env *env,
                           dl_expr_scratch *scratch)
 {

@@ -789,6 +789,43 @@ static void test_introspection(void **state)
     dline_ctx_free(ctx);
 }
 
+/* The bound a band's view takes for a data-driven size: the largest output
+ * of the branch operators over literals, none when arithmetic or a field
+ * gives the value. */
+static void test_number_bound(void **state)
+{
+    (void)state;
+    dline_ctx *ctx = dline_ctx_new();
+    static const struct {
+        const char *text;
+        int known;
+        double bound;
+    } bounds[] = {
+        {"[\"match\", [\"get\", \"class\"], \"primary\", 2.5, \"secondary\", 1.5, 0.8]", 1, 2.5},
+        {"[\"case\", [\"has\", \"w\"], -7, 3]", 1, 7},
+        {"[\"step\", [\"get\", \"pop\"], 1, 100, 4, 1000, 2]", 1, 4},
+        {"[\"interpolate\", [\"linear\"], [\"get\", \"pop\"], 0, 1, 10, 9]", 1, 9},
+        {"[\"coalesce\", [\"match\", [\"get\", \"a\"], \"x\", 5, 2], 6]", 1, 6},
+        {"[\"get\", \"pop\"]", 0, 0},
+        {"[\"*\", [\"get\", \"pop\"], 2]", 0, 0},
+        {"[\"match\", [\"get\", \"class\"], \"a\", [\"get\", \"pop\"], 1]", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof bounds / sizeof *bounds; i++) {
+        dl_expr *e = compile(ctx, bounds[i].text, N);
+        double b = -1;
+        int rc = dl_expr_number_bound(e, &b);
+        if (bounds[i].known) {
+            assert_int_equal(rc, 0);
+            assert_true(b == bounds[i].bound);
+        } else {
+            assert_int_equal(rc, -1);
+        }
+        dl_expr_free(e);
+    }
+    assert_int_equal(dl_expr_number_bound(NULL, &(double){0}), -1);
+    dline_ctx_free(ctx);
+}
+
 /* Hostile values from the data: NaN, infinities, huge and long strings. */
 static void test_hostile_values(void **state)
 {
@@ -841,6 +878,7 @@ int main(void)
         cmocka_unit_test(test_eval_table),
         cmocka_unit_test(test_eval_allocates_nothing),
         cmocka_unit_test(test_compile_errors),
+        cmocka_unit_test(test_number_bound),
         cmocka_unit_test(test_filter_errors),
         cmocka_unit_test(test_depth),
         cmocka_unit_test(test_limits),
