@@ -418,13 +418,16 @@ static void add_edge(dl_raster *R, double xa, double ya, double xb, double yb)
     }
 }
 
-static void add_polygon(dl_raster *R, const double *xy, size_t n, int reverse)
+/* The polygon xy moved by (dx, dy), its points in reverse order when
+ * reverse is set. */
+static void add_polygon(dl_raster *R, const double *xy, size_t n, int reverse, double dx,
+                        double dy)
 {
     double fx = 0, fy = 0, lx = 0, ly = 0;
     int have = 0;
     for (size_t k = 0; k < n; k++) {
         size_t i = reverse ? n - 1 - k : k;
-        double x = xy[2 * i], y = xy[2 * i + 1];
+        double x = xy[2 * i] + dx, y = xy[2 * i + 1] + dy;
         if (!isfinite(x) || !isfinite(y))
             continue;
         x = clampd(x, -HUGE_COORD, HUGE_COORD);
@@ -445,7 +448,15 @@ static void add_polygon(dl_raster *R, const double *xy, size_t n, int reverse)
 
 void dl_raster_polygon(dl_raster *R, const double *xy, size_t n)
 {
-    add_polygon(R, xy, n, 0);
+    add_polygon(R, xy, n, 0, 0, 0);
+}
+
+void dl_raster_polygon_at(dl_raster *R, const double *xy, size_t n, double dx, double dy,
+                          int reverse)
+{
+    if (!isfinite(dx) || !isfinite(dy))
+        return;
+    add_polygon(R, xy, n, reverse, dx, dy);
 }
 /* Strokes */
 
@@ -580,7 +591,7 @@ static void dot(dl_raster *R, double x, double y, double hw, dl_rcap cap)
         put(&s, x + hw, y);
         arc(&s, x, y, hw, 1, 0, 2 * M_PI);
     }
-    add_polygon(R, R->pts, R->npts, 1); /* drawn anticlockwise: turned as strokes wind */
+    add_polygon(R, R->pts, R->npts, 1, 0, 0); /* drawn anticlockwise: turned as strokes wind */
 }
 
 void dl_raster_stroke(dl_raster *R, const double *xy, size_t n, int closed, double hw,
@@ -662,8 +673,8 @@ void dl_raster_stroke(dl_raster *R, const double *xy, size_t n, int closed, doub
          * ring runs, one of them is the outer ring and runs opposite to the
          * other, and the band between them winds as an open stroke's
          * outline does. */
-        add_polygon(R, R->pts, R->npts, 0);
-        add_polygon(R, R->rev, R->nrev, 1);
+        add_polygon(R, R->pts, R->npts, 0, 0, 0);
+        add_polygon(R, R->rev, R->nrev, 1, 0, 0);
     } else {
         /* Left side out, end cap, right side back, start cap. */
         side s = {R, &R->pts, &R->npts, &R->cap_pts};
@@ -673,7 +684,7 @@ void dl_raster_stroke(dl_raster *R, const double *xy, size_t n, int closed, doub
             put(&s, R->rev[2 * i], R->rev[2 * i + 1]);
         double ds[2] = {-dir[0], -dir[1]};
         cap_points(&s, p[0], p[1], ds, hw, cap);
-        add_polygon(R, R->pts, R->npts, 0);
+        add_polygon(R, R->pts, R->npts, 0, 0, 0);
     }
 }
 

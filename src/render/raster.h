@@ -1,11 +1,12 @@
-/* An anti-aliased scan converter for the opaque batches of plain lines and
- * fills drawn on images (render.c, dl_render_flush). Cairo's own samples
- * every edge on 15 sub-rows per pixel row, which was most of a dense map's
- * instructions; this one accumulates each pixel's exact covered area per
- * cell an edge crosses (as AGG and FreeType's "gray" rasteriser do), in
- * 24.8 fixed point, so an edge costs one step per pixel it touches. Shapes
- * are added in device pixels; winding is non-zero (by the clamped magnitude
- * of the winding-weighted area, as AGG), so overlapping shapes ink once. */
+/* An anti-aliased scan converter for the opaque batches of plain lines,
+ * fills and circles drawn on images (render.c, dl_render_flush). Cairo's
+ * own samples every edge on 15 sub-rows per pixel row, which was most of a
+ * dense map's instructions; this one accumulates each pixel's exact
+ * covered area per cell an edge crosses (as AGG and FreeType's "gray"
+ * rasteriser do), in 24.8 fixed point, so an edge costs one step per pixel
+ * it touches. Shapes are added in device pixels; winding is non-zero (by
+ * the clamped magnitude of the winding-weighted area, as AGG), so
+ * overlapping shapes ink once. */
 #ifndef DL_RASTER_H
 #define DL_RASTER_H
 
@@ -30,6 +31,12 @@ void dl_raster_reset(dl_raster *R, int x0, int y0, int x1, int y1);
  * Non-finite points are skipped; coordinates are clamped to +-1e12 before
  * clipping, so no input overflows the fixed-point maths. */
 void dl_raster_polygon(dl_raster *R, const double *xy, size_t n);
+
+/* The polygon xy (n points) moved by (dx, dy), its points in reverse order
+ * when reverse is set: one table of a shape's points serves every copy of
+ * it (render.c's circles). Skipped when dx or dy is not finite. */
+void dl_raster_polygon_at(dl_raster *R, const double *xy, size_t n, double dx, double dy,
+                          int reverse);
 
 /* A stroke of half width hw along n points (closed: a ring). Curves are
  * not taken; callers flatten. Every stroke winds the same way (a ring's

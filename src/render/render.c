@@ -121,6 +121,7 @@ void dl_render_free(dl_render *r)
     free(r->rb_xy);
     free(r->rb_end);
     free(r->rb_dev);
+    free(r->circle_xy);
     dl_raster_free(r->raster);
     if (r->pattern)
         cairo_pattern_destroy(r->pattern);
@@ -558,16 +559,18 @@ static void set_line_style(cairo_t *cr, const dl_style_layer *l)
         cairo_set_dash(cr, NULL, 0, 0);
 }
 
-/* The fills, then the strokes, of circles at n centres; each becomes a
- * label obstacle. */
-static void circle_paths(dl_render *r, const dl_style_layer *l, const double *xy, size_t n)
+/* The fills (with fill set), then the strokes (with stroke set), of
+ * circles at n centres; each circle becomes a label obstacle, whatever was
+ * drawn (the rest was drawn by raster, flush_circles). */
+static void circle_paths(dl_render *r, const dl_style_layer *l, const double *xy, size_t n,
+                         int fill, int stroke)
 {
     cairo_t *cr = r->cr;
     double rad = l->circle_radius > 0 ? l->circle_radius : 0;
     double sw = l->circle_stroke_width > 0 ? l->circle_stroke_width : 0;
     if (rad == 0 && sw == 0)
         return;
-    if (rad > 0) {
+    if (rad > 0 && fill) {
         cairo_new_path(cr);
         for (size_t i = 0; i < n; i++) {
             const double *p = xy + 2 * i;
@@ -582,7 +585,7 @@ static void circle_paths(dl_render *r, const dl_style_layer *l, const double *xy
     /* As in MapLibre the stroke lies outside the radius, and circle-opacity
      * fades only the fill (MapLibre has a separate circle-stroke-opacity,
      * which here is the stroke colour's own alpha). */
-    if (sw > 0) {
+    if (sw > 0 && stroke) {
         cairo_new_path(cr);
         for (size_t i = 0; i < n; i++) {
             const double *p = xy + 2 * i;
@@ -612,7 +615,7 @@ static void circle_paths(dl_render *r, const dl_style_layer *l, const double *xy
 
 static void draw_circles(dl_render *r, const dl_style_layer *l, const dl_geom *g)
 {
-    circle_paths(r, l, g->xy, g->npoints);
+    circle_paths(r, l, g->xy, g->npoints, 1, 1);
 }
 
 /* Batching. Drawing features one by one costs Cairo a stroke or fill, with
@@ -890,6 +893,160 @@ static int flush_raster(dl_render *r, const dl_style_layer *l)
     return raster_fill(r, l->line_color);
 }
 
+/* Circles on raster: a table's points at most (a radius of 100 px has 129),
+ * and the largest radius with ring in device px (Cairo's fixed point holds
+ * +-8.4e6). */
+#define CIRCLE_MAX_POINTS 65536
+#define CIRCLE_MAX_RADIUS 1e5
+
+/* Cairo's own polygon for cairo_arc of radius rad device px about the
+ * origin, flattened as it fills and strokes one (its arc's curves, its
+ * tolerance), appended to circle_xy from point *n on; the first point is
+ * repeated at the end. -1 when out of memory or too many points. */
+static int circle_table(dl_render *r, double rad, size_t *n)
+{
+    cairo_t *cr = r->cr;
+    cairo_save(cr);
+    cairo_identity_matrix(cr);
+    cairo_new_path(cr);
+    cairo_arc(cr, 0, 0, rad, 0, TWO_PI);
+    cairo_path_t *path = cairo_copy_path_flat(cr);
+    cairo_new_path(cr);
+    cairo_restore(cr);
+    int rc = path->status == CAIRO_STATUS_SUCCESS ? 0 : -1;
+    size_t k = *n, from = *n;
+    for (int i = 0; rc == 0 && i < path->num_data; i += path->data[i].header.length) {
+        const cairo_path_data_t *d = &path->data[i];
+        if (d->header.type != CAIRO_PATH_MOVE_TO && d->header.type != CAIRO_PATH_LINE_TO)
+            continue;
+        void *items = r->circle_xy;
+        int full = k - from >= CIRCLE_MAX_POINTS ||
+                   grow(&items, k, &r->cap_circle_xy, 2 * sizeof(double)) != 0;
+        r->circle_xy = items;
+        if (full) {
+            rc = -1;
+            break;
+        }
+        r->circle_xy[2 * k] = d[1].point.x;
+        r->circle_xy[2 * k + 1] = d[1].point.y;
+        k++;
+    }
+    cairo_path_destroy(path);
+    if (rc != 0 || k - from < 3)
+        return -1;
+    /* Cairo's quarters differ by its rounding, and may be cut in different
+     * places (a curve cut in two when its error is just over the
+     * tolerance, not cut when just under), so a dot would be lopsided by a
+     * few levels: the first quarter, from angle 0 to the point straight
+     * below (y grows down), mirrored into the other three makes it
+     * symmetric left to right and top to bottom. (Not across the
+     * diagonals: the quarter's points follow the curve's parameter, not
+     * its angle, and mirroring an eighth would drop or add points.) */
+    double *p = r->circle_xy + 2 * from;
+    size_t q = 0;
+    for (size_t i = 1; i < k - from && !q; i++)
+        if (p[2 * i] == 0 && p[2 * i + 1] > 0)
+            q = i;
+    if (q > 0 && p[1] == 0) {
+        void *items = r->circle_xy;
+        size_t need = from + 4 * q + 1;
+        if (need > r->cap_circle_xy) {
+            items = dl_realloc_array(items, need, 2 * sizeof(double));
+            if (!items)
+                return -1;
+            r->circle_xy = items;
+            r->cap_circle_xy = need;
+            p = r->circle_xy + 2 * from;
+        }
+        for (size_t t = 1; t <= q; t++) {
+            p[2 * (q + t)] = -p[2 * (q - t)];
+            p[2 * (q + t) + 1] = p[2 * (q - t) + 1];
+            p[2 * (2 * q + t)] = -p[2 * t];
+            p[2 * (2 * q + t) + 1] = -p[2 * t + 1];
+            p[2 * (3 * q + t)] = p[2 * (q - t)];
+            p[2 * (3 * q + t) + 1] = -p[2 * (q - t) + 1];
+        }
+        k = from + 4 * q + 1;
+    }
+    /* The arc ends where it began, but for rounding: the same point, so a
+     * stroke sees a closed ring. */
+    r->circle_xy[2 * k - 2] = r->circle_xy[2 * from];
+    r->circle_xy[2 * k - 1] = r->circle_xy[2 * from + 1];
+    *n = k;
+    return 0;
+}
+
+/* A batch of circles drawn by raster as circle_paths draws it, on polygons
+ * Cairo flattens once for the batch (same_paint keeps a batch's radii):
+ * every fill, then every stroke (its ring of radius rad + sw / 2 stroked
+ * sw wide, closed, with the context's join), which lies outside the
+ * radius. -1 when raster cannot draw it (Cairo draws it all), 1 when it
+ * drew the fills but not the strokes, 0 when it drew everything. Records
+ * no obstacles. */
+static int flush_circles(dl_render *r, const dl_style_layer *l)
+{
+    double rad = l->circle_radius > 0 ? l->circle_radius : 0;
+    double sw = l->circle_stroke_width > 0 ? l->circle_stroke_width : 0;
+    cairo_matrix_t m;
+    int clip[4];
+    if ((rad == 0 && sw == 0) || !raster_target(r, &m, clip))
+        return -1;
+    double s = m.xx, reach = (rad + sw) * s + 1;
+    if (!(reach < CIRCLE_MAX_RADIUS))
+        return -1; /* Cairo's fixed point would not hold the table either */
+    size_t nf = 0, nr = 0;
+    if (rad > 0 && circle_table(r, rad * s, &nf) != 0)
+        return -1;
+    nr = nf;
+    if (sw > 0 && circle_table(r, (rad + sw / 2) * s, &nr) != 0)
+        return -1;
+    nr -= nf;
+    /* Room for one ring moved to its centre. */
+    size_t need = nf + 2 * nr;
+    if (need > r->cap_circle_xy) {
+        double *p = dl_realloc_array(r->circle_xy, need, 2 * sizeof *p);
+        if (!p)
+            return -1;
+        r->circle_xy = p;
+        r->cap_circle_xy = need;
+    }
+    const double *tf = r->circle_xy, *tr = r->circle_xy + 2 * nf;
+    double *ring = r->circle_xy + 2 * (nf + nr);
+    cairo_line_join_t cj = cairo_get_line_join(r->cr);
+    dl_rjoin join = cj == CAIRO_LINE_JOIN_ROUND   ? DL_RJOIN_ROUND
+                    : cj == CAIRO_LINE_JOIN_BEVEL ? DL_RJOIN_BEVEL
+                                                  : DL_RJOIN_MITER;
+    double miter = cairo_get_miter_limit(r->cr);
+    dl_raster *R = r->raster;
+    dl_raster_reset(R, clip[0], clip[1], clip[2], clip[3]);
+    const double *xy = r->batch_xy;
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 0 ? nf == 0 : nr == 0)
+            continue;
+        for (size_t i = 0; i < r->batch_n; i++) {
+            const double *p = xy + 2 * i;
+            if (!point_ok(p))
+                continue;
+            double cx = s * clamp_coord(p[0]) + m.x0, cy = s * clamp_coord(p[1]) + m.y0;
+            if (cx + reach < clip[0] || cx - reach > clip[2] || cy + reach < clip[1] ||
+                cy - reach > clip[3])
+                continue;
+            if (pass == 0) {
+                dl_raster_polygon_at(R, tf, nf, cx, cy, 0);
+                continue;
+            }
+            for (size_t k = 0; k < nr; k++) {
+                ring[2 * k] = tr[2 * k] + cx;
+                ring[2 * k + 1] = tr[2 * k + 1] + cy;
+            }
+            dl_raster_stroke(R, ring, nr, 1, sw / 2 * s, DL_RCAP_BUTT, join, miter);
+        }
+        if (raster_fill(r, pass == 0 ? l->circle_color : l->circle_stroke_color) != 0)
+            return pass == 0 || nf == 0 ? -1 : 1;
+    }
+    return 0;
+}
+
 /* The kept batch as a Cairo path, as add_fill_path and add_line_path
  * would have made it. */
 static void rb_replay(dl_render *r, const dl_style_layer *l)
@@ -931,6 +1088,8 @@ void dl_render_flush(dl_render *r)
             return;
         }
     }
+    /* Circles by raster, or what it left to Cairo (1: the strokes). */
+    int circles = l->type == DL_LAYER_CIRCLE ? flush_circles(r, l) : -1;
     cairo_save(cr);
     switch (l->type) {
     case DL_LAYER_FILL:
@@ -953,7 +1112,7 @@ void dl_render_flush(dl_render *r)
         dl_cr_stroke(cr);
         break;
     case DL_LAYER_CIRCLE:
-        circle_paths(r, l, r->batch_xy, r->batch_n);
+        circle_paths(r, l, r->batch_xy, r->batch_n, circles < 0, circles != 0);
         break;
     default:
         break;

@@ -130,6 +130,10 @@ struct dl_render {
     size_t rb_nparts, cap_rb_end;
     double *rb_dev; /* one part in device pixels (room for the longest) */
     size_t cap_rb_dev;
+    /* A circle batch's polygons for raster (dl_raster_circle_table), in
+     * device pixels: the fill's, then the stroke's outer edge. */
+    double *circle_xy;
+    size_t cap_circle_xy; /* in points */
     dl_raster *raster;
 
     /* The last fill-pattern made, reused by the next feature drawn with the

@@ -234,6 +234,32 @@ static void test_outlines_kept(void **state)
     dl_raster_free(R);
 }
 
+/* One table of a square's points, moved: forwards it fills, reversed
+ * inside a larger copy it cuts a hole; a move that is not finite draws
+ * nothing. */
+static void test_polygon_at(void **state)
+{
+    (void)state;
+    dl_raster *R = dl_raster_new();
+    dl_raster_reset(R, 0, 0, W, H);
+    const double big[] = {-3, -3, 3, -3, 3, 3, -3, 3};
+    const double small[] = {-1, -1, 1, -1, 1, 1, -1, 1};
+    dl_raster_polygon_at(R, big, 4, 8, 8, 0);
+    dl_raster_polygon_at(R, small, 4, 8, 8, 1);
+    dl_raster_polygon_at(R, small, 4, NAN, 8, 0);
+    dl_raster_polygon_at(R, small, 4, 8, INFINITY, 0);
+    uint8_t c[H][W];
+    coverage(R, c);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            int in = x >= 5 && x < 11 && y >= 5 && y < 11;
+            int hole = x >= 7 && x < 9 && y >= 7 && y < 9;
+            if (c[y][x] != (in && !hole ? 255 : 0))
+                fail_msg("pixel %d,%d: %d", x, y, c[y][x]);
+        }
+    dl_raster_free(R);
+}
+
 /* NaN, infinities and 1e300 neither crash nor hang; a polygon far larger
  * than the surface covers all of it, one far outside none of it. */
 static void test_hostile(void **state)
@@ -276,7 +302,7 @@ int main(void)
         cmocka_unit_test(test_rectangle_exact), cmocka_unit_test(test_diagonal),
         cmocka_unit_test(test_nonzero),         cmocka_unit_test(test_band_clip),
         cmocka_unit_test(test_stroke_butt),     cmocka_unit_test(test_outlines_kept),
-        cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_polygon_at),      cmocka_unit_test(test_hostile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
