@@ -300,31 +300,61 @@ static size_t part_count(const dl_geom *g)
  * first and last vertex: a ring to nothing (no area to fill; its 1 px
  * outline, if any, a dot), a line to a dot with round caps or nothing with
  * butt caps, so sub-pixel features cost Cairo next to nothing. */
+typedef struct {
+    const double *xy;
+    size_t i, end, last; /* next index to look at, the part's end, its last usable vertex */
+    double lx, ly, t2;   /* the last vertex kept; thin squared */
+    int first;
+} thinner;
+
+static void thin_begin(thinner *t, const double *xy, size_t start, size_t end, double thin)
+{
+    t->xy = xy;
+    t->i = start;
+    t->end = end;
+    t->last = end;
+    for (size_t i = end; i > start; i--)
+        if (point_ok(xy + 2 * (i - 1))) {
+            t->last = i - 1;
+            break;
+        }
+    t->lx = t->ly = 0;
+    t->t2 = thin * thin;
+    t->first = 1;
+}
+
+/* The next vertex kept (clamped) into x, y: 1, or 0 at the part's end. */
+static int thin_next(thinner *t, double *x, double *y)
+{
+    for (; t->i < t->end; t->i++) {
+        const double *p = t->xy + 2 * t->i;
+        if (!point_ok(p))
+            continue;
+        double px = clamp_coord(p[0]), py = clamp_coord(p[1]);
+        if (!t->first && t->t2 > 0 && t->i != t->last &&
+            (px - t->lx) * (px - t->lx) + (py - t->ly) * (py - t->ly) < t->t2)
+            continue;
+        t->lx = *x = px;
+        t->ly = *y = py;
+        t->first = 0;
+        t->i++;
+        return 1;
+    }
+    return 0;
+}
+
 static void path_polyline(cairo_t *cr, const double *xy, size_t start, size_t end, int close,
                           double thin)
 {
-    size_t last = end;
-    for (size_t i = end; i > start; i--)
-        if (point_ok(xy + 2 * (i - 1))) {
-            last = i - 1;
-            break;
-        }
+    thinner t;
+    thin_begin(&t, xy, start, end, thin);
+    double x, y;
     int first = 1;
-    double lx = 0, ly = 0, t2 = thin * thin;
-    for (size_t i = start; i < end; i++) {
-        const double *p = xy + 2 * i;
-        if (!point_ok(p))
-            continue;
-        double x = clamp_coord(p[0]), y = clamp_coord(p[1]);
-        if (first) {
+    while (thin_next(&t, &x, &y)) {
+        if (first)
             cairo_move_to(cr, x, y);
-        } else {
-            if (t2 > 0 && i != last && (x - lx) * (x - lx) + (y - ly) * (y - ly) < t2)
-                continue;
+        else
             cairo_line_to(cr, x, y);
-        }
-        lx = x;
-        ly = y;
         first = 0;
     }
     if (close && !first)
@@ -742,27 +772,14 @@ static int rb_add_feature(dl_render *r, const dl_style_layer *l, const dl_geom *
  * point count. */
 static size_t rb_device(dl_render *r, size_t s, size_t e, const cairo_matrix_t *m)
 {
-    const double *xy = r->rb_xy;
-    size_t last = e;
-    for (size_t i = e; i > s; i--)
-        if (point_ok(xy + 2 * (i - 1))) {
-            last = i - 1;
-            break;
-        }
+    thinner t;
+    thin_begin(&t, r->rb_xy, s, e, r->thin);
     size_t n = 0;
-    double lx = 0, ly = 0, t2 = r->thin * r->thin;
-    for (size_t i = s; i < e; i++) {
-        const double *p = xy + 2 * i;
-        if (!point_ok(p))
-            continue;
-        double x = clamp_coord(p[0]), y = clamp_coord(p[1]);
-        if (n > 0 && t2 > 0 && i != last && (x - lx) * (x - lx) + (y - ly) * (y - ly) < t2)
-            continue;
+    double x, y;
+    while (thin_next(&t, &x, &y)) {
         r->rb_dev[2 * n] = m->xx * x + m->x0;
         r->rb_dev[2 * n + 1] = m->yy * y + m->y0;
         n++;
-        lx = x;
-        ly = y;
     }
     return n;
 }
