@@ -330,8 +330,10 @@ static int layer_uses_source(const dl_style_layer *l)
  * source when it gives one (it wins over a .prj, as a MapServer LAYER's
  * PROJECTION does: a .prj cannot say GCJ-02 or BD-09, and data copied from
  * web maps often carries a wrong one), else the .prj, else the kind's
- * default (GeoJSON and CSV: longitude/latitude), else an error. */
-static dline_status open_source(dline_ctx *ctx, run *r, size_t i)
+ * default (GeoJSON and CSV: longitude/latitude), else an error. share is
+ * the same source opened by the caller's run, or NULL: a band's open
+ * shares its shapefile index (dl_source_options.share). */
+static dline_status open_source(dline_ctx *ctx, run *r, size_t i, const dl_source *share)
 {
     run_source *rs = &r->sources[i];
     if (rs->src)
@@ -339,7 +341,7 @@ static dline_status open_source(dline_ctx *ctx, run *r, size_t i)
     const dl_style_source *ss = &r->style->sources[i];
     dl_source_options opt = {.kind = ss->type, .encoding = ss->encoding, .crs = ss->crs,
                              .lon = ss->lon, .lat = ss->lat, .data = ss->data,
-                             .data_len = ss->data_len};
+                             .data_len = ss->data_len, .share = share};
     dline_status st = dl_source_open_ex(ctx, ss->path, &opt, &rs->src);
     if (st != DLINE_OK)
         return st;
@@ -474,7 +476,7 @@ static dline_status compute_extent(dline_ctx *ctx, run *r, dl_bbox *box)
                 if (!chosen)
                     continue;
             }
-            dline_status st = open_source(ctx, r, (size_t)l->source);
+            dline_status st = open_source(ctx, r, (size_t)l->source, NULL);
             if (st != DLINE_OK)
                 return st;
             run_source *rs = &r->sources[l->source];
@@ -1082,7 +1084,7 @@ static dline_status draw_layer_features(dline_ctx *ctx, run *r, const dl_style_l
         dl_render_background(r->render, l->background_color, l->background_opacity);
         return DLINE_OK;
     }
-    dline_status st = open_source(ctx, r, (size_t)l->source);
+    dline_status st = open_source(ctx, r, (size_t)l->source, NULL);
     if (st == DLINE_OK)
         st = dl_render_icon_load(ctx, r->render, l, r->style->path);
     if (st != DLINE_OK)
@@ -1233,7 +1235,7 @@ static dline_status run_prepare(dline_ctx *ctx, dline_map *map, run *r)
     r->margin = dl_style_has_margin(s);
     for (size_t i = 0; st == DLINE_OK && i < s->nlayers; i++)
         if (layer_uses_source(&s->layers[i]))
-            st = open_source(ctx, r, (size_t)s->layers[i].source);
+            st = open_source(ctx, r, (size_t)s->layers[i].source, NULL);
     dl_bbox box;
     if (st == DLINE_OK)
         st = compute_extent(ctx, r, &box);
@@ -1602,7 +1604,7 @@ static dline_status band_prepare(band *b)
             continue;
         size_t k = (size_t)l->source;
         if (!r->sources[k].src) {
-            st = open_source(&b->ctx, r, k);
+            st = open_source(&b->ctx, r, k, m->sources[k].src);
             r->sources[k].view = m->sources[k].view;
             r->sources[k].has_view = m->sources[k].has_view;
         }
@@ -2441,7 +2443,7 @@ dline_status dline_map_validate(dline_ctx *ctx, dline_map *map, dline_problem_fn
             if (!used || s->sources[i].broken)
                 continue;
             memset(&quiet, 0, sizeof quiet);
-            if (open_source(&quiet, &r, i) != DLINE_OK) {
+            if (open_source(&quiet, &r, i, NULL) != DLINE_OK) {
                 /* Messages about the data file point at its source in the
                  * style too. */
                 const dl_style_source *ss = &s->sources[i];

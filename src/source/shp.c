@@ -7,9 +7,24 @@
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The validated record index of one .shp: the .shx as read and checked, or
+ * rebuilt in memory; 100 + 8 * nrecords bytes, so it grows with the data.
+ * Built by the first open of a file and shared by later opens of the same
+ * file that are handed that open's source (a PNG's bands use the caller's
+ * run's); never written once built, so readers on other threads need no
+ * lock, and freed with its last user. */
+typedef struct {
+    atomic_long refs;
+    unsigned char header[100]; /* the .shp's header it was built against */
+    unsigned char *shx;
+    size_t shx_size;
+    long nrecords;
+} shp_index;
 
 struct dl_shp {
     char *path; /* the .shp, as given (or with .shp added); used in messages */
@@ -23,10 +38,12 @@ struct dl_shp {
     dl_bbox bounds;
     long nrecords;
     unsigned char header[100];
-    /* The index, as read from the .shx or rebuilt: 100 + 8 * nrecords bytes.
-     * Like shapelib's own offset table it grows with the record count. */
-    unsigned char *shx;
-    size_t shx_size;
+    shp_index *index;         /* own or shared; released by dl_shp_free */
+    const unsigned char *shx; /* index->shx */
+    /* What shapelib is opened on instead: the index's header and at most
+     * one record, which read_record points at each record in turn, so
+     * shapelib keeps no offset table of its own (open_shapelib). */
+    unsigned char shx1[108];
     dl_memfile shp_mem, shx_mem;
     SHPHandle h;
     char *prj;
@@ -414,6 +431,7 @@ static dline_status check_overlaps(dline_ctx *ctx, const dl_shp *src, const char
 
 static dline_status load_shx(dline_ctx *ctx, dl_shp *src, FILE *fp)
 {
+    shp_index *ix = src->index;
     const char *path = src->shx_path;
     long size;
     if (dl_source_file_size(fp, &size) != DLINE_OK)
@@ -428,16 +446,16 @@ static dline_status load_shx(dline_ctx *ctx, dl_shp *src, FILE *fp)
     if (n > DL_SHP_MAX_RECORDS)
         return dl_error(ctx, DLINE_EDATA, path, 0, 0, "%ld records, over the limit of %ld", n,
                         DL_SHP_MAX_RECORDS);
-    src->shx = malloc((size_t)size);
-    if (!src->shx)
+    ix->shx = malloc((size_t)size);
+    if (!ix->shx)
         return dl_error(ctx, DLINE_ENOMEM, path, 0, 0, "out of memory for the index");
-    src->shx_size = (size_t)size;
-    if (read_at(fp, 0, src->shx, (size_t)size) != DLINE_OK)
+    ix->shx_size = (size_t)size;
+    if (read_at(fp, 0, ix->shx, (size_t)size) != DLINE_OK)
         return dl_error(ctx, DLINE_EIO, path, 0, 0, "could not be read");
 
     long long declared;
     int type;
-    dline_status st = check_header(ctx, path, src->shx, size, &declared, &type);
+    dline_status st = check_header(ctx, path, ix->shx, size, &declared, &type);
     if (st)
         return st;
     if (declared != size)
@@ -450,7 +468,7 @@ static dline_status load_shx(dline_ctx *ctx, dl_shp *src, FILE *fp)
     int ordered = 1;
     long long prev_end = 100;
     for (long i = 0; i < n; i++) {
-        const unsigned char *e = src->shx + 100 + 8 * i;
+        const unsigned char *e = ix->shx + 100 + 8 * i;
         long long off = (long long)dl_be32(e) * 2, len = (long long)dl_be32(e + 4) * 2;
         if (off < 0 || len < 0)
             return dl_error(ctx, DLINE_EDATA, path, 0, 0,
@@ -467,9 +485,9 @@ static dline_status load_shx(dline_ctx *ctx, dl_shp *src, FILE *fp)
             ordered = 0;
         prev_end = off + 8 + len;
     }
-    if (!ordered && (st = check_overlaps(ctx, src, path, src->shx, n)) != DLINE_OK)
+    if (!ordered && (st = check_overlaps(ctx, src, path, ix->shx, n)) != DLINE_OK)
         return st;
-    src->nrecords = n;
+    ix->nrecords = n;
     return DLINE_OK;
 }
 
@@ -477,11 +495,12 @@ static dline_status load_shx(dline_ctx *ctx, dl_shp *src, FILE *fp)
  * shapelib's SHPRestoreSHX would write a .shx beside the input instead. */
 static dline_status rebuild_shx(dline_ctx *ctx, dl_shp *src)
 {
+    shp_index *ix = src->index;
     size_t cap = 100 + 8 * 64;
-    src->shx = malloc(cap);
-    if (!src->shx)
+    ix->shx = malloc(cap);
+    if (!ix->shx)
         return dl_error(ctx, DLINE_ENOMEM, src->path, 0, 0, "out of memory for the index");
-    memcpy(src->shx, src->header, 100);
+    memcpy(ix->shx, src->header, 100);
     unsigned long off = 100;
     long n = 0;
     while (off < src->size) {
@@ -506,13 +525,13 @@ static dline_status rebuild_shx(dline_ctx *ctx, dl_shp *src)
         size_t need = 100 + 8 * (size_t)(n + 1);
         if (need > cap) {
             cap *= 2;
-            unsigned char *p = realloc(src->shx, cap);
+            unsigned char *p = realloc(ix->shx, cap);
             if (!p)
                 return dl_error(ctx, DLINE_ENOMEM, src->path, 0, 0,
                                 "out of memory for the index");
-            src->shx = p;
+            ix->shx = p;
         }
-        unsigned char *e = src->shx + 100 + 8 * n;
+        unsigned char *e = ix->shx + 100 + 8 * n;
         uint32_t words = (uint32_t)(off / 2);
         e[0] = (unsigned char)(words >> 24);
         e[1] = (unsigned char)(words >> 16);
@@ -522,24 +541,81 @@ static dline_status rebuild_shx(dline_ctx *ctx, dl_shp *src)
         off += 8 + (unsigned long)len;
         n++;
     }
-    src->shx_size = 100 + 8 * (size_t)n;
-    uint32_t words = (uint32_t)(src->shx_size / 2);
-    src->shx[24] = (unsigned char)(words >> 24);
-    src->shx[25] = (unsigned char)(words >> 16);
-    src->shx[26] = (unsigned char)(words >> 8);
-    src->shx[27] = (unsigned char)words;
-    src->nrecords = n;
+    ix->shx_size = 100 + 8 * (size_t)n;
+    uint32_t words = (uint32_t)(ix->shx_size / 2);
+    ix->shx[24] = (unsigned char)(words >> 24);
+    ix->shx[25] = (unsigned char)(words >> 16);
+    ix->shx[26] = (unsigned char)(words >> 8);
+    ix->shx[27] = (unsigned char)words;
+    ix->nrecords = n;
     return DLINE_OK;
 }
 
+static void index_release(shp_index *ix)
+{
+    if (ix && atomic_fetch_sub_explicit(&ix->refs, 1, memory_order_acq_rel) == 1) {
+        free(ix->shx);
+        free(ix);
+    }
+}
+
+/* The record index: share's when it was built for the same .shp (same
+ * path, same header, so the same declared size its offsets were checked
+ * against), else read from the .shx or rebuilt and checked here. */
+static dline_status open_index(dline_ctx *ctx, dl_shp *src, const dl_shp *share)
+{
+    if (share && share->index && strcmp(share->path, src->path) == 0 &&
+        memcmp(share->index->header, src->header, 100) == 0) {
+        src->index = share->index;
+        atomic_fetch_add_explicit(&src->index->refs, 1, memory_order_relaxed);
+    } else {
+        src->index = calloc(1, sizeof *src->index);
+        if (!src->index)
+            return dl_error(ctx, DLINE_ENOMEM, src->path, 0, 0, "out of memory for the index");
+        atomic_init(&src->index->refs, 1);
+        memcpy(src->index->header, src->header, 100);
+        int err = 0;
+        FILE *shx = dl_source_sidecar_open(src->base, "shx", src->upper, &src->shx_path, &err);
+        if (!src->shx_path)
+            return dl_error(ctx, DLINE_ENOMEM, src->path, 0, 0, "out of memory");
+        dline_status st;
+        if (shx) {
+            st = load_shx(ctx, src, shx);
+            fclose(shx);
+        } else if (err == ENOENT) {
+            st = rebuild_shx(ctx, src);
+        } else {
+            st = dl_error(ctx, DLINE_EIO, src->shx_path, 0, 0, "cannot open: %s",
+                          strerror(err));
+        }
+        if (st)
+            return st;
+    }
+    src->shx = src->index->shx;
+    src->nrecords = src->index->nrecords;
+    return DLINE_OK;
+}
+
+/* shapelib's SHPOpenLL copies a whole .shx into offset and size tables of
+ * its own (8 bytes a record, per handle). It is given instead the index's
+ * header and only its first record (none for an empty file): read_record
+ * checks each record against dline's index, then points that one entry at
+ * it, through SHPInfo's public fields, before SHPReadObject parses it. */
 static dline_status open_shapelib(dline_ctx *ctx, dl_shp *src)
 {
+    long n1 = src->nrecords > 0 ? 1 : 0;
+    size_t size1 = 100 + 8 * (size_t)n1;
+    memcpy(src->shx1, src->shx, size1);
+    src->shx1[24] = 0;
+    src->shx1[25] = 0;
+    src->shx1[26] = (unsigned char)(size1 / 2 >> 8);
+    src->shx1[27] = (unsigned char)(size1 / 2);
     src->shp_mem.head = src->header;
     src->shp_mem.head_size = 100;
     src->shp_mem.size = src->size;
-    src->shx_mem.head = src->shx;
-    src->shx_mem.head_size = src->shx_size;
-    src->shx_mem.size = src->shx_size;
+    src->shx_mem.head = src->shx1;
+    src->shx_mem.head_size = size1;
+    src->shx_mem.size = size1;
     dl_handoff handoff = {{"shp", "shx"}, {&src->shp_mem, &src->shx_mem}};
     SAHooks hooks;
     dl_source_hooks_init(&hooks);
@@ -551,17 +627,17 @@ static dline_status open_shapelib(dline_ctx *ctx, dl_shp *src)
                         src->errbuf[0] ? src->errbuf : "no reason given");
     int n, type;
     SHPGetInfo(src->h, &n, &type, NULL, NULL);
-    if (n != src->nrecords || type != src->shape_type)
+    if (n != n1 || type != src->shape_type)
         return dl_error(ctx, DLINE_EDATA, src->path, 0, 0,
-                        "shapelib reads %d records of type %d, we read %ld of type %d", n, type,
-                        src->nrecords, src->shape_type);
+                        "shapelib reads %d records of type %d, we gave it %ld of type %d", n,
+                        type, n1, src->shape_type);
     /* Shapelib then reuses one object for every read instead of allocating. */
     SHPSetFastModeReadObject(src->h, 1);
     return DLINE_OK;
 }
 
 static dline_status open_all(dline_ctx *ctx, dl_shp *src, const char *path,
-                             const char *encoding)
+                             const char *encoding, const dl_shp *share)
 {
     size_t len = strlen(path);
     int err = 0;
@@ -609,17 +685,7 @@ static dline_status open_all(dline_ctx *ctx, dl_shp *src, const char *path,
                       ? b
                       : dl_bbox_empty();
 
-    FILE *shx = dl_source_sidecar_open(src->base, "shx", src->upper, &src->shx_path, &err);
-    if (!src->shx_path)
-        return dl_error(ctx, DLINE_ENOMEM, src->path, 0, 0, "out of memory");
-    if (shx) {
-        st = load_shx(ctx, src, shx);
-        fclose(shx);
-    } else if (err == ENOENT) {
-        st = rebuild_shx(ctx, src);
-    } else {
-        st = dl_error(ctx, DLINE_EIO, src->shx_path, 0, 0, "cannot open: %s", strerror(err));
-    }
+    st = open_index(ctx, src, share);
     if (st)
         return st;
 
@@ -646,7 +712,7 @@ static dline_status open_all(dline_ctx *ctx, dl_shp *src, const char *path,
 }
 
 dline_status dl_shp_open(dline_ctx *ctx, const char *path, const char *encoding,
-                            dl_shp **out)
+                         const dl_shp *share, dl_shp **out)
 {
     *out = NULL;
     if (!path || !*path)
@@ -655,7 +721,7 @@ dline_status dl_shp_open(dline_ctx *ctx, const char *path, const char *encoding,
     if (!src)
         return dl_error(ctx, DLINE_ENOMEM, path, 0, 0, "out of memory");
     dl_geom_init(&src->feature.geom);
-    dline_status st = open_all(ctx, src, path, encoding);
+    dline_status st = open_all(ctx, src, path, encoding, share);
     if (st) {
         dl_shp_free(src);
         return st;
@@ -683,7 +749,7 @@ void dl_shp_free(dl_shp *src)
     free(src->path);
     free(src->base);
     free(src->shx_path);
-    free(src->shx);
+    index_release(src->index);
     free(src->prj);
     free(src->prj_path);
     free(src->rec);
@@ -998,11 +1064,16 @@ static dline_status read_record(dline_ctx *ctx, dl_shp *src, long i, int *is_nul
         return DLINE_OK;
     }
 
+    if (len > INT_MAX / 2 - 4) /* shapelib's SHPOpenLL refuses longer records */
+        return rec_error(ctx, src, DLINE_EDATA, i, "content length %lld is over shapelib's limit",
+                         len);
+    src->h->panRecOffset[0] = (unsigned int)off;
+    src->h->panRecSize[0] = (unsigned int)len;
     src->shp_mem.win = src->rec;
     src->shp_mem.win_size = total;
     src->shp_mem.win_offset = off;
     dl_source_shapelib_begin(NULL, src->errbuf, sizeof src->errbuf);
-    SHPObject *o = SHPReadObject(src->h, (int)i);
+    SHPObject *o = SHPReadObject(src->h, 0);
     dl_source_shapelib_end();
     src->shp_mem.win = NULL;
     if (!o)

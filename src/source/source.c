@@ -59,7 +59,10 @@ dline_status dl_source_open_ex(dline_ctx *ctx, const char *path, const dl_source
         return dl_error(ctx, DLINE_EUSAGE, path, 0, 0, "data in memory must be GeoJSON");
     if (kind == DL_SOURCE_SHAPEFILE) {
         dl_shp *shp;
-        dline_status st = dl_shp_open(ctx, path, opt->encoding, &shp);
+        const dl_shp *share = opt->share && opt->share->kind == DL_SOURCE_SHAPEFILE
+                                  ? opt->share->shp
+                                  : NULL;
+        dline_status st = dl_shp_open(ctx, path, opt->encoding, share, &shp);
         if (st)
             return st;
         dl_source *src = calloc(1, sizeof *src);

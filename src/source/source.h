@@ -32,6 +32,12 @@ typedef struct {
      * style's inline `data` is named by its FILE:LINE:COL). */
     const char *data;
     size_t data_len;
+    /* Shapefiles: a source already open on the same file (or NULL), whose
+     * validated record index this one shares instead of building another;
+     * it is only read, from any thread, and either source may be freed
+     * first. Used when it names the same path and the .shp's header has
+     * not changed; otherwise the index is built as usual. */
+    const dl_source *share;
 } dl_source_options;
 
 /* The kind a path names by its extension (any case): .shp -> shapefile,

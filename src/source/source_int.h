@@ -153,7 +153,11 @@ dline_status dl_source_dbf_read(dline_ctx *ctx, dl_dbf *dbf, long rec, dl_value 
 
 /* The shapefile source (shp.c): the functions of source.h for shapefiles. */
 typedef struct dl_shp dl_shp;
-dline_status dl_shp_open(dline_ctx *ctx, const char *path, const char *encoding, dl_shp **out);
+/* share, when not NULL, is an open source on the same .shp whose record
+ * index the new one uses instead of building its own (counted, so either
+ * may be freed first; see shp_index). */
+dline_status dl_shp_open(dline_ctx *ctx, const char *path, const char *encoding,
+                         const dl_shp *share, dl_shp **out);
 void dl_shp_free(dl_shp *src);
 const char *dl_shp_path(const dl_shp *src);
 dl_geom_type dl_shp_geom_type(const dl_shp *src);

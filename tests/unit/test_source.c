@@ -310,6 +310,93 @@ static void test_missing_shx_rebuilt_in_memory(void **state)
     assert_false(file_exists("data/noshx.SHX"));
 }
 
+static void copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        assert_int_equal(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    assert_int_equal(fclose(out), 0);
+}
+
+static void write_file(const char *path, const void *bytes, size_t n)
+{
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(bytes, 1, n, fp), n);
+    assert_int_equal(fclose(fp), 0);
+}
+
+/* Opens path sharing share's index; on failure, whether the message (from a
+ * context of its own: the first error sticks) contains want. */
+static dline_status open_shared(const char *path, const dl_source *share, dl_source **out,
+                                const char *want)
+{
+    dl_source_options opt = {.share = share};
+    dline_ctx *c = dline_ctx_new();
+    assert_non_null(c);
+    dline_status st = dl_source_open_ex(c, path, &opt, out);
+    if (st != DLINE_OK && (!want || !strstr(dline_ctx_message(c), want)))
+        fail_msg("%s: expected '%s'", dline_ctx_message(c), want);
+    if (st == DLINE_OK && want)
+        fail_msg("%s opened, expected '%s'", path, want);
+    dline_ctx_free(c);
+    return st;
+}
+
+/* An open handed another source on the same file uses its index: it does
+ * not read the .shx again (a .shx spoilt after the first open goes
+ * unnoticed), and reads every record after the first source is freed. A
+ * different path, or a .shp whose header changed, builds its own. */
+static void test_shared_index(void **state)
+{
+    char dir[] = "/tmp/dline-shared-XXXXXX", a[64], shx[64], b[64], bshx[64], dbf[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(a, sizeof a, "%s/lines.shp", dir);
+    snprintf(shx, sizeof shx, "%s/lines.shx", dir);
+    snprintf(dbf, sizeof dbf, "%s/lines.dbf", dir);
+    snprintf(b, sizeof b, "%s/copy.shp", dir);
+    snprintf(bshx, sizeof bshx, "%s/copy.shx", dir);
+    copy_file("data/lines.shp", a);
+    copy_file("data/lines.shx", shx);
+    copy_file("data/lines.dbf", dbf);
+    copy_file("data/lines.shp", b);
+    dl_source *first = open_ok(a, NULL);
+    write_file(shx, "spoilt", 6);
+    write_file(bshx, "spoilt", 6);
+
+    dl_source *alone = NULL, *shared = NULL, *other = NULL;
+    assert_int_equal(open_shared(a, NULL, &alone, "lines.shx: file too short"), DLINE_EDATA);
+    assert_int_equal(open_shared(a, first, &shared, NULL), DLINE_OK);
+    dl_source_free(first);
+    assert_int_equal(dl_source_record_count(shared), 2);
+    check_lines(shared);
+
+    assert_int_equal(open_shared(b, shared, &other, "copy.shx: file too short"), DLINE_EDATA);
+    /* The same path with another header: the file changed, build anew. */
+    FILE *fp = fopen(a, "r+b");
+    assert_non_null(fp);
+    unsigned char xmin[8];
+    assert_int_equal(fseek(fp, 36, SEEK_SET), 0);
+    assert_int_equal(fread(xmin, 1, 8, fp), 8);
+    xmin[0] ^= 1;
+    assert_int_equal(fseek(fp, 36, SEEK_SET), 0);
+    assert_int_equal(fwrite(xmin, 1, 8, fp), 8);
+    assert_int_equal(fclose(fp), 0);
+    assert_int_equal(open_shared(a, shared, &other, "lines.shx: file too short"), DLINE_EDATA);
+    dl_source_free(shared);
+    unlink(a);
+    unlink(shx);
+    unlink(dbf);
+    unlink(b);
+    unlink(bshx);
+    rmdir(dir);
+}
+
 static void test_polygons(void **state)
 {
     dl_source *src = open_ok("data/polygons.shp", NULL);
@@ -780,6 +867,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_multipoint, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_shx_rebuilt_in_memory, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shared_index, setup, teardown),
         cmocka_unit_test_setup_teardown(test_polygons, setup, teardown),
         cmocka_unit_test_setup_teardown(test_z_and_m, setup, teardown),
         cmocka_unit_test_setup_teardown(test_types_and_nulls, setup, teardown),
