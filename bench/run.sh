@@ -1,7 +1,10 @@
 #!/bin/sh
 # Renders the benchmark map with dline, MapServer, Mapnik and GMT, checks every
 # PNG, and prints a Markdown table of median wall time, CPU time and peak RSS
-# (also written to bench/results/latest.md). See bench/README.md.
+# (also written to bench/results/latest.md). Then, once per size and not
+# timed, every tool draws the map without its labels and each peer's pixels
+# are compared with dline's (png_diff): more than the share allowed off by
+# more than T levels fails the run. See bench/README.md.
 #
 #   bench/run.sh [small] [medium] [large] | all   [--runs N]
 #
@@ -55,7 +58,7 @@ hb=$here/build
 if [ ! -f "$hb/CMakeCache.txt" ]; then
     cmake -S "$top" -B "$hb" -DCMAKE_BUILD_TYPE=Release -DDLINE_TESTS=OFF -DDLINE_BENCH=ON >/dev/null
 fi
-targets="gen_bench png_check"
+targets="gen_bench png_check png_diff"
 [ -n "${BUILD:-}" ] || targets="$targets dline_cli"
 cmake --build "$hb" -j2 --target $targets >"$hb/bench-build.log" 2>&1 ||
     { tail -n 20 "$hb/bench-build.log" >&2; exit 1; }
@@ -64,6 +67,24 @@ dline=${dline:-$hb/dline}
 [ -x "$dline" ] || { echo "run.sh: no dline at $dline" >&2; exit 1; }
 gen=$hb/bench/gen_bench
 check=$hb/bench/png_check
+diff=$hb/bench/png_diff
+
+# The geometry tolerance (bench/README.md, "How the maps are compared"): a
+# pixel is off when one of its channels differs from dline's by more than T
+# levels; a peer passes while at most MAX percent of the pixels are off.
+# T is 32 for MapServer and Mapnik, which draw with AGG, exact-area coverage
+# like dline's, and 48 for GMT, whose map goes through Ghostscript's 4-bit
+# antialiasing (16 coverage levels, sampled). What stays off is the rings of
+# the dots (a few levels more or less white at their edges, more where dots
+# overlap), so MAX grows with their number: 0.5% at small and medium, 3% at
+# large, where 50,000 dots cover much of the map.
+tolerance() { # TOOL SIZE -> "T MAX"
+    t=32
+    [ "$1" != gmt ] || t=48
+    max=0.5
+    [ "$2" != large ] || max=3
+    echo "$t $max"
+}
 
 out=$here/out
 res=$here/results
@@ -116,6 +137,56 @@ for size in $sizes; do
     done
 done
 
+# Geometry: each tool once per size without labels (not timed), each peer
+# against dline.
+geom=$(mktemp)
+trap 'rm -f "$timing" "$geom"' EXIT
+line=
+for size in $sizes; do
+    d=$here/data/$size
+    for tool in $tools; do
+        png=$out/$tool-$size-geometry.png
+        rm -f "$png"
+        log=$out/$tool-$size-geometry.log
+        case $tool in
+        dline)
+            set -- "$dline" render "$here/styles/dline.yaml" -o "$png" \
+                --set "sources.parcels=$d/parcels.shp" --set "sources.roads=$d/roads.shp" \
+                --set "sources.points=$d/points.shp" --set layers.names.minzoom=24 ;;
+        mapserver)
+            # The map without its labels: no TEXT line, no LABEL block.
+            sed -e '/^ *TEXT (/d' -e '/^      LABEL$/,/^      END$/d' \
+                -e "s|FONTSET \"fonts.txt\"|FONTSET \"$here/styles/fonts.txt\"|" \
+                "$here/styles/mapserver.map" > "$out/mapserver-geometry.map"
+            if grep -v '^ *#' "$out/mapserver-geometry.map" | grep -q 'LABEL\|TEXT'; then
+                echo "run.sh: could not take the labels out of mapserver.map" >&2
+                exit 1
+            fi
+            set -- map2img -conf "$here/styles/mapserver.conf" -m "$out/mapserver-geometry.map" \
+                -o "$png" -d parcels "$d/parcels.shp" -d roads "$d/roads.shp" -d points "$d/points.shp" ;;
+        mapnik) set -- /usr/bin/python3 "$here/styles/mapnik_render.py" "$d" "$png" --no-labels ;;
+        gmt) set -- "$here/styles/gmt.sh" "$d" "$png" --no-labels ;;
+        esac
+        if ! "$@" >"$log" 2>&1 || ! "$check" "$png" 2000 1500 '#f4f1ea' >>"$log"; then
+            echo "run.sh: $tool $size without labels failed; see $log" >&2
+            failed=1
+            printf '%s\t%s\tfailed\n' "$size" "$tool" >> "$geom"
+            continue
+        fi
+        [ "$tool" != dline ] || continue
+        set -- $(tolerance "$tool" "$size")
+        if [ -f "$out/dline-$size-geometry.png" ] &&
+            line=$("$diff" "$out/dline-$size-geometry.png" "$png" "$1" "$2" "$out/diff-$tool-$size.png"); then
+            printf '%s\t%s\t%s\n' "$size" "$tool" "$line" >> "$geom"
+        else
+            failed=1
+            printf '%s\t%s\t%s\n' "$size" "$tool" "${line:-no dline image}" >> "$geom"
+        fi
+        echo "$size $tool geometry: ${line:-failed}" >&2
+        line=
+    done
+done
+
 # Medians per size and tool; ratios are the peer's median over dline's.
 table=$res/latest.md
 {
@@ -147,6 +218,18 @@ table=$res/latest.md
             }
         }
     }' "$raw"
+    echo
+    echo "Geometry (labels off, each peer against dline; a pixel is off when a channel differs by more than T levels):"
+    echo
+    echo "| peer | size | pixels off | over 64 levels | T | allowed | |"
+    echo "| --- | --- | ---: | ---: | ---: | ---: | --- |"
+    # png_diff's line: "P% of pixels differ by more than T (Q% by more than 64): within|OUTSIDE M%"
+    awk -F'\t' '{
+        n = split($3, w, " ")
+        if ($3 == "failed" || n < 12) { printf "| %s | %s | failed | | | | |\n", $2, $1; next }
+        q = w[9]; sub(/^\(/, "", q)
+        printf "| %s | %s | %s | %s | %s | %s | %s |\n", $2, $1, w[1], q, w[8], w[n], w[n - 1] == "within" ? "ok" : "**out of tolerance**"
+    }' "$geom"
 } > "$table"
 cat "$table"
 echo "(raw runs: $raw; images and logs: $out)" >&2

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The benchmark map for GMT 6 (classic mode), as close to dline.yaml as GMT
-# allows. Usage: gmt.sh DATA_DIR OUT.png
+# allows. Usage: gmt.sh DATA_DIR OUT.png [--no-labels]
+# (--no-labels: no pstext, for run.sh's geometry comparison.)
 # GMT reads shapefiles through GDAL's ogr2ogr (gdal-bin), so the conversion is
 # part of the render: once to OGR/GMT text, where awk puts each feature's
 # colour and pen into its segment header (GMT styles segments, not attributes),
@@ -11,6 +12,7 @@
 set -eu
 data=$(cd "$1" && pwd)
 out=$2
+labels=${3:-}
 case $out in /*) ;; *) out=$(pwd)/$out ;; esac
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -58,7 +60,13 @@ gmt psxy $common roads.styled.gmt -O -K >> map.ps
 # X,Y,id,NAME,NAME_ZH -> x y name (names have no commas)
 awk -F, 'NR > 1 { print $1, $2 }' points.csv > points.xy
 awk -F, 'NR > 1 { gsub(/"/, "", $4); print $1, $2, $4 }' points.csv > points.txt
-gmt psxy $common points.xy -Sc0.06i -G#1f5fa8 -W0.72p,white -O -K >> map.ps
-gmt pstext $common points.txt -F+f7.92p,Helvetica,#222222=~2.16p,white+jML -D0.07i/0 -O >> map.ps
+# 0.07i = 7 px with the 1 px pen centred on its edge: a radius-3 disc and a
+# ring from 3 to 4 px, as dline's (0.06i drew a radius-2.5 disc).
+gmt psxy $common points.xy -Sc0.07i -G#1f5fa8 -W0.72p,white -O -K >> map.ps
+if [ "$labels" = --no-labels ]; then
+    gmt psxy $common -T -O >> map.ps
+else
+    gmt pstext $common points.txt -F+f7.92p,Helvetica,#222222=~2.16p,white+jML -D0.07i/0 -O >> map.ps
+fi
 gmt psconvert map.ps -Tg -E100 -Qg4 -Qt4 -Fmap
 mv map.png "$out"
