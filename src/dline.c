@@ -1522,20 +1522,21 @@ static dline_status draw_inset(dline_ctx *ctx, run *r, double *stack)
  * caller's run, as before. */
 #define DL_BANDS 2
 
-/* The first band's warnings, kept with the layer each came in (0: before
- * the first) and given after the bands with the counts of features the
- * bands could not project, which only the two bands together know. */
+/* Warnings kept to be given later, in order: the first band's (each with
+ * the layer it came in, 0 before the first: given after the bands with the
+ * counts of features the bands could not project, which only the two bands
+ * together know) and the symbol layers' (tag unused). */
 typedef struct {
     char **msgs;
     size_t *tags;
     size_t n, cap;
     size_t tag;
     int lost; /* out of memory keeping one */
-} band_warnings;
+} kept_warnings;
 
-static void keep_band_warning(const char *message, void *user)
+static void keep_warning(const char *message, void *user)
 {
-    band_warnings *w = user;
+    kept_warnings *w = user;
     if (w->n == w->cap) {
         size_t cap = w->cap ? 2 * w->cap : 8;
         char **m = dl_realloc_array(w->msgs, cap, sizeof *m);
@@ -1558,6 +1559,14 @@ static void keep_band_warning(const char *message, void *user)
     w->tags[w->n++] = w->tag;
 }
 
+static void kept_warnings_free(kept_warnings *w)
+{
+    for (size_t i = 0; i < w->n; i++)
+        free(w->msgs[i]);
+    free(w->msgs);
+    free(w->tags);
+}
+
 typedef struct {
     dline_ctx ctx;   /* the band's own: the first's warnings are kept, the second's go nowhere */
     const run *main; /* the caller's run: extent, zoom, views */
@@ -1567,7 +1576,7 @@ typedef struct {
     int index;
     double y0, y1; /* its rows, in user units */
     double first_y0, first_y1; /* the first band's */
-    band_warnings warnings;
+    kept_warnings warnings;
     dline_status st;
 } band;
 
@@ -1642,32 +1651,9 @@ static void *band_draw(void *arg)
 typedef struct {
     dline_ctx ctx; /* its own: warnings kept in `warnings`, cancel the caller's */
     run *r;
-    char **warnings;
-    size_t nwarnings, cap_warnings;
-    int warnings_lost; /* out of memory keeping one */
+    kept_warnings warnings;
     dline_status st;
 } symbol_job;
-
-static void keep_warning(const char *message, void *user)
-{
-    symbol_job *j = user;
-    if (j->nwarnings == j->cap_warnings) {
-        size_t cap = j->cap_warnings ? 2 * j->cap_warnings : 8;
-        char **p = dl_realloc_array(j->warnings, cap, sizeof *p);
-        if (!p) {
-            j->warnings_lost = 1;
-            return;
-        }
-        j->warnings = p;
-        j->cap_warnings = cap;
-    }
-    char *copy = dl_strdup(message);
-    if (!copy) {
-        j->warnings_lost = 1;
-        return;
-    }
-    j->warnings[j->nwarnings++] = copy;
-}
 
 static void *symbol_draw(void *arg)
 {
@@ -1690,7 +1676,7 @@ static void *symbol_draw(void *arg)
  * band: band_owns_skipped), where the layer loop gave it. */
 static void give_band_warnings(dline_ctx *ctx, const dl_style *s, band *b)
 {
-    const band_warnings *w = &b[0].warnings;
+    const kept_warnings *w = &b[0].warnings;
     size_t k = 0;
     for (size_t i = 0; i <= s->nlayers; i++) {
         for (; k < w->n && w->tags[k] <= i + 1; k++) /* those before, then layer i's */
@@ -1749,7 +1735,7 @@ static dline_status draw_bands(dline_ctx *ctx, dline_map *map, run *r)
         b[k].main = r;
         b[k].ctx.parent_cancel = &ctx->cancel;
         if (k == 0) {
-            b[k].ctx.warn = keep_band_warning;
+            b[k].ctx.warn = keep_warning;
             b[k].ctx.warn_user = &b[k].warnings;
         }
         b[k].surface = cairo_image_surface_create_for_data(data + (size_t)row0 * (size_t)stride,
@@ -1776,7 +1762,7 @@ static dline_status draw_bands(dline_ctx *ctx, dline_map *map, run *r)
     sym.r = r;
     sym.ctx.parent_cancel = &ctx->cancel;
     sym.ctx.warn = keep_warning;
-    sym.ctx.warn_user = &sym;
+    sym.ctx.warn_user = &sym.warnings;
     if (st == DLINE_OK) {
         /* Two threads: the second band and the symbol layers each on a
          * thread of their own, the first band on this one; the system
@@ -1813,23 +1799,18 @@ static dline_status draw_bands(dline_ctx *ctx, dline_map *map, run *r)
         st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
     /* Then the symbol layers' warnings and error, as if they had run now
      * (after a band's error they would not have run at all). */
-    for (size_t i = 0; i < sym.nwarnings; i++) {
+    for (size_t i = 0; i < sym.warnings.n; i++)
         if (st == DLINE_OK && ctx->warn)
-            ctx->warn(sym.warnings[i], ctx->warn_user);
-        free(sym.warnings[i]);
-    }
-    free(sym.warnings);
-    if (st == DLINE_OK && sym.warnings_lost)
+            ctx->warn(sym.warnings.msgs[i], ctx->warn_user);
+    kept_warnings_free(&sym.warnings);
+    if (st == DLINE_OK && sym.warnings.lost)
         st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
     if (st == DLINE_OK && sym.st != DLINE_OK)
         st = sym.st == DLINE_ECANCELED
                  ? dl_check_cancel(ctx)
                  : dl_error(ctx, sym.st, NULL, 0, 0, "%s", dline_ctx_message(&sym.ctx));
     for (int k = 0; k < DL_BANDS; k++) {
-        for (size_t i = 0; i < b[k].warnings.n; i++)
-            free(b[k].warnings.msgs[i]);
-        free(b[k].warnings.msgs);
-        free(b[k].warnings.tags);
+        kept_warnings_free(&b[k].warnings);
         if (b[k].r.style)
             run_free(&b[k].r);
         if (b[k].cr)
