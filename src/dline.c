@@ -1577,6 +1577,11 @@ typedef struct {
     double y0, y1; /* its rows, in user units */
     double first_y0, first_y1; /* the first band's */
     kept_warnings warnings;
+    /* Its graticule, projected with its own PROJ context and drawn after
+     * its layers; the first band's is handed to the caller for the edge
+     * labels, with the warning it gave (given where the graticule came). */
+    dl_graticule grat;
+    kept_warnings grat_warnings;
     dline_status st;
 } band;
 
@@ -1636,6 +1641,14 @@ static void *band_draw(void *arg)
         b->warnings.tag = i + 1;
         if (l->type != DL_LAYER_SYMBOL && !l->inset_only)
             st = draw_layer(&b->ctx, &b->r, l);
+    }
+    if (st == DLINE_OK) {
+        const run *r = &b->r;
+        dl_pixel_grid grid = {r->minx, r->maxy, r->res};
+        if (b->index == 0)
+            b->ctx.warn_user = &b->grat_warnings;
+        st = dl_graticule_draw(&b->ctx, r->proj, s, s->crs ? s->crs : "EPSG:3857", &grid,
+                               r->width, r->height, r->render, &b->grat);
     }
     if (st == DLINE_OK && cairo_status(b->cr) != CAIRO_STATUS_SUCCESS)
         st = dl_error(&b->ctx, DLINE_ERENDER, NULL, 0, 0, "rendering failed: %s",
@@ -1704,7 +1717,9 @@ static int threads_to_use(const dline_map *map)
     return n >= 2 ? 2 : 1;
 }
 
-static dline_status draw_bands(dline_ctx *ctx, dline_map *map, run *r)
+/* *grat gets the first band's graticule (for its edge labels; empty when
+ * the style has none), which the caller frees with dl_graticule_free(). */
+static dline_status draw_bands(dline_ctx *ctx, dline_map *map, run *r, dl_graticule *grat)
 {
     const dl_style *s = r->style;
     cairo_t *cr = r->cr;
@@ -1809,8 +1824,20 @@ static dline_status draw_bands(dline_ctx *ctx, dline_map *map, run *r)
         st = sym.st == DLINE_ECANCELED
                  ? dl_check_cancel(ctx)
                  : dl_error(ctx, sym.st, NULL, 0, 0, "%s", dline_ctx_message(&sym.ctx));
+    /* The graticule's warning, where draw_map drew it before the bands did. */
+    for (size_t i = 0; i < b[0].grat_warnings.n; i++)
+        if (st == DLINE_OK && ctx->warn)
+            ctx->warn(b[0].grat_warnings.msgs[i], ctx->warn_user);
+    if (st == DLINE_OK && b[0].grat_warnings.lost)
+        st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+    if (st == DLINE_OK) {
+        *grat = b[0].grat;
+        memset(&b[0].grat, 0, sizeof b[0].grat);
+    }
     for (int k = 0; k < DL_BANDS; k++) {
         kept_warnings_free(&b[k].warnings);
+        kept_warnings_free(&b[k].grat_warnings);
+        dl_graticule_free(&b[k].grat);
         if (b[k].r.style)
             run_free(&b[k].r);
         if (b[k].cr)
@@ -1848,8 +1875,9 @@ static dline_status draw_map(dline_ctx *ctx, dline_map *map, run *r, int banded,
     dl_render_background(r->render, s->background, 1.0);
     /* A PNG's layers are drawn in bands, its symbol layers' labels queued
      * meanwhile (draw_bands); the other formats' layers here. */
+    dl_graticule grat = {0};
     if (banded)
-        st = draw_bands(ctx, map, r);
+        st = draw_bands(ctx, map, r, &grat);
     for (size_t i = 0; st == DLINE_OK && !banded && i < s->nlayers; i++) {
         const dl_style_layer *l = &s->layers[i];
         if (l->inset_only)
@@ -1863,11 +1891,11 @@ static dline_status draw_map(dline_ctx *ctx, dline_map *map, run *r, int banded,
         if (group)
             dl_render_group_end(r->render);
     }
-    /* The graticule's lines go under the furniture, its edge labels after
-     * it, so they keep clear of the blocks. */
-    dl_graticule grat = {0};
+    /* The graticule's lines go under the furniture (drawn by each band
+     * after its layers when banded), its edge labels after it, so they
+     * keep clear of the blocks. */
     dl_pixel_grid grat_grid = {r->minx, r->maxy, r->res};
-    if (st == DLINE_OK)
+    if (st == DLINE_OK && !banded)
         st = dl_graticule_draw(ctx, r->proj, s, s->crs ? s->crs : "EPSG:3857", &grat_grid,
                                r->width, r->height, r->render, &grat);
     /* Furniture and labels keep inside the face by their own rules; the
