@@ -1517,9 +1517,10 @@ static dline_status draw_inset(dline_ctx *ctx, run *r, double *stack)
  * and two give the same bytes. Each band records the circles centred in
  * its rows as label obstacles, and counts the features it could not
  * project that the other band did not read first (band_owns_skipped). Meanwhile the caller's run reads the symbol layers and
- * queues and shapes their labels (symbol_draw) on a third thread. Labels,
- * furniture and the inset are drawn afterwards on the whole image by the
- * caller's run, as before. */
+ * queues and shapes their labels (symbol_draw) on a third thread. Each
+ * band then draws the graticule's lines over its rows. Labels, furniture,
+ * the inset and the graticule's edge labels are drawn afterwards on the
+ * whole image by the caller's run, as before. */
 #define DL_BANDS 2
 
 /* Warnings kept to be given later, in order: the first band's (each with
@@ -1631,6 +1632,16 @@ static dline_status band_prepare(band *b)
     return st;
 }
 
+/* The graticule's lines on r's renderer; *out keeps the graticule for its
+ * edge labels (dl_graticule_free). */
+static dline_status draw_graticule(dline_ctx *ctx, const run *r, dl_graticule *out)
+{
+    const dl_style *s = r->style;
+    dl_pixel_grid grid = {r->minx, r->maxy, r->res};
+    return dl_graticule_draw(ctx, r->proj, s, s->crs ? s->crs : "EPSG:3857", &grid, r->width,
+                             r->height, r->render, out);
+}
+
 static void *band_draw(void *arg)
 {
     band *b = arg;
@@ -1643,12 +1654,9 @@ static void *band_draw(void *arg)
             st = draw_layer(&b->ctx, &b->r, l);
     }
     if (st == DLINE_OK) {
-        const run *r = &b->r;
-        dl_pixel_grid grid = {r->minx, r->maxy, r->res};
         if (b->index == 0)
             b->ctx.warn_user = &b->grat_warnings;
-        st = dl_graticule_draw(&b->ctx, r->proj, s, s->crs ? s->crs : "EPSG:3857", &grid,
-                               r->width, r->height, r->render, &b->grat);
+        st = draw_graticule(&b->ctx, &b->r, &b->grat);
     }
     if (st == DLINE_OK && cairo_status(b->cr) != CAIRO_STATUS_SUCCESS)
         st = dl_error(&b->ctx, DLINE_ERENDER, NULL, 0, 0, "rendering failed: %s",
@@ -1894,10 +1902,8 @@ static dline_status draw_map(dline_ctx *ctx, dline_map *map, run *r, int banded,
     /* The graticule's lines go under the furniture (drawn by each band
      * after its layers when banded), its edge labels after it, so they
      * keep clear of the blocks. */
-    dl_pixel_grid grat_grid = {r->minx, r->maxy, r->res};
     if (st == DLINE_OK && !banded)
-        st = dl_graticule_draw(ctx, r->proj, s, s->crs ? s->crs : "EPSG:3857", &grat_grid,
-                               r->width, r->height, r->render, &grat);
+        st = draw_graticule(ctx, r, &grat);
     /* Furniture and labels keep inside the face by their own rules; the
      * graticule's labels may stand in the margins. */
     if (r->margin)
