@@ -1517,9 +1517,10 @@ static dline_status draw_inset(dline_ctx *ctx, run *r, double *stack)
  * and two give the same bytes. Each band records the circles centred in
  * its rows as label obstacles, and counts the features it could not
  * project that the other band did not read first (band_owns_skipped). Meanwhile the caller's run reads the symbol layers and
- * queues and shapes their labels (symbol_draw) on a third thread. Labels,
- * furniture and the inset are drawn afterwards on the whole image by the
- * caller's run, as before. */
+ * queues and shapes their labels (symbol_draw) on a third thread. Each
+ * band then draws the graticule's lines over its rows. Labels, furniture,
+ * the inset and the graticule's edge labels are drawn afterwards on the
+ * whole image by the caller's run, as before. */
 #define DL_BANDS 2
 
 /* Warnings kept to be given later, in order: the first band's (each with
@@ -1577,6 +1578,11 @@ typedef struct {
     double y0, y1; /* its rows, in user units */
     double first_y0, first_y1; /* the first band's */
     kept_warnings warnings;
+    /* Its graticule, projected with its own PROJ context and drawn after
+     * its layers; the first band's is handed to the caller for the edge
+     * labels, with the warning it gave (given where the graticule came). */
+    dl_graticule grat;
+    kept_warnings grat_warnings;
     dline_status st;
 } band;
 
@@ -1626,6 +1632,16 @@ static dline_status band_prepare(band *b)
     return st;
 }
 
+/* The graticule's lines on r's renderer; *out keeps the graticule for its
+ * edge labels (dl_graticule_free). */
+static dline_status draw_graticule(dline_ctx *ctx, const run *r, dl_graticule *out)
+{
+    const dl_style *s = r->style;
+    dl_pixel_grid grid = {r->minx, r->maxy, r->res};
+    return dl_graticule_draw(ctx, r->proj, s, s->crs ? s->crs : "EPSG:3857", &grid, r->width,
+                             r->height, r->render, out);
+}
+
 static void *band_draw(void *arg)
 {
     band *b = arg;
@@ -1636,6 +1652,11 @@ static void *band_draw(void *arg)
         b->warnings.tag = i + 1;
         if (l->type != DL_LAYER_SYMBOL && !l->inset_only)
             st = draw_layer(&b->ctx, &b->r, l);
+    }
+    if (st == DLINE_OK) {
+        if (b->index == 0)
+            b->ctx.warn_user = &b->grat_warnings;
+        st = draw_graticule(&b->ctx, &b->r, &b->grat);
     }
     if (st == DLINE_OK && cairo_status(b->cr) != CAIRO_STATUS_SUCCESS)
         st = dl_error(&b->ctx, DLINE_ERENDER, NULL, 0, 0, "rendering failed: %s",
@@ -1704,7 +1725,9 @@ static int threads_to_use(const dline_map *map)
     return n >= 2 ? 2 : 1;
 }
 
-static dline_status draw_bands(dline_ctx *ctx, dline_map *map, run *r)
+/* *grat gets the first band's graticule (for its edge labels; empty when
+ * the style has none), which the caller frees with dl_graticule_free(). */
+static dline_status draw_bands(dline_ctx *ctx, dline_map *map, run *r, dl_graticule *grat)
 {
     const dl_style *s = r->style;
     cairo_t *cr = r->cr;
@@ -1809,8 +1832,20 @@ static dline_status draw_bands(dline_ctx *ctx, dline_map *map, run *r)
         st = sym.st == DLINE_ECANCELED
                  ? dl_check_cancel(ctx)
                  : dl_error(ctx, sym.st, NULL, 0, 0, "%s", dline_ctx_message(&sym.ctx));
+    /* The graticule's warning, where draw_map drew it before the bands did. */
+    for (size_t i = 0; i < b[0].grat_warnings.n; i++)
+        if (st == DLINE_OK && ctx->warn)
+            ctx->warn(b[0].grat_warnings.msgs[i], ctx->warn_user);
+    if (st == DLINE_OK && b[0].grat_warnings.lost)
+        st = dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+    if (st == DLINE_OK) {
+        *grat = b[0].grat;
+        memset(&b[0].grat, 0, sizeof b[0].grat);
+    }
     for (int k = 0; k < DL_BANDS; k++) {
         kept_warnings_free(&b[k].warnings);
+        kept_warnings_free(&b[k].grat_warnings);
+        dl_graticule_free(&b[k].grat);
         if (b[k].r.style)
             run_free(&b[k].r);
         if (b[k].cr)
@@ -1848,8 +1883,9 @@ static dline_status draw_map(dline_ctx *ctx, dline_map *map, run *r, int banded,
     dl_render_background(r->render, s->background, 1.0);
     /* A PNG's layers are drawn in bands, its symbol layers' labels queued
      * meanwhile (draw_bands); the other formats' layers here. */
+    dl_graticule grat = {0};
     if (banded)
-        st = draw_bands(ctx, map, r);
+        st = draw_bands(ctx, map, r, &grat);
     for (size_t i = 0; st == DLINE_OK && !banded && i < s->nlayers; i++) {
         const dl_style_layer *l = &s->layers[i];
         if (l->inset_only)
@@ -1863,13 +1899,11 @@ static dline_status draw_map(dline_ctx *ctx, dline_map *map, run *r, int banded,
         if (group)
             dl_render_group_end(r->render);
     }
-    /* The graticule's lines go under the furniture, its edge labels after
-     * it, so they keep clear of the blocks. */
-    dl_graticule grat = {0};
-    dl_pixel_grid grat_grid = {r->minx, r->maxy, r->res};
-    if (st == DLINE_OK)
-        st = dl_graticule_draw(ctx, r->proj, s, s->crs ? s->crs : "EPSG:3857", &grat_grid,
-                               r->width, r->height, r->render, &grat);
+    /* The graticule's lines go under the furniture (drawn by each band
+     * after its layers when banded), its edge labels after it, so they
+     * keep clear of the blocks. */
+    if (st == DLINE_OK && !banded)
+        st = draw_graticule(ctx, r, &grat);
     /* Furniture and labels keep inside the face by their own rules; the
      * graticule's labels may stand in the margins. */
     if (r->margin)
