@@ -271,11 +271,15 @@ static void device_box(cairo_t *cr, double grow, int box[4])
 
 /* Paints cr's source through the halo, r device px wide, of path (in cr's
  * user space) over the device box `box`: the path filled into an A8 mask,
- * dilated by dl_halo_dilate(). 0, or -1 when the masks could not be made
- * (the caller then strokes instead). */
-static int mask_halo(cairo_t *cr, const cairo_path_t *path, double r, const int box[4])
+ * dilated by dl_halo_dilate(). 0 with *text the path's own coverage mask
+ * (the caller paints the text through it and destroys it; NULL when the box
+ * is empty), or -1 when the masks could not be made (the caller then
+ * strokes instead). */
+static int mask_halo(cairo_t *cr, const cairo_path_t *path, double r, const int box[4],
+                     cairo_surface_t **text)
 {
     int w = box[2], h = box[3];
+    *text = NULL;
     if (w <= 0 || h <= 0)
         return 0;
     if ((size_t)w * (size_t)h > (size_t)1 << 26)
@@ -312,6 +316,8 @@ static int mask_halo(cairo_t *cr, const cairo_path_t *path, double r, const int 
     cairo_mask_surface(cr, out, box[0], box[1]);
     cairo_restore(cr);
     rc = 0;
+    *text = cov;
+    cov = NULL;
 done:
     cairo_surface_destroy(cov);
     cairo_surface_destroy(out);
@@ -361,9 +367,17 @@ static void halo_fill_path(cairo_t *cr, int image, dl_color color, dl_color halo
         dl_cr_push_group(cr);
         cairo_append_path(cr, path);
     }
+    /* On images the text is painted through the coverage mask the halo was
+     * dilated from, rather than filled a second time: the same coverage,
+     * composited through a mask (at most 1 level apart from a fill, at a few
+     * hundred of the flagship's pixels), for a third of the text's cost. */
+    cairo_surface_t *text = NULL;
+    int masked = 0;
     if (with_halo) {
         cairo_set_source_rgba(cr, halo.r, halo.g, halo.b, halo.a);
-        if (!image || mask_halo(cr, path, r, box) != 0) {
+        if (image && mask_halo(cr, path, r, box, &text) == 0) {
+            masked = 1;
+        } else {
             cairo_set_line_width(cr, 2 * halo_width);
             cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
             cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
@@ -372,7 +386,18 @@ static void halo_fill_path(cairo_t *cr, int image, dl_color color, dl_color halo
         }
     }
     cairo_set_source_rgba(cr, color.r, color.g, color.b, color.a);
-    dl_cr_fill(cr);
+    if (masked) {
+        cairo_new_path(cr);
+        if (text) {
+            cairo_save(cr);
+            cairo_identity_matrix(cr);
+            cairo_mask_surface(cr, text, box[0], box[1]);
+            cairo_restore(cr);
+            cairo_surface_destroy(text);
+        }
+    } else {
+        dl_cr_fill(cr);
+    }
     if (group)
         dl_cr_pop_group_paint(cr, opacity < 0 ? 0 : opacity);
     cairo_new_path(cr);
