@@ -202,6 +202,52 @@ static void gradient_pieces(dl_render *r, const dl_style_layer *l, const double 
     }
 }
 
+/* On an image, clips to the device pixels the layer's stroke of the line
+ * can touch: the path's extents grown by half the width (by the miter limit
+ * where joins are mitred, by the square of a square cap) and two pixels.
+ * A group is as big as the clip, which is otherwise the whole band or map
+ * (a 1600x550 group per band and 1600x1100 for the legend's swatch on the
+ * flagship, each a fresh allocation the pieces fault into). The pixels
+ * inside are the same: the clip is whole pixels and the final stroke, whose
+ * coverage alone takes colour from the group, lies within it. */
+static void clip_to_stroke(dl_render *r, const dl_style_layer *l, const cairo_path_t *flat)
+{
+    cairo_t *cr = r->cr;
+    cairo_new_path(cr);
+    int st = each_line(r, l, flat, add_line);
+    double x0, y0, x1, y1;
+    cairo_path_extents(cr, &x0, &y0, &x1, &y1);
+    cairo_new_path(cr);
+    double grow = cairo_get_line_width(cr) / 2;
+    if (cairo_get_line_join(cr) == CAIRO_LINE_JOIN_MITER)
+        grow *= fmax(cairo_get_miter_limit(cr), M_SQRT2);
+    else if (cairo_get_line_cap(cr) == CAIRO_LINE_CAP_SQUARE)
+        grow *= M_SQRT2;
+    x0 -= grow;
+    y0 -= grow;
+    x1 += grow;
+    y1 += grow;
+    double cx[4] = {x0, x1, x0, x1}, cy[4] = {y0, y0, y1, y1};
+    double d0 = INFINITY, e0 = INFINITY, d1 = -INFINITY, e1 = -INFINITY;
+    for (int i = 0; i < 4; i++) {
+        cairo_user_to_device(cr, &cx[i], &cy[i]);
+        d0 = fmin(d0, cx[i]);
+        e0 = fmin(e0, cy[i]);
+        d1 = fmax(d1, cx[i]);
+        e1 = fmax(e1, cy[i]);
+    }
+    if (st != 0 || !isfinite(d0) || !isfinite(e0) || !isfinite(d1) || !isfinite(e1))
+        return; /* the group as before */
+    cairo_matrix_t m;
+    cairo_get_matrix(cr, &m);
+    cairo_identity_matrix(cr);
+    d0 = floor(d0) - 2;
+    e0 = floor(e0) - 2;
+    cairo_rectangle(cr, d0, e0, ceil(d1) + 2 - d0, ceil(e1) + 2 - e0);
+    cairo_clip(cr);
+    cairo_set_matrix(cr, &m);
+}
+
 /* line-gradient: the pieces are drawn into a group a little wider than the
  * line, with round ends that cover the seams between them; the group then
  * becomes the source of one stroke of the whole line, which gives the
@@ -216,6 +262,12 @@ static int stroke_gradient(dl_render *r, const dl_style_layer *l, const cairo_pa
     for (int i = 0; i < l->line_ngradient; i++)
         translucent |= l->line_gradient[i].color.a < 1;
     double width = cairo_get_line_width(cr);
+    int image = !dl_svg_of(cr) &&
+                cairo_surface_get_type(cairo_get_target(cr)) == CAIRO_SURFACE_TYPE_IMAGE;
+    if (image) {
+        cairo_save(cr); /* the clip ends with the line */
+        clip_to_stroke(r, l, flat);
+    }
 
     dl_cr_push_group(cr); /* saves the state: width, cap, join, dash */
     cairo_set_dash(cr, NULL, 0, 0);
@@ -237,6 +289,8 @@ static int stroke_gradient(dl_render *r, const dl_style_layer *l, const cairo_pa
     cairo_pattern_t *colours = cairo_pop_group(cr);
     if (st != 0) {
         cairo_pattern_destroy(colours);
+        if (image)
+            cairo_restore(cr);
         return -1;
     }
 
@@ -250,6 +304,8 @@ static int stroke_gradient(dl_render *r, const dl_style_layer *l, const cairo_pa
     cairo_pattern_destroy(colours);
     if (faded)
         dl_cr_pop_group_paint(cr, l->line_opacity);
+    if (image)
+        cairo_restore(cr);
     return st;
 }
 
