@@ -1962,10 +1962,31 @@ static dline_status draw_map(dline_ctx *ctx, dline_map *map, run *r, int banded,
 
 /* A render to a file (path), or into memory (data, len; path then only
  * names it in messages). */
+/* Whether the map may draw any text: labels, text blocks, furniture or the
+ * graticule's edge labels. */
+static int style_has_text(const dl_style *s)
+{
+    const dl_style_furniture *f = &s->furniture;
+    if (s->title.text || s->subtitle.text || s->attribution.text || f->scale_bar.enabled ||
+        f->north_arrow.enabled || f->legend.enabled > 0 ||
+        (f->graticule.enabled && f->graticule.labels))
+        return 1;
+    for (size_t i = 0; i < s->nlayers; i++) {
+        const dl_style_layer *l = &s->layers[i];
+        if (l->type == DL_LAYER_SYMBOL && (l->text_field || l->text_field_expr))
+            return 1;
+    }
+    return 0;
+}
+
 static dline_status render_output(dline_ctx *ctx, dline_map *map, const char *path,
                                   dline_format format, unsigned char **data, size_t *len)
 {
     const dl_style *s = map->style;
+    /* The map's fonts, made first when it has text: Pango sets fontconfig
+     * up on a thread of its own meanwhile (about 30 M instructions, which
+     * the labels' thread would otherwise wait for). */
+    dl_fonts *fonts = style_has_text(s) ? dl_fonts_new() : NULL;
     run r;
     dline_status st = run_prepare(ctx, map, &r);
     if (st == DLINE_OK)
@@ -1993,6 +2014,8 @@ static dline_status render_output(dline_ctx *ctx, dline_map *map, const char *pa
         r.cr = dl_output_cairo(r.out);
         st = dl_render_new(ctx, r.cr, r.width, r.height, &r.render);
     }
+    if (st == DLINE_OK)
+        dl_render_use_fonts(r.render, fonts);
     char *labels_json = NULL;
     if (st == DLINE_OK) {
         int banded = format == DLINE_FORMAT_PNG &&
@@ -2013,6 +2036,7 @@ static dline_status render_output(dline_ctx *ctx, dline_map *map, const char *pa
         st = dl_output_write_text(ctx, map->debug_labels, labels_json);
     free(labels_json);
     run_free(&r);
+    dl_fonts_free(fonts);
     return st;
 }
 

@@ -30,15 +30,18 @@ static dline_status draw_block(dline_ctx *ctx, dl_render *r, const block *b, blo
 /* The box a block would take at `stack`, drawn by a throw-away renderer on
  * a 1 x 1 surface (so nothing is drawn twice on the map); 0 when it takes
  * none or cannot be measured. */
-static int measure_block(const block *b, block_kind k, double stack, double box[4])
+static int measure_block(dl_render *r, const block *b, block_kind k, double stack, double box[4])
 {
     cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_A8, 1, 1);
     cairo_t *cr = cairo_create(s);
     dline_ctx quiet = {0};
     dl_render *m = NULL;
     double used;
-    int ok = dl_render_new(&quiet, cr, b->width, b->height, &m) == DLINE_OK &&
-             draw_block(&quiet, m, b, k, stack, &used) == DLINE_OK &&
+    int ok = dl_render_new(&quiet, cr, b->width, b->height, &m) == DLINE_OK;
+    /* With the map's fonts: its own would find and load every font again. */
+    if (ok)
+        dl_render_share_fonts(m, r);
+    ok = ok && draw_block(&quiet, m, b, k, stack, &used) == DLINE_OK &&
              dl_render_obstacles_box(m, 0, box);
     dl_render_free(m);
     cairo_destroy(cr);
@@ -60,7 +63,7 @@ static dline_status place_block(dline_ctx *ctx, dl_render *r, const block *b, bl
     size_t before = dl_render_obstacle_count(r);
     double extra = 0, box[4], hit[4];
     for (int tries = 0; (bottom || top) && tries < 4; tries++) {
-        if (!measure_block(b, k, stack[p] + extra, box) ||
+        if (!measure_block(r, b, k, stack[p] + extra, box) ||
             !dl_render_obstacle_hit(r, before, box, hit))
             break;
         /* Clear it by a small gap, away from the block's own edge. */

@@ -17,9 +17,11 @@ PangoContext *dl_render_pango(dl_render *r)
 {
     if (r->pango || r->pango_failed)
         return r->pango;
-    /* Made on first use: a map without text never loads fontconfig's
-     * configuration and caches (nor do the bands, which draw no text). */
-    r->fontmap = pango_cairo_font_map_new();
+    /* Made on first use unless given (dl_render_use_fonts): a map without
+     * text never loads fontconfig's configuration and caches (nor do the
+     * bands, which draw no text). */
+    if (!r->fontmap)
+        r->fontmap = pango_cairo_font_map_new();
     if (r->fontmap)
         r->pango = pango_font_map_create_context(r->fontmap);
     if (!r->pango) {
@@ -63,6 +65,31 @@ void dl_render_pango_update(dl_render *r)
     pango_cairo_update_context(r->cr, r->pango);
     r->pango_ctm = m;
     r->pango_target = target;
+}
+
+dl_fonts *dl_fonts_new(void)
+{
+    return (dl_fonts *)pango_cairo_font_map_new();
+}
+
+void dl_fonts_free(dl_fonts *f)
+{
+    if (f)
+        g_object_unref((PangoFontMap *)f);
+}
+
+void dl_render_use_fonts(dl_render *r, dl_fonts *f)
+{
+    if (!f || r->fontmap || r->pango_failed)
+        return;
+    r->fontmap = g_object_ref((PangoFontMap *)f);
+}
+
+void dl_render_share_fonts(dl_render *m, dl_render *r)
+{
+    if (!r->fontmap && !r->pango_failed)
+        r->fontmap = pango_cairo_font_map_new();
+    dl_render_use_fonts(m, (dl_fonts *)r->fontmap);
 }
 
 dline_status dl_render_new(dline_ctx *ctx, cairo_t *cr, double width, double height,

@@ -19,6 +19,25 @@ dline_status dl_render_new(dline_ctx *ctx, cairo_t *cr, double width, double hei
                            dl_render **out);
 void dl_render_free(dl_render *r);
 
+/* Fonts for the renderers of one map to share, so that each font is found
+ * and loaded once, not once a renderer. Made before the renderers, so that
+ * fontconfig's set-up, which Pango runs on a thread of its own from the
+ * moment a font map exists, overlaps the caller's work. A renderer's fonts
+ * are used by one thread at a time: the caller hands them over with the
+ * renderer (a thread's start and join order the uses). NULL when Pango
+ * cannot make them; free with dl_fonts_free(). */
+typedef struct dl_fonts dl_fonts;
+dl_fonts *dl_fonts_new(void);
+void dl_fonts_free(dl_fonts *f);
+
+/* r draws its text with f's fonts instead of making its own on first use.
+ * Only before r has drawn or measured any text; f may be NULL. */
+void dl_render_use_fonts(dl_render *r, dl_fonts *f);
+
+/* m draws its text with r's fonts (made now if r has none yet): for a
+ * renderer that measures what r is about to draw. */
+void dl_render_share_fonts(dl_render *m, dl_render *r);
+
 /* SVG output: what is drawn between these goes in <g id="id">, an Inkscape
  * layer when `layer` is set (a style layer). No-ops on other outputs. */
 void dl_render_group_begin(dl_render *r, const char *id, int layer);
