@@ -4,7 +4,8 @@
 # character with its layer and first feature, and the title, and exits 1; a
 # render of that style prints exactly one warning per character and exits 0.
 # Font families that are not installed fall back to the default families
-# with one warning each (fonts_not_installed.yaml).
+# with one warning each (fonts_not_installed.yaml). Fontconfig is not set up
+# at all for a map without text.
 #   test_fonts.sh DLINE OUTDIR
 set -u
 dline=$1 out=$2
@@ -103,6 +104,26 @@ status=$?
 sort "$out/notinst.want" >"$out/notinst.sorted"
 if ! sort "$out/notinst-render.err" | diff -u "$out/notinst.sorted" -; then
     echo "FAIL: render warnings of fonts_not_installed.yaml"
+    fail=1
+fi
+
+# Fontconfig is set up only for a map with text (the map's font map is made
+# early, before the render's set-up, only then): with a configuration file
+# that does not exist, a map with labels makes fontconfig complain on stderr
+# and a map with no text at all (polygons, no furniture) leaves it silent.
+FONTCONFIG_FILE=$out/no-such-fonts.conf "$dline" render golden/styles/labels_bilingual.yaml \
+    -o "$out/fc-text.png" >/dev/null 2>"$out/fc-text.err"
+if ! grep -q 'Fontconfig' "$out/fc-text.err"; then
+    echo "FAIL: a map with labels did not set fontconfig up (the check below proves nothing)"
+    cat "$out/fc-text.err"
+    fail=1
+fi
+FONTCONFIG_FILE=$out/no-such-fonts.conf "$dline" render golden/styles/polygons.yaml \
+    -o "$out/fc-none.png" >/dev/null 2>"$out/fc-none.err"
+status=$?
+if [ $status -ne 0 ] || [ -s "$out/fc-none.err" ]; then
+    echo "FAIL: a map without text set fontconfig up or failed (exit $status):"
+    cat "$out/fc-none.err"
     fail=1
 fi
 
