@@ -790,10 +790,10 @@ static inline uint32_t blend(uint32_t s_rb, uint32_t s_ag, uint32_t d, uint32_t 
     return rb | ag;
 }
 
-enum { FILL, KEEP, PROBE };
+enum { FILL, KEEP, PROBE, A8 };
 
 typedef struct {
-    unsigned char *data; /* FILL */
+    unsigned char *data; /* FILL, A8 */
     int stride;
     uint32_t src, s_rb, s_ag;
     uint8_t *out; /* PROBE: dl_raster_coverage */
@@ -814,6 +814,8 @@ static inline void span(dl_raster *R, const target *t, int mode, uint32_t *drow,
             for (int i = 0; i < len; i++)
                 p[i] = blend(t->s_rb, t->s_ag, p[i], a);
         }
+    } else if (mode == A8) {
+        memset(t->data + (size_t)y * (size_t)t->stride + (size_t)x, (int)a, (size_t)len);
     } else if (mode == KEEP) {
         int r = y - R->y0, cx = x - R->x0;
         uint8_t *p = krow + cx;
@@ -900,6 +902,14 @@ int dl_raster_fill(dl_raster *R, unsigned char *data, int stride, uint8_t r, uin
     uint32_t src = 0xff000000u | (uint32_t)r << 16 | (uint32_t)g << 8 | b;
     target t = {data, stride, src, src & 0xff00ffu, (src >> 8) & 0xff00ffu, NULL, 0, 0, 0};
     int rc = sweep(R, &t, FILL);
+    forget(R);
+    return rc;
+}
+
+int dl_raster_write_a8(dl_raster *R, unsigned char *data, int stride)
+{
+    target t = {data, stride, 0, 0, 0, NULL, 0, 0, 0};
+    int rc = sweep(R, &t, A8);
     forget(R);
     return rc;
 }

@@ -67,6 +67,13 @@ int dl_raster_keep(dl_raster *R);
 int dl_raster_fill_kept(dl_raster *R, unsigned char *data, int stride, uint8_t r, uint8_t g,
                         uint8_t b);
 
+/* Writes the coverage (0..255) of what was added into an 8-bit mask (data,
+ * stride: one byte a pixel, addressed like the image of dl_raster_fill;
+ * pixels not covered are left as they are, so the caller clears it), then
+ * forgets it: a text's coverage for its halo (label.c). -1 when memory ran
+ * out since the reset. */
+int dl_raster_write_a8(dl_raster *R, unsigned char *data, int stride);
+
 /* The coverage (0..255) of row y, pixels [x, x + len), of what was added,
  * into out (pixels outside the clip read 0), without forgetting it; for
  * tests. -1 when out of memory. */

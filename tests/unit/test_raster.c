@@ -69,6 +69,43 @@ static void test_rectangle_exact(void **state)
     dl_raster_free(R);
 }
 
+/* dl_raster_write_a8: the same exact coverage into an 8-bit mask with a
+ * stride wider than the clip, two outlines of one glyph-like shape (a
+ * square with a square hole, non-zero: the hole wound the other way), the
+ * pixels it does not cover left as they were, and the shape forgotten. */
+static void test_write_a8(void **state)
+{
+    (void)state;
+    dl_raster *R = dl_raster_new();
+    assert_non_null(R);
+    dl_raster_reset(R, 0, 0, 8, 8);
+    const double outer[] = {1.25, 1.5, 6.75, 1.5, 6.75, 6.5, 1.25, 6.5};
+    const double hole[] = {3, 3, 3, 5, 5, 5, 5, 3};
+    dl_raster_polygon(R, outer, 4);
+    dl_raster_polygon(R, hole, 4);
+    enum { STRIDE = 12 };
+    uint8_t m[8][STRIDE];
+    memset(m, 7, sizeof m);
+    assert_int_equal(dl_raster_write_a8(R, &m[0][0], STRIDE), 0);
+    static const double fx[8] = {0, 0.75, 1, 1, 1, 1, 0.75, 0};
+    static const double fy[8] = {0, 0.5, 1, 1, 1, 1, 0.5, 0};
+    for (int y = 0; y < 8; y++)
+        for (int x = 0; x < STRIDE; x++) {
+            int in_hole = x >= 3 && x < 5 && y >= 3 && y < 5;
+            int want = x < 8 && !in_hole ? cov(fx[x] * fy[y]) : 0;
+            if (want == 0)
+                want = 7; /* not covered: untouched */
+            if (m[y][x] != want)
+                fail_msg("pixel %d,%d: %d, expected %d", x, y, m[y][x], want);
+        }
+    uint8_t c[H][W];
+    coverage(R, c);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            assert_int_equal(c[y][x], 0);
+    dl_raster_free(R);
+}
+
 /* The triangle (2,2) (3,2) (3,3) is half of one pixel; (0,8) (4,8) (0,12)
  * has whole pixels below its diagonal and half ones on it. */
 static void test_diagonal(void **state)
@@ -303,6 +340,7 @@ int main(void)
         cmocka_unit_test(test_nonzero),         cmocka_unit_test(test_band_clip),
         cmocka_unit_test(test_stroke_butt),     cmocka_unit_test(test_outlines_kept),
         cmocka_unit_test(test_polygon_at),      cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_write_a8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
