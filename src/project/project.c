@@ -21,7 +21,7 @@
 struct dl_proj {
     PJ_CONTEXT *pj;
     PJ *wgs84;            /* EPSG:4326, made on first use (equivalent_wgs84) */
-    dl_proj_cache *cache; /* operations found by other contexts, or NULL */
+    dl_proj_cache *cache; /* operations and CRSs made by other contexts, or NULL */
 };
 
 /* PROJ's search for the operations between two CRSs reads its database:
@@ -30,22 +30,35 @@ struct dl_proj {
  * its tiles all ask for the same few pairs, so the operation found for a
  * pair of definitions is kept, in a context of the cache's own, and each
  * dl_proj gets a copy made for its context (proj_clone: no search, about
- * 0.1 ms). Every use of the cache's context is under the lock. */
+ * 0.1 ms). Every use of the cache's context is under the lock.
+ *
+ * The CRSs are kept the same way, by definition: making one ("EPSG:4549", a
+ * .prj's WKT) reads the database too, a few M instructions, and every
+ * context of a map asks for the same two or three. */
 typedef struct {
-    char *src, *dst; /* the definitions, as given to dl_transform_new */
-    PJ *op;          /* normalised for visualisation, in the cache's context */
+    char *src, *dst; /* the definitions, as given to dl_transform_new; a CRS's
+                        as given to create_crs, and "" */
+    PJ *op;          /* normalised for visualisation (or the CRS), in the cache's context */
 } cached_op;
+
+typedef struct {
+    cached_op *e;
+    size_t n, cap;
+} kept_list;
+
+/* The cache's two lists: operations, CRSs. */
+enum { KEPT_OP, KEPT_CRS };
 
 struct dl_proj_cache {
     pthread_mutex_t lock;
     PJ_CONTEXT *pj;
-    cached_op *ops;
-    size_t n, cap;
+    kept_list kept[2];
     char *dir;              /* a folder of operations found by earlier processes, or NULL */
     size_t searched, loaded; /* PROJ searches made, operations read from dir */
 };
 
-/* At most this many pairs: a map has a handful; past it, nothing is added. */
+/* At most this many pairs (and CRSs): a map has a handful; past it, nothing
+ * is added. */
 #define CACHE_MAX 64
 
 struct dl_transform {
@@ -96,12 +109,15 @@ void dl_proj_cache_free(dl_proj_cache *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; i < c->n; i++) {
-        free(c->ops[i].src);
-        free(c->ops[i].dst);
-        proj_destroy(c->ops[i].op);
+    for (int k = KEPT_OP; k <= KEPT_CRS; k++) {
+        kept_list *l = &c->kept[k];
+        for (size_t i = 0; i < l->n; i++) {
+            free(l->e[i].src);
+            free(l->e[i].dst);
+            proj_destroy(l->e[i].op);
+        }
+        free(l->e);
     }
-    free(c->ops);
     free(c->dir);
     if (c->pj)
         proj_context_destroy(c->pj);
@@ -137,52 +153,56 @@ void dl_proj_use_cache(dl_proj *p, dl_proj_cache *c)
 size_t dl_proj_cache_count(dl_proj_cache *c)
 {
     pthread_mutex_lock(&c->lock);
-    size_t n = c->n;
+    size_t n = c->kept[KEPT_OP].n;
     pthread_mutex_unlock(&c->lock);
     return n;
 }
 
-/* A copy for p's context of the operation kept for (src, dst), or NULL. */
-static PJ *cache_get(dl_proj *p, const char *src, const char *dst)
+/* A copy for p's context of the operation kept for (src, dst), or of the
+ * CRS (kind KEPT_CRS, dst ""), or NULL. */
+static PJ *cache_get(dl_proj *p, int kind, const char *src, const char *dst)
 {
     dl_proj_cache *c = p->cache;
     PJ *op = NULL;
     if (!c)
         return NULL;
     pthread_mutex_lock(&c->lock);
-    for (size_t i = 0; i < c->n; i++)
-        if (!strcmp(c->ops[i].src, src) && !strcmp(c->ops[i].dst, dst)) {
-            op = proj_clone(p->pj, c->ops[i].op);
+    kept_list *l = &c->kept[kind];
+    for (size_t i = 0; i < l->n; i++)
+        if (!strcmp(l->e[i].src, src) && !strcmp(l->e[i].dst, dst)) {
+            op = proj_clone(p->pj, l->e[i].op);
             break;
         }
     pthread_mutex_unlock(&c->lock);
     return op;
 }
 
-/* Keeps a copy of op, found by p for (src, dst); on any failure, nothing. */
-static void cache_put(dl_proj *p, const char *src, const char *dst, const PJ *op)
+/* Keeps a copy of op, made by p for (src, dst) (see cache_get); on any
+ * failure, nothing. */
+static void cache_put(dl_proj *p, int kind, const char *src, const char *dst, const PJ *op)
 {
     dl_proj_cache *c = p->cache;
     if (!c)
         return;
     pthread_mutex_lock(&c->lock);
+    kept_list *l = &c->kept[kind];
     int known = 0;
-    for (size_t i = 0; i < c->n && !known; i++)
-        known = !strcmp(c->ops[i].src, src) && !strcmp(c->ops[i].dst, dst);
-    if (!known && c->n < CACHE_MAX) {
+    for (size_t i = 0; i < l->n && !known; i++)
+        known = !strcmp(l->e[i].src, src) && !strcmp(l->e[i].dst, dst);
+    if (!known && l->n < CACHE_MAX) {
         if (!c->pj && (c->pj = proj_context_create()))
             proj_log_func(c->pj, NULL, quiet_log);
-        if (c->n == c->cap) {
-            size_t cap = c->cap ? 2 * c->cap : 8;
-            cached_op *ops = c->pj ? realloc(c->ops, cap * sizeof *ops) : NULL;
+        if (l->n == l->cap) {
+            size_t cap = l->cap ? 2 * l->cap : 8;
+            cached_op *ops = c->pj ? realloc(l->e, cap * sizeof *ops) : NULL;
             if (ops) {
-                c->ops = ops;
-                c->cap = cap;
+                l->e = ops;
+                l->cap = cap;
             }
         }
         cached_op e = {strdup(src), strdup(dst), c->pj ? proj_clone(c->pj, op) : NULL};
-        if (c->n < c->cap && e.src && e.dst && e.op) {
-            c->ops[c->n++] = e;
+        if (l->n < l->cap && e.src && e.dst && e.op) {
+            l->e[l->n++] = e;
         } else {
             free(e.src);
             free(e.dst);
@@ -268,12 +288,16 @@ static int is_esri_wgs84(const char *def)
 }
 
 /* Creates a CRS object and refuses anything that is not a CRS (a PROJ string
- * like "+proj=merc" is a conversion unless it carries +type=crs). */
+ * like "+proj=merc" is a conversion unless it carries +type=crs). A copy of
+ * the one p's cache keeps for def when it has one. */
 static PJ *create_crs(dl_proj *p, const char *def)
 {
     if (is_esri_wgs84(def))
         def = "EPSG:4326";
-    PJ *crs = proj_create(p->pj, def);
+    PJ *crs = cache_get(p, KEPT_CRS, def, "");
+    if (crs)
+        return crs;
+    crs = proj_create(p->pj, def);
     if (crs && !proj_is_crs(crs)) {
         /* A bare PROJ string: retry as a CRS. */
         proj_destroy(crs);
@@ -292,6 +316,8 @@ static PJ *create_crs(dl_proj *p, const char *def)
             }
         }
     }
+    if (crs)
+        cache_put(p, KEPT_CRS, def, "", crs);
     return crs;
 }
 
@@ -303,7 +329,7 @@ static PJ *equivalent_wgs84(dl_proj *p, PJ *crs)
     PJ_TYPE type = proj_get_type(crs);
     if (type != PJ_TYPE_GEOGRAPHIC_2D_CRS)
         return crs;
-    if (!p->wgs84 && !(p->wgs84 = proj_create(p->pj, "EPSG:4326")))
+    if (!p->wgs84 && !(p->wgs84 = create_crs(p, "EPSG:4326")))
         return crs;
     if (!proj_is_equivalent_to(crs, p->wgs84, PJ_COMP_EQUIVALENT_EXCEPT_AXIS_ORDER_GEOGCRS))
         return crs;
@@ -644,7 +670,7 @@ dline_status dl_transform_new(dline_ctx *ctx, dl_proj *p, const char *src_def,
     src = equivalent_wgs84(p, src);
     /* Every spelling of WGS 84 is one entry of the cache. */
     const char *key = src != given ? "EPSG:4326" : src_def;
-    t->pj = cache_get(p, key, dst_def);
+    t->pj = cache_get(p, KEPT_OP, key, dst_def);
     if (t->pj) {
         proj_destroy(src);
         proj_destroy(dst);
@@ -684,7 +710,7 @@ dline_status dl_transform_new(dline_ctx *ctx, dl_proj *p, const char *src_def,
         proj_destroy(op);
     }
     if (t->pj)
-        cache_put(p, key, dst_def, t->pj);
+        cache_put(p, KEPT_OP, key, dst_def, t->pj);
     if (!t->pj) {
         free(t);
         return dl_error(ctx, DLINE_EPROJ, what, 0, 0,

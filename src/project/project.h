@@ -17,7 +17,8 @@ void dl_proj_free(dl_proj *p);
 /* The operations PROJ found between pairs of CRS definitions, shared by
  * the dl_proj of one map's renders (its bands, tiles and repeated renders),
  * so that PROJ's database search for a pair runs once: tens of ms between two
- * datums. Each dl_proj gets its own copy of an operation. Thread-safe; NULL
+ * datums. Each dl_proj gets its own copy of an operation. The CRSs made
+ * from definitions are kept and copied the same way. Thread-safe; NULL
  * when out of memory (a dl_proj then searches by itself). */
 typedef struct dl_proj_cache dl_proj_cache;
 dl_proj_cache *dl_proj_cache_new(void);

@@ -26,18 +26,38 @@ static const double lonlat[3][2] = {
     {120.9598, 31.0726}, /* Xicen */
 };
 
+/* A transformation from src to dst in a context of its own, through cache
+ * when not NULL; run_done frees all three. */
+typedef struct {
+    dline_ctx *ctx;
+    dl_proj *p;
+    dl_transform *t;
+} run;
+
+static run run_new(const char *src, const char *dst, dl_proj_cache *cache)
+{
+    run r = {dline_ctx_new(), NULL, NULL};
+    assert_int_equal(dl_proj_new(r.ctx, &r.p), DLINE_OK);
+    if (cache)
+        dl_proj_use_cache(r.p, cache);
+    assert_int_equal(dl_transform_new(r.ctx, r.p, src, dst, NULL, &r.t), DLINE_OK);
+    return r;
+}
+
+static void run_done(run r)
+{
+    dl_transform_free(r.t);
+    dl_proj_free(r.p);
+    dline_ctx_free(r.ctx);
+}
+
 /* src (WGS 84 in some spelling) to dst in a context of its own, through
  * cache when not NULL. */
 static void check_points_from(const char *src, const char *dst, const double expect[3][2],
                               dl_proj_cache *cache)
 {
-    dline_ctx *ctx = dline_ctx_new();
-    dl_proj *p = NULL;
-    dl_transform *t = NULL;
-    assert_int_equal(dl_proj_new(ctx, &p), DLINE_OK);
-    if (cache)
-        dl_proj_use_cache(p, cache);
-    assert_int_equal(dl_transform_new(ctx, p, src, dst, NULL, &t), DLINE_OK);
+    run r = run_new(src, dst, cache);
+    dl_transform *t = r.t;
     double xy[6];
     memcpy(xy, lonlat, sizeof xy);
     assert_int_equal(dl_transform_points(t, xy, 3), 3);
@@ -51,9 +71,7 @@ static void check_points_from(const char *src, const char *dst, const double exp
         assert_true(fabs(xy[2 * i] - lonlat[i][0]) < 1e-8);
         assert_true(fabs(xy[2 * i + 1] - lonlat[i][1]) < 1e-8);
     }
-    dl_transform_free(t);
-    dl_proj_free(p);
-    dline_ctx_free(ctx);
+    run_done(r);
 }
 
 static void check_points(const char *dst, const double expect[3][2])
@@ -88,6 +106,61 @@ static void cached_operations_match_cs2cs(void **state)
     check_points_from(esri_wgs84, "EPSG:3857", mercator, cache);
     check_points_from("EPSG:4326", "EPSG:3857", mercator, cache);
     assert_int_equal(dl_proj_cache_count(cache), 2);
+    dl_proj_cache_free(cache);
+}
+
+/* The first two points projected from src to dst in a context of its own,
+ * through cache when not NULL. */
+static void project2(const char *src, const char *dst, const double in[2][2], double out[4],
+                     dl_proj_cache *cache)
+{
+    run r = run_new(src, dst, cache);
+    memcpy(out, in, 4 * sizeof *out);
+    assert_int_equal(dl_transform_points(r.t, out, 2), 2);
+    run_done(r);
+}
+
+/* The CRSs made from definitions are kept by the cache too, and each
+ * context gets a copy. Each pair here is new to the cache, so its operation
+ * is searched from the copies: EPSG:32651 made by the first context, used in
+ * the second and third next to a CRS not yet kept. They give the same values
+ * as contexts without a cache (cs2cs's, e.g. `cs2cs -f %.4f EPSG:32651
+ * EPSG:4549`, northing first), and no definition is taken for another. */
+static void cached_crs_match_uncached_and_cs2cs(void **state)
+{
+    (void)state;
+    static const double utm[2][2] = {{319690.2147, 3448109.5967}, {334371.8830, 3450297.2216}};
+    static const double gk[4] = {605690.5118, 3448477.5460, 620310.2632, 3451062.6931};
+    static const double merc[4] = {13481725.4188, 3652648.0952, 13498824.0926, 3655497.1402};
+    dl_proj_cache *cache = dl_proj_cache_new();
+    assert_non_null(cache);
+    double got[4], plain[4];
+    project2("EPSG:4326", "EPSG:32651", (const double(*)[2])lonlat, got, cache);
+    for (int i = 0; i < 4; i++)
+        assert_true(fabs(got[i] - utm[i / 2][i % 2]) < 0.001);
+    const char *dst[2] = {"EPSG:4549", "EPSG:3857"};
+    const double *expect[2] = {gk, merc};
+    for (int k = 0; k < 2; k++) {
+        project2("EPSG:32651", dst[k], utm, got, cache);
+        project2("EPSG:32651", dst[k], utm, plain, NULL);
+        for (int i = 0; i < 4; i++) {
+            assert_true(fabs(got[i] - expect[k][i]) < 0.001);
+            assert_true(got[i] == plain[i]);
+        }
+    }
+    assert_int_equal(dl_proj_cache_count(cache), 3);
+    /* The names of the CRSs kept, each for its own definition. */
+    dline_ctx *ctx = dline_ctx_new();
+    dl_proj *p = NULL;
+    char name[256];
+    assert_int_equal(dl_proj_new(ctx, &p), DLINE_OK);
+    dl_proj_use_cache(p, cache);
+    assert_int_equal(dl_proj_check_crs(ctx, p, "EPSG:4549", name, sizeof name), DLINE_OK);
+    assert_string_equal(name, "CGCS2000 / 3-degree Gauss-Kruger CM 120E (EPSG:4549)");
+    assert_int_equal(dl_proj_check_crs(ctx, p, "EPSG:32651", name, sizeof name), DLINE_OK);
+    assert_string_equal(name, "WGS 84 / UTM zone 51N (EPSG:32651)");
+    dl_proj_free(p);
+    dline_ctx_free(ctx);
     dl_proj_cache_free(cache);
 }
 
@@ -459,6 +532,7 @@ int main(void)
         cmocka_unit_test(bbox_is_densified),
         cmocka_unit_test(same_crs_is_noop),
         cmocka_unit_test(cached_operations_match_cs2cs),
+        cmocka_unit_test(cached_crs_match_uncached_and_cs2cs),
         cmocka_unit_test(cache_shared_by_threads),
         cmocka_unit_test(disk_cache_is_read_by_the_next_process),
         cmocka_unit_test(disk_cache_refuses_damaged_entries),
