@@ -22,6 +22,40 @@ static dline_status cairo_check(dline_ctx *ctx, const dl_render *r, const char *
     return DLINE_OK;
 }
 
+/* The lines as one line layer's shape: a part per run of points between
+ * NaNs. -1 when out of memory. */
+static int lines_geom(const dl_graticule *g, dl_geom *out)
+{
+    size_t np = 0;
+    for (size_t i = 0; i < g->nlines; i++)
+        np += g->lines[i].n;
+    /* At most one part per point, and the sentinel. */
+    if (dl_geom_reserve(out, np, np + 1) != 0)
+        return -1;
+    out->type = DL_GEOM_LINE;
+    out->npoints = 0;
+    out->nparts = 0;
+    for (size_t i = 0; i < g->nlines; i++) {
+        const dl_graticule_line *l = &g->lines[i];
+        int pen = 0;
+        for (size_t j = 0; j < l->n; j++) {
+            const double *p = l->xy + 2 * j;
+            if (isnan(p[0])) {
+                pen = 0;
+                continue;
+            }
+            if (!pen)
+                out->part_start[out->nparts++] = out->npoints;
+            out->xy[2 * out->npoints] = p[0];
+            out->xy[2 * out->npoints + 1] = p[1];
+            out->npoints++;
+            pen = 1;
+        }
+    }
+    out->part_start[out->nparts] = out->npoints;
+    return 0;
+}
+
 dline_status dl_render_graticule_lines(dline_ctx *ctx, dl_render *r, const dl_style_graticule *s,
                                        const dl_graticule *g)
 {
@@ -31,6 +65,28 @@ dline_status dl_render_graticule_lines(dline_ctx *ctx, dl_render *r, const dl_st
     dl_cr_save(cr);
     cairo_rectangle(cr, 0, 0, r->width, r->height);
     dl_cr_clip(cr);
+    /* Undashed, the lines are one plain line layer's shape, drawn as a
+     * translucent feature is (by raster.c on an image); the path was
+     * never thinned. */
+    dl_style_layer ll = {0};
+    ll.type = DL_LAYER_LINE;
+    ll.line_width = s->width;
+    ll.line_color = s->color;
+    ll.line_opacity = s->opacity;
+    ll.line_cap = DL_CAP_BUTT;
+    ll.line_join = DL_JOIN_ROUND;
+    if (s->ndash <= 0 && dl_render_alone_on_raster(r, &ll)) {
+        dl_geom lg;
+        dl_geom_init(&lg);
+        dline_status st = lines_geom(g, &lg) != 0
+                              ? dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory")
+                              : dl_render_shape_alone(ctx, r, &ll, &lg, 0);
+        dl_geom_clear(&lg);
+        dl_cr_restore(cr);
+        if (st != DLINE_OK)
+            return st;
+        return cairo_check(ctx, r, "graticule");
+    }
     cairo_new_path(cr);
     for (size_t i = 0; i < g->nlines; i++) {
         const dl_graticule_line *l = &g->lines[i];

@@ -790,11 +790,21 @@ static inline uint32_t blend(uint32_t s_rb, uint32_t s_ag, uint32_t d, uint32_t 
     return rb | ag;
 }
 
-enum { FILL, KEEP, PROBE, A8 };
+/* x's two 16-bit lanes (each 0..255) times a (0..255), each / 255
+ * rounded, as pixman's UN8x4_MUL_UN8. */
+static inline uint32_t mul_lanes(uint32_t x, uint32_t a)
+{
+    uint32_t t = x * a + 0x800080u;
+    return ((t + ((t >> 8) & 0xff00ffu)) >> 8) & 0xff00ffu;
+}
+
+enum { FILL, FILL_ARGB, KEEP, PROBE, A8 };
 
 typedef struct {
-    unsigned char *data; /* FILL, A8 */
+    unsigned char *data; /* FILL, FILL_ARGB, A8 */
     int stride;
+    /* The source pixel and its lanes (red and blue; alpha and green);
+     * FILL_ARGB's is premultiplied. */
     uint32_t src, s_rb, s_ag;
     uint8_t *out; /* PROBE: dl_raster_coverage */
     int oy, ox, olen;
@@ -813,6 +823,21 @@ static inline void span(dl_raster *R, const target *t, int mode, uint32_t *drow,
         } else {
             for (int i = 0; i < len; i++)
                 p[i] = blend(t->s_rb, t->s_ag, p[i], a);
+        }
+    } else if (mode == FILL_ARGB) {
+        /* Premultiplied OVER, as pixman composites a solid source through
+         * an 8-bit mask: the source times the coverage, then the
+         * destination times one minus that alpha, each rounded. */
+        uint32_t s_rb = t->s_rb, s_ag = t->s_ag;
+        if (a != 255) {
+            s_rb = mul_lanes(s_rb, a);
+            s_ag = mul_lanes(s_ag, a);
+        }
+        uint32_t s = s_rb | s_ag << 8, ia = 255 - (s_ag >> 16);
+        uint32_t *p = drow + x;
+        for (int i = 0; i < len; i++) {
+            uint32_t d = p[i];
+            p[i] = s + (mul_lanes(d & 0xff00ffu, ia) | mul_lanes((d >> 8) & 0xff00ffu, ia) << 8);
         }
     } else if (mode == A8) {
         memset(t->data + (size_t)y * (size_t)t->stride + (size_t)x, (int)a, (size_t)len);
@@ -852,7 +877,7 @@ static inline int sweep(dl_raster *R, const target *t, int mode)
         int y = R->min_y + (int)r;
         uint32_t *drow = NULL;
         uint8_t *krow = NULL;
-        if (mode == FILL)
+        if (mode == FILL || mode == FILL_ARGB)
             drow = (uint32_t *)(t->data + (size_t)y * (size_t)t->stride);
         if (mode == KEEP) {
             int kr = y - R->y0;
@@ -902,6 +927,17 @@ int dl_raster_fill(dl_raster *R, unsigned char *data, int stride, uint8_t r, uin
     uint32_t src = 0xff000000u | (uint32_t)r << 16 | (uint32_t)g << 8 | b;
     target t = {data, stride, src, src & 0xff00ffu, (src >> 8) & 0xff00ffu, NULL, 0, 0, 0};
     int rc = sweep(R, &t, FILL);
+    forget(R);
+    return rc;
+}
+
+int dl_raster_fill_argb(dl_raster *R, unsigned char *data, int stride, uint32_t argb)
+{
+    if (argb >> 24 == 255)
+        return dl_raster_fill(R, data, stride, (uint8_t)(argb >> 16), (uint8_t)(argb >> 8),
+                              (uint8_t)argb);
+    target t = {data, stride, argb, argb & 0xff00ffu, (argb >> 8) & 0xff00ffu, NULL, 0, 0, 0};
+    int rc = sweep(R, &t, FILL_ARGB);
     forget(R);
     return rc;
 }

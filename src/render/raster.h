@@ -1,5 +1,6 @@
-/* An anti-aliased scan converter for the opaque batches of plain lines,
- * fills and circles drawn on images (render.c, dl_render_flush). Cairo's
+/* An anti-aliased scan converter for the plain lines, fills and circles
+ * drawn on images (render.c, dl_render_flush: opaque batches, translucent
+ * features one by one, the graticule's lines). Cairo's
  * own samples every edge on 15 sub-rows per pixel row, which was most of a
  * dense map's instructions; this one accumulates each pixel's exact
  * covered area per cell an edge crosses (as AGG and FreeType's "gray"
@@ -53,6 +54,16 @@ void dl_raster_stroke(dl_raster *R, const double *xy, size_t n, int closed, doub
  * way), else 0. */
 int dl_raster_fill(dl_raster *R, unsigned char *data, int stride, uint8_t r, uint8_t g,
                    uint8_t b);
+
+/* As dl_raster_fill, in a translucent colour: argb is a premultiplied
+ * ARGB32 pixel (each colour channel at most the alpha, as Cairo stores a
+ * colour of alpha < 1), composited OVER as pixman composites a solid
+ * source through a coverage mask: with coverage c, the source s = argb * c
+ * / 255 and then dst = s + dst * (255 - alpha(s)) / 255, per channel, each
+ * division rounded. Everything added inks once (non-zero), so a shape's
+ * parts that overlap do not darken each other. An alpha of 255 draws as
+ * dl_raster_fill, of 0 nothing. */
+int dl_raster_fill_argb(dl_raster *R, unsigned char *data, int stride, uint32_t argb);
 
 /* Keeps what was added as coverage, the most of it and of what was kept
  * before per pixel, and forgets the shapes: shapes kept one by one ink

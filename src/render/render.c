@@ -710,6 +710,29 @@ static int batchable(const dl_render *r, const dl_style_layer *l)
     }
 }
 
+/* Whether a feature that is not batchable is still drawn by raster, alone
+ * (a batch of one, so its parts are one shape and overlapping features
+ * add up as Cairo's strokes of each do): translucent plain lines, fills and
+ * circles on an image. Dashed and smooth lines, patterns, offset, gap and
+ * gradient lines, and vector outputs stay with Cairo. */
+static int alone_on_raster(const dl_render *r, const dl_style_layer *l)
+{
+    if (cairo_surface_get_type(cairo_get_target(r->cr)) != CAIRO_SURFACE_TYPE_IMAGE ||
+        dl_svg_of(r->cr))
+        return 0;
+    switch (l->type) {
+    case DL_LAYER_FILL:
+        return l->fill_pattern == DL_PATTERN_NONE;
+    case DL_LAYER_LINE:
+        return l->line_width > 0 && !dl_render_line_is_styled(l) && !l->connect_smooth &&
+               l->line_ndash <= 0;
+    case DL_LAYER_CIRCLE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /* Whether a draws exactly as b (data-driven values may differ from feature
  * to feature). */
 static int same_paint(const dl_style_layer *a, const dl_style_layer *b)
@@ -853,20 +876,35 @@ static int raster_target(dl_render *r, cairo_matrix_t *m, int clip[4])
     return ok;
 }
 
-/* An opaque colour as Cairo stores it: 16 bits a channel, then 8. */
+/* A channel as Cairo stores it: 16 bits a channel, then 8. */
 static uint8_t channel8(double v)
 {
     v = fmin(fmax(v, 0), 1);
     return (uint8_t)((unsigned)(v * 65535.0 + 0.5) >> 8);
 }
 
-static int raster_fill(dl_render *r, dl_color c)
+/* What was added, composited in colour c faded by opacity as set_color's
+ * source is: opaque by dl_raster_fill, translucent premultiplied as Cairo
+ * premultiplies its colour (each channel times the alpha, in doubles, then
+ * to 16 bits and 8). */
+static int raster_fill(dl_render *r, dl_color c, double opacity)
 {
     cairo_surface_t *t = cairo_get_target(r->cr);
     cairo_surface_flush(t);
-    int rc = dl_raster_fill(r->raster, cairo_image_surface_get_data(t),
-                            cairo_image_surface_get_stride(t), channel8(c.r), channel8(c.g),
+    unsigned char *data = cairo_image_surface_get_data(t);
+    int stride = cairo_image_surface_get_stride(t);
+    int rc;
+    if (opaque(c, opacity)) {
+        rc = dl_raster_fill(r->raster, data, stride, channel8(c.r), channel8(c.g),
                             channel8(c.b));
+    } else {
+        double a = fmin(fmax(c.a * opacity, 0), 1);
+        uint32_t argb = (uint32_t)channel8(a) << 24 |
+                        (uint32_t)channel8(fmin(fmax(c.r, 0), 1) * a) << 16 |
+                        (uint32_t)channel8(fmin(fmax(c.g, 0), 1) * a) << 8 |
+                        channel8(fmin(fmax(c.b, 0), 1) * a);
+        rc = dl_raster_fill_argb(r->raster, data, stride, argb);
+    }
     cairo_surface_mark_dirty(t);
     return rc;
 }
@@ -898,15 +936,25 @@ static int flush_raster(dl_render *r, const dl_style_layer *l)
             if (n >= 3)
                 dl_raster_polygon(R, r->rb_dev, n);
         }
-        if (raster_fill(r, l->fill_color) != 0)
+        if (raster_fill(r, l->fill_color, l->fill_opacity) != 0)
             return -1;
         if (!l->has_fill_outline)
             return 0;
+        s = 0;
+        if (!opaque(l->fill_outline_color, l->fill_opacity)) {
+            /* A translucent feature (drawn alone): its rings' outlines are
+             * one stroke, inked once where they overlap, as Cairo's. */
+            for (size_t i = 0; i < r->rb_nparts; s = r->rb_end[i++]) {
+                size_t n = rb_device(r, s, r->rb_end[i], &m);
+                dl_raster_stroke(R, r->rb_dev, n, 1, 0.5 * scale, DL_RCAP_BUTT, DL_RJOIN_ROUND,
+                                 10);
+            }
+            return raster_fill(r, l->fill_outline_color, l->fill_opacity) != 0 ? 1 : 0;
+        }
         /* Each ring's outline on its own, kept as the most coverage per
          * pixel: neighbours' outlines along a shared border ink it as one
          * line, as Cairo's one stroke of the batch does (summed, a border
          * pixel half covered by each would be inked whole). */
-        s = 0;
         int rc = 0;
         for (size_t i = 0; i < r->rb_nparts && rc == 0; s = r->rb_end[i++]) {
             size_t n = rb_device(r, s, r->rb_end[i], &m);
@@ -934,7 +982,7 @@ static int flush_raster(dl_render *r, const dl_style_layer *l)
         dl_raster_stroke(R, r->rb_dev, n, 0, 0.5 * l->line_width * scale, rcap_of(l->line_cap),
                          rjoin_of(l->line_join), 2.0);
     }
-    return raster_fill(r, l->line_color);
+    return raster_fill(r, l->line_color, l->line_opacity);
 }
 
 /* Circles on raster: a table's points at most (a radius of 100 px has 129),
@@ -1085,7 +1133,8 @@ static int flush_circles(dl_render *r, const dl_style_layer *l)
             }
             dl_raster_stroke(R, ring, nr, 1, sw / 2 * s, DL_RCAP_BUTT, join, miter);
         }
-        if (raster_fill(r, pass == 0 ? l->circle_color : l->circle_stroke_color) != 0)
+        if ((pass == 0 ? raster_fill(r, l->circle_color, l->circle_opacity)
+                       : raster_fill(r, l->circle_stroke_color, 1.0)) != 0)
             return pass == 0 || nf == 0 ? -1 : 1;
     }
     return 0;
@@ -1228,6 +1277,86 @@ static int touches_band(const dl_render *r, const dl_style_layer *l, const dl_ge
     return !(hi + m < r->band_y0 || lo - m > r->band_y1);
 }
 
+/* Adds g to the open batch of layer's paint (opening one). */
+static dline_status batch_add(dline_ctx *ctx, dl_render *r, const dl_style_layer *layer,
+                              const dl_geom *g)
+{
+    cairo_t *cr = r->cr;
+    if (!r->batch_open) {
+        r->batch_layer = *layer;
+        r->batch_open = 1;
+        cairo_new_path(cr);
+    }
+    if (layer->type == DL_LAYER_CIRCLE) {
+        /* Centres: a circle's fill and its stroke are two paths. */
+        size_t need = r->batch_n + g->npoints;
+        if (need > r->cap_batch_xy) {
+            size_t cap = r->cap_batch_xy ? r->cap_batch_xy : 1024;
+            while (cap < need)
+                cap *= 2;
+            double *p = dl_realloc_array(r->batch_xy, cap, 2 * sizeof *p);
+            if (!p)
+                return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+            r->batch_xy = p;
+            r->cap_batch_xy = cap;
+        }
+        memcpy(r->batch_xy + 2 * r->batch_n, g->xy, g->npoints * 2 * sizeof(double));
+        r->batch_n += g->npoints;
+        /* A circle is 4 curves, flattened to dozens of edges, twice
+         * (fill and stroke): it counts as such against the bound. */
+        r->batch_points += 64 * g->npoints;
+        return DLINE_OK;
+    }
+    if (kept_as_vertices(layer)) {
+        if (rb_add_feature(r, layer, g) != 0)
+            return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+    } else if (layer->type == DL_LAYER_FILL) {
+        add_fill_path(cr, g, r->thin);
+    } else {
+        add_line_path(cr, layer, g, r->thin);
+    }
+    r->batch_n++;
+    r->batch_points += g->npoints;
+    cairo_status_t cst = cairo_status(cr);
+    if (cst != CAIRO_STATUS_SUCCESS)
+        return dl_error(ctx, DLINE_ERENDER, NULL, 0, 0, "layer '%s': %s",
+                        layer->id ? layer->id : "", cairo_status_to_string(cst));
+    return DLINE_OK;
+}
+
+/* g drawn alone through the batch's way (raster, or Cairo when raster
+ * cannot): a batch of one, flushed at once. */
+static dline_status draw_alone(dline_ctx *ctx, dl_render *r, const dl_style_layer *layer,
+                               const dl_geom *g)
+{
+    dline_status st = batch_add(ctx, r, layer, g);
+    dl_render_flush(r);
+    if (st != DLINE_OK)
+        return st;
+    cairo_status_t cst = cairo_status(r->cr);
+    if (cst != CAIRO_STATUS_SUCCESS)
+        return dl_error(ctx, DLINE_ERENDER, NULL, 0, 0, "layer '%s': %s",
+                        layer->id ? layer->id : "", cairo_status_to_string(cst));
+    return DLINE_OK;
+}
+
+int dl_render_alone_on_raster(const dl_render *r, const dl_style_layer *l)
+{
+    return alone_on_raster(r, l);
+}
+
+dline_status dl_render_shape_alone(dline_ctx *ctx, dl_render *r, const dl_style_layer *layer,
+                                   const dl_geom *g, double thin)
+{
+    if (r->batch_open)
+        dl_render_flush(r);
+    double keep = r->thin;
+    r->thin = thin;
+    dline_status st = draw_alone(ctx, r, layer, g);
+    r->thin = keep;
+    return st;
+}
+
 dline_status dl_render_feature(dline_ctx *ctx, dl_render *r, const dl_style_layer *layer,
                                const dl_geom *g)
 {
@@ -1254,48 +1383,10 @@ dline_status dl_render_feature(dline_ctx *ctx, dl_render *r, const dl_style_laye
         }
         return DLINE_OK;
     }
-    if (batchable(r, layer)) {
-        if (!r->batch_open) {
-            r->batch_layer = *layer;
-            r->batch_open = 1;
-            cairo_new_path(cr);
-        }
-        if (layer->type == DL_LAYER_CIRCLE) {
-            /* Centres: a circle's fill and its stroke are two paths. */
-            size_t need = r->batch_n + g->npoints;
-            if (need > r->cap_batch_xy) {
-                size_t cap = r->cap_batch_xy ? r->cap_batch_xy : 1024;
-                while (cap < need)
-                    cap *= 2;
-                double *p = dl_realloc_array(r->batch_xy, cap, 2 * sizeof *p);
-                if (!p)
-                    return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
-                r->batch_xy = p;
-                r->cap_batch_xy = cap;
-            }
-            memcpy(r->batch_xy + 2 * r->batch_n, g->xy, g->npoints * 2 * sizeof(double));
-            r->batch_n += g->npoints;
-            /* A circle is 4 curves, flattened to dozens of edges, twice
-             * (fill and stroke): it counts as such against the bound. */
-            r->batch_points += 64 * g->npoints;
-            return DLINE_OK;
-        }
-        if (kept_as_vertices(layer)) {
-            if (rb_add_feature(r, layer, g) != 0)
-                return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
-        } else if (layer->type == DL_LAYER_FILL) {
-            add_fill_path(cr, g, r->thin);
-        } else {
-            add_line_path(cr, layer, g, r->thin);
-        }
-        r->batch_n++;
-        r->batch_points += g->npoints;
-        cairo_status_t cst = cairo_status(cr);
-        if (cst != CAIRO_STATUS_SUCCESS)
-            return dl_error(ctx, DLINE_ERENDER, NULL, 0, 0, "layer '%s': %s",
-                            layer->id ? layer->id : "", cairo_status_to_string(cst));
-        return DLINE_OK;
-    }
+    if (batchable(r, layer))
+        return batch_add(ctx, r, layer, g);
+    if (alone_on_raster(r, layer))
+        return draw_alone(ctx, r, layer, g);
     cairo_save(cr);
     switch (layer->type) {
     case DL_LAYER_FILL:

@@ -201,6 +201,18 @@ PangoLayout *dl_render_label_layout(dl_render *r, const dl_style_layer *layer, c
  * to cr's current path. */
 void dl_render_path_smooth(cairo_t *cr, const double *xy, size_t n);
 
+/* Whether dl_render_feature draws a feature of l that is not batched
+ * through raster.c, alone (translucent plain lines, fills and circles on
+ * an image). */
+int dl_render_alone_on_raster(const dl_render *r, const dl_style_layer *l);
+/* Draws g in l's paint as one shape (its parts one union under the
+ * non-zero rule, as Cairo's fill or stroke of one path), as
+ * dl_render_feature draws a feature alone: by raster.c where it can, else
+ * by Cairo; vertices within thin user units of the last one are dropped
+ * (0: none). Flushes any open batch first. */
+dline_status dl_render_shape_alone(dline_ctx *ctx, dl_render *r, const dl_style_layer *layer,
+                                   const dl_geom *g, double thin);
+
 /* text-size-secondary, or 0.8 x text-size when not given. */
 double dl_render_secondary_size(const dl_style_layer *layer);
 

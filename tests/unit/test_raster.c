@@ -33,6 +33,77 @@ static void rect(dl_raster *R, double x0, double y0, double x1, double y1)
     dl_raster_polygon(R, xy, 4);
 }
 
+/* x / 255, rounded. */
+static unsigned div255(unsigned x)
+{
+    return (unsigned)floor(x / 255.0 + 0.5);
+}
+
+/* Premultiplied src OVER dst through coverage c: the source times c, then
+ * the destination times one minus that alpha, per channel (the formula
+ * raster.h states). */
+static uint32_t over(uint32_t src, uint32_t dst, unsigned c)
+{
+    unsigned sa = div255((src >> 24) * c);
+    uint32_t out = 0;
+    for (int sh = 0; sh < 32; sh += 8) {
+        unsigned s = div255(((src >> sh) & 0xff) * c), d = (dst >> sh) & 0xff;
+        out |= (uint32_t)(s + div255(d * (255 - sa))) << sh;
+    }
+    return out;
+}
+
+/* The rectangle of test_rectangle_exact in a translucent colour over an
+ * opaque and a translucent background: every pixel is the formula's, at
+ * partial coverage and at full; with a second copy of the rectangle in the
+ * same fill, the covered pixels are composited once (partly covered ones
+ * by the sum of the copies' areas, clamped, as raster.h says); alpha 255
+ * draws as dl_raster_fill. */
+static void test_fill_argb(void **state)
+{
+    (void)state;
+    dl_raster *R = dl_raster_new();
+    assert_non_null(R);
+    static const double fx[W] = {0, 0.75, 1, 0.75};
+    static const double fy[H] = {0, 0.5, 1, 0.5};
+    const uint32_t src = 0xb3903c10u; /* alpha 0.7, premultiplied */
+    const uint32_t bgs[2] = {0xff2050a0u, 0x80402010u};
+    for (int k = 0; k < 2; k++) {
+        for (int copies = 1; copies <= 2; copies++) {
+            uint32_t img[H][W];
+            for (int y = 0; y < H; y++)
+                for (int x = 0; x < W; x++)
+                    img[y][x] = bgs[k];
+            dl_raster_reset(R, 0, 0, W, H);
+            for (int i = 0; i < copies; i++)
+                rect(R, 1.25, 1.5, 3.75, 3.5);
+            assert_int_equal(dl_raster_fill_argb(R, (unsigned char *)img, W * 4, src), 0);
+            for (int y = 0; y < H; y++)
+                for (int x = 0; x < W; x++) {
+                    unsigned c = (unsigned)cov(fmin(1, copies * fx[x] * fy[y]));
+                    uint32_t want = c ? over(src, bgs[k], c) : bgs[k];
+                    if (img[y][x] != want)
+                        fail_msg("background %08x, %d copies, pixel %d,%d: %08x, expected %08x",
+                                 bgs[k], copies, x, y, img[y][x], want);
+                }
+            /* Full coverage, by hand: each channel s + d * (255 - 0xb3) / 255. */
+            if (k == 0)
+                assert_int_equal(img[2][2], 0xff9a5440u);
+        }
+    }
+    uint32_t a[H][W], b[H][W];
+    memset(a, 0xff, sizeof a);
+    memset(b, 0xff, sizeof b);
+    dl_raster_reset(R, 0, 0, W, H);
+    rect(R, 1.25, 1.5, 3.75, 3.5);
+    assert_int_equal(dl_raster_fill_argb(R, (unsigned char *)a, W * 4, 0xff903c10u), 0);
+    dl_raster_reset(R, 0, 0, W, H);
+    rect(R, 1.25, 1.5, 3.75, 3.5);
+    assert_int_equal(dl_raster_fill(R, (unsigned char *)b, W * 4, 0x90, 0x3c, 0x10), 0);
+    assert_memory_equal(a, b, sizeof a);
+    dl_raster_free(R);
+}
+
 /* x 1.25..3.75, y 1.5..3.5: a quarter off both ends of the row, half off
  * the top and bottom rows. */
 static void test_rectangle_exact(void **state)
@@ -340,7 +411,7 @@ int main(void)
         cmocka_unit_test(test_nonzero),         cmocka_unit_test(test_band_clip),
         cmocka_unit_test(test_stroke_butt),     cmocka_unit_test(test_outlines_kept),
         cmocka_unit_test(test_polygon_at),      cmocka_unit_test(test_hostile),
-        cmocka_unit_test(test_write_a8),
+        cmocka_unit_test(test_write_a8),        cmocka_unit_test(test_fill_argb),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
