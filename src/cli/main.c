@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -759,5 +760,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "dline: cannot write to standard output: %s\n", strerror(errno));
         rc = EXIT_INPUT;
     }
+    /* Everything is written and closed by now (an output file fsync'd and
+     * renamed into place, standard output flushed): end here, without the
+     * libraries' exit-time destructors (PROJ's, GLib's, fontconfig's...),
+     * which only free memory the kernel takes back anyway: about 4 ms of
+     * the flagship's 0.11 s. A build with AddressSanitizer returns, so that
+     * its leak check still runs. */
+#ifndef __SANITIZE_ADDRESS__
+    fflush(stderr);
+    _exit(rc);
+#endif
     return rc;
 }
