@@ -270,19 +270,14 @@ static void device_box(cairo_t *cr, double grow, int box[4])
     box[3] = (int)(dy1 - dy0);
 }
 
-/* m's current path (kept) filled, non-zero, into the w x h 8-bit mask data
- * (stride) by raster.c: its polygons flattened in device space. 0, or -1
- * (the mask untouched or partly written: the caller clears and fills it
- * with Cairo instead). */
-static int fill_a8(cairo_t *m, unsigned char *data, int stride, int w, int h)
+/* The flat path (device space: cairo_copy_path_flat under an identity
+ * matrix) moved by (-x0, -y0) and filled, non-zero, into the w x h 8-bit
+ * mask data (stride) by raster.c, each pixel's exact covered area. 0, or
+ * -1 when memory ran out (the mask is then cleared). */
+static int fill_a8(const cairo_path_t *flat, int x0, int y0, unsigned char *data, int stride,
+                   int w, int h)
 {
-    cairo_matrix_t user;
-    cairo_get_matrix(m, &user);
-    /* Cairo keeps the path in device space: read back flat there. */
-    cairo_identity_matrix(m);
-    cairo_path_t *flat = cairo_copy_path_flat(m);
-    cairo_set_matrix(m, &user);
-    dl_raster *R = flat && flat->status == CAIRO_STATUS_SUCCESS ? dl_raster_new() : NULL;
+    dl_raster *R = dl_raster_new();
     double *xy = NULL;
     size_t n = 0, cap = 0;
     int rc = R ? 0 : -1;
@@ -306,8 +301,8 @@ static int fill_a8(cairo_t *m, unsigned char *data, int stride, int w, int h)
                 xy = p;
                 cap = c;
             }
-            xy[2 * n] = d[1].point.x;
-            xy[2 * n + 1] = d[1].point.y;
+            xy[2 * n] = d[1].point.x - x0;
+            xy[2 * n + 1] = d[1].point.y - y0;
             n++;
         }
     }
@@ -319,17 +314,18 @@ static int fill_a8(cairo_t *m, unsigned char *data, int stride, int w, int h)
         memset(data, 0, (size_t)stride * (size_t)h);
     free(xy);
     dl_raster_free(R);
-    cairo_path_destroy(flat);
     return rc;
 }
 
-/* Paints cr's source through the halo, r device px wide, of path (in cr's
- * user space) over the device box `box`: the path filled into an A8 mask,
- * dilated by dl_halo_dilate(). 0 with *text the path's own coverage mask
- * (the caller paints the text through it and destroys it; NULL when the box
- * is empty), or -1 when the masks could not be made (the caller then
- * strokes instead). */
-static int mask_halo(cairo_t *cr, const cairo_path_t *path, double r, const int box[4],
+/* Paints cr's source through the halo, r device px wide, of the text
+ * whose outline is flat (device space, see fill_a8) over the device box
+ * `box`: the outline filled into an A8 mask by raster.c (a third of the
+ * instructions of Cairo's fill, which samples 15 sub-rows a pixel row),
+ * dilated by dl_halo_dilate(). 0 with *text the outline's own coverage
+ * mask (the caller paints the text through it and destroys it; NULL when
+ * the box is empty), or -1 when the masks could not be made (the caller
+ * then strokes instead). */
+static int mask_halo(cairo_t *cr, const cairo_path_t *flat, double r, const int box[4],
                      cairo_surface_t **text)
 {
     int w = box[2], h = box[3];
@@ -343,36 +339,12 @@ static int mask_halo(cairo_t *cr, const cairo_path_t *path, double r, const int 
     int rc = -1;
     if (cairo_surface_status(cov) || cairo_surface_status(out))
         goto done;
-    cairo_t *m = cairo_create(cov);
-    cairo_matrix_t ctm, shift;
-    cairo_get_matrix(cr, &ctm);
-    cairo_matrix_init_translate(&shift, -box[0], -box[1]);
-    cairo_matrix_multiply(&ctm, &ctm, &shift);
-    cairo_set_matrix(m, &ctm);
-    cairo_set_antialias(m, cairo_get_antialias(cr));
-    cairo_set_tolerance(m, cairo_get_tolerance(cr));
-    cairo_set_fill_rule(m, CAIRO_FILL_RULE_WINDING);
-    cairo_append_path(m, path);
-    int bad = cairo_status(m) != CAIRO_STATUS_SUCCESS;
-    if (!bad && cairo_get_antialias(cr) != CAIRO_ANTIALIAS_NONE) {
-        /* dline's own scan converter (raster.c): the exact area of each
-         * pixel the outline covers, a third of the instructions of Cairo's
-         * fill (which samples 15 sub-rows a pixel row) on glyph outlines. */
-        cairo_surface_flush(cov);
-        if (fill_a8(m, cairo_image_surface_get_data(cov), cairo_image_surface_get_stride(cov),
-                    w, h) == 0) {
-            cairo_surface_mark_dirty(cov);
-            cairo_new_path(m);
-        }
-    }
-    if (!bad && cairo_has_current_point(m))
-        cairo_fill(m);
-    bad = bad || cairo_status(m) != CAIRO_STATUS_SUCCESS;
-    cairo_destroy(m);
-    if (bad)
-        goto done;
     cairo_surface_flush(cov);
     cairo_surface_flush(out);
+    if (fill_a8(flat, box[0], box[1], cairo_image_surface_get_data(cov),
+                cairo_image_surface_get_stride(cov), w, h) != 0)
+        goto done;
+    cairo_surface_mark_dirty(cov);
     if (dl_halo_dilate(cairo_image_surface_get_data(cov), w, h,
                        cairo_image_surface_get_stride(cov), r,
                        cairo_image_surface_get_data(out)) != 0)
@@ -403,19 +375,30 @@ static void halo_fill_path(cairo_t *cr, int image, dl_color color, dl_color halo
 {
     int with_halo = halo_width > 0 && halo.a > 0;
     int group = opacity < 1;
-    cairo_path_t *path = NULL;
+    /* The outline flat in device space for the masks (Cairo keeps paths in
+     * device space: read back under an identity matrix), and a copy to
+     * draw again inside a group. */
+    int masks = image && with_halo && cairo_get_antialias(cr) != CAIRO_ANTIALIAS_NONE;
+    cairo_path_t *path = NULL, *flat = NULL;
     int box[4] = {0, 0, 0, 0};
     double r = 0;
     cairo_save(cr);
     cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING);
-    if ((image && with_halo) || group) {
+    if (masks) {
+        cairo_save(cr);
+        cairo_identity_matrix(cr);
+        flat = cairo_copy_path_flat(cr);
+        cairo_restore(cr);
+    }
+    if (group)
         path = cairo_copy_path(cr);
-        if (!path || path->status != CAIRO_STATUS_SUCCESS) {
-            cairo_path_destroy(path);
-            cairo_new_path(cr);
-            cairo_restore(cr);
-            return;
-        }
+    if ((masks && (!flat || flat->status != CAIRO_STATUS_SUCCESS)) ||
+        (group && (!path || path->status != CAIRO_STATUS_SUCCESS))) {
+        cairo_path_destroy(flat);
+        cairo_path_destroy(path);
+        cairo_new_path(cr);
+        cairo_restore(cr);
+        return;
     }
     cairo_matrix_t m;
     cairo_get_matrix(cr, &m);
@@ -442,7 +425,7 @@ static void halo_fill_path(cairo_t *cr, int image, dl_color color, dl_color halo
     int masked = 0;
     if (with_halo) {
         cairo_set_source_rgba(cr, halo.r, halo.g, halo.b, halo.a);
-        if (image && mask_halo(cr, path, r, box, &text) == 0) {
+        if (masks && mask_halo(cr, flat, r, box, &text) == 0) {
             masked = 1;
         } else {
             cairo_set_line_width(cr, 2 * halo_width);
@@ -470,6 +453,7 @@ static void halo_fill_path(cairo_t *cr, int image, dl_color color, dl_color halo
     cairo_new_path(cr);
     cairo_restore(cr);
     cairo_path_destroy(path);
+    cairo_path_destroy(flat);
 }
 
 /* Draws the layout with its origin at x,y, halo then fill (halo_fill_path).
