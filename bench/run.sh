@@ -4,7 +4,8 @@
 # (also written to bench/results/latest.md). Then, once per size and not
 # timed, every tool draws the map without its labels and each peer's pixels
 # are compared with dline's (png_diff): more than the share allowed off by
-# more than T levels fails the run. See bench/README.md.
+# more than T levels fails the run. Last, the flagship map's whole-process
+# time with the same dline (bench/flagship.py). See bench/README.md.
 #
 #   bench/run.sh [small] [medium] [large] | all   [--runs N]
 #
@@ -230,6 +231,12 @@ table=$res/latest.md
         q = w[9]; sub(/^\(/, "", q)
         printf "| %s | %s | %s | %s | %s | %s | %s |\n", $2, $1, w[1], q, w[8], w[n], w[n - 1] == "within" ? "ok" : "**out of tolerance**"
     }' "$geom"
+    # The flagship with the same dline, in the same run: whole process, the
+    # PROJ operation cache folder warm (bench/flagship.py).
+    echo
+    echo "Flagship (styles/digital-line.yaml, 1600x1100 PNG, whole process, cache folder warm):"
+    echo
+    (cd "$top" && python3 "$here/flagship.py" -n 30 "$dline") | sed 's/^[^ ]* *//; s/^/    /'
 } > "$table"
 cat "$table"
 echo "(raw runs: $raw; images and logs: $out)" >&2
