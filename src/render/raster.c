@@ -1023,3 +1023,90 @@ int dl_raster_fill_kept(dl_raster *R, unsigned char *data, int stride, uint8_t r
     forget(R);
     return rc;
 }
+
+/* Dashes */
+
+/* Appends (x, y) to the dash in buf (m points) unless it repeats the last. */
+static void dash_put(double *buf, size_t *m, double x, double y)
+{
+    if (*m && buf[2 * *m - 2] == x && buf[2 * *m - 1] == y)
+        return;
+    buf[2 * *m] = x;
+    buf[2 * *m + 1] = y;
+    (*m)++;
+}
+
+size_t dl_raster_dash(const double *xy, size_t n, const double *dash, int nd, int dots,
+                      double *buf, void (*each)(void *arg, const double *pts, size_t m),
+                      void *arg)
+{
+    double total = 0;
+    for (int i = 0; i < nd; i++) {
+        if (!(dash[i] >= 0) || !isfinite(dash[i]))
+            return 0;
+        total += dash[i];
+    }
+    if (nd < 1 || !(total > 0) || !isfinite(total))
+        return 0;
+    int idx = 0, on = 1;
+    double remain = dash[0]; /* what is left of the current dash or gap */
+    size_t m = 0, count = 0; /* m: the open dash's points in buf (0: none open) */
+    double px = 0, py = 0;
+    int have = 0;
+    for (size_t i = 0; i < n; i++) {
+        double x = xy[2 * i], y = xy[2 * i + 1];
+        if (!isfinite(x) || !isfinite(y))
+            continue;
+        if (!have) {
+            px = x;
+            py = y;
+            have = 1;
+            continue;
+        }
+        double dx = x - px, dy = y - py, len = hypot(dx, dy);
+        if (!(len > 0))
+            continue;
+        for (double t = 0;;) {
+            double left = len - t;
+            if (remain > left + 1e-9) { /* this dash or gap runs past the vertex */
+                if (on) {
+                    if (m == 0)
+                        dash_put(buf, &m, px + dx * (t / len), py + dy * (t / len));
+                    dash_put(buf, &m, x, y);
+                }
+                remain -= left;
+                break;
+            }
+            double e = fmin(t + remain, len);
+            if (on) {
+                if (m == 0)
+                    dash_put(buf, &m, px + dx * (t / len), py + dy * (t / len));
+                if (e < len)
+                    dash_put(buf, &m, px + dx * (e / len), py + dy * (e / len));
+                else
+                    dash_put(buf, &m, x, y);
+                if (m == 1 && dots) /* zero length: a step along the segment */
+                    dash_put(buf, &m, buf[0] + dx / len / 1024, buf[1] + dy / len / 1024);
+                if (m > 1) {
+                    each(arg, buf, m);
+                    count++;
+                }
+                m = 0;
+            }
+            t = e;
+            if (++idx == nd)
+                idx = 0;
+            on = !on;
+            remain = dash[idx];
+            if (t >= len && remain > 0)
+                break;
+        }
+        px = x;
+        py = y;
+    }
+    if (m > 1) {
+        each(arg, buf, m);
+        count++;
+    }
+    return count;
+}

@@ -47,6 +47,22 @@ void dl_raster_polygon_at(dl_raster *R, const double *xy, size_t n, double dx, d
 void dl_raster_stroke(dl_raster *R, const double *xy, size_t n, int closed, double hw,
                       dl_rcap cap, dl_rjoin join, double miter_limit);
 
+/* Splits the polyline xy (n points) into its dashes as Cairo dashes a
+ * stroke: pattern dash (nd lengths, on first, in xy's units; an odd count
+ * repeats with on and off swapped) restarts at the first point and runs on
+ * along the whole polyline, across its vertices. Calls each(arg, pts, m)
+ * for every dash in order: where it starts, the vertices it passes (so the
+ * stroke joins them) and where it ends. A zero-length dash (a zero in the
+ * pattern) is, when dots is set, two points 1/1024 apart along its segment,
+ * so that round caps draw it as a dot and square caps as a square along the
+ * line, as Cairo does; otherwise it is skipped. Repeated and non-finite
+ * points are skipped. buf holds the dash being built: room for n + 2
+ * points. Returns the number of dashes, or 0 when the pattern is unusable
+ * (nd < 1, a length negative or not finite, or a zero total). */
+size_t dl_raster_dash(const double *xy, size_t n, const double *dash, int nd, int dots,
+                      double *buf, void (*each)(void *arg, const double *pts, size_t m),
+                      void *arg);
+
 /* Composites what was added, in an opaque colour (8-bit channels), onto a
  * Cairo ARGB32 or RGB24 image (data, stride; the clip box must lie inside
  * it), then forgets it. Returns -1 when memory ran out at any point since

@@ -404,6 +404,96 @@ static void test_hostile(void **state)
     dl_raster_free(R);
 }
 
+/* dl_raster_dash's dashes, recorded: each dash's points, in order. */
+typedef struct {
+    double pts[64][2];
+    size_t start[16], ndash, npts;
+} dashes;
+
+static void record_dash(void *arg, const double *pts, size_t m)
+{
+    dashes *d = arg;
+    assert_true(d->ndash < 16 && d->npts + m <= 64);
+    d->start[d->ndash++] = d->npts;
+    for (size_t i = 0; i < m; i++) {
+        d->pts[d->npts][0] = pts[2 * i];
+        d->pts[d->npts++][1] = pts[2 * i + 1];
+    }
+    d->start[d->ndash] = d->npts;
+}
+
+/* Dash k is the points want (m of them). */
+static void assert_dash(const dashes *d, size_t k, const double *want, size_t m)
+{
+    assert_true(k < d->ndash);
+    assert_int_equal(d->start[k + 1] - d->start[k], m);
+    for (size_t i = 0; i < m; i++) {
+        assert_true(fabs(d->pts[d->start[k] + i][0] - want[2 * i]) < 1e-12);
+        assert_true(fabs(d->pts[d->start[k] + i][1] - want[2 * i + 1]) < 1e-12);
+    }
+}
+
+static void test_dash(void **state)
+{
+    (void)state;
+    double buf[2 * 8];
+    /* [3, 1] along an L of two 10-long legs: the pattern runs on round the
+     * corner (the dash over it keeps the corner, for its join); the dash
+     * due at 20, the very end, has no length and is not drawn. */
+    const double l[] = {0, 0, 10, 0, 10, 10};
+    const double p31[] = {3, 1};
+    dashes d = {0};
+    assert_int_equal(dl_raster_dash(l, 3, p31, 2, 1, buf, record_dash, &d), 5);
+    assert_dash(&d, 0, (const double[]){0, 0, 3, 0}, 2);
+    assert_dash(&d, 1, (const double[]){4, 0, 7, 0}, 2);
+    assert_dash(&d, 2, (const double[]){8, 0, 10, 0, 10, 1}, 3);
+    assert_dash(&d, 3, (const double[]){10, 2, 10, 5}, 2);
+    assert_dash(&d, 4, (const double[]){10, 6, 10, 9}, 2);
+
+    /* An odd pattern repeats with on and off swapped: [2] is 2 on, 2 off;
+     * a repeated vertex and a non-finite one are skipped. */
+    const double s[] = {0, 0, 0, 0, NAN, 1, 5, 0};
+    const double p2[] = {2};
+    memset(&d, 0, sizeof d);
+    assert_int_equal(dl_raster_dash(s, 4, p2, 1, 1, buf, record_dash, &d), 2);
+    assert_dash(&d, 0, (const double[]){0, 0, 2, 0}, 2);
+    assert_dash(&d, 1, (const double[]){4, 0, 5, 0}, 2);
+
+    /* [6, 2, 1, 2] (the flagship's border, in widths of 1): 6 on, 2 off,
+     * 1 on, 2 off, from 0. */
+    const double b[] = {0, 0, 20, 0};
+    const double p6[] = {6, 2, 1, 2};
+    memset(&d, 0, sizeof d);
+    assert_int_equal(dl_raster_dash(b, 2, p6, 4, 1, buf, record_dash, &d), 4);
+    assert_dash(&d, 0, (const double[]){0, 0, 6, 0}, 2);
+    assert_dash(&d, 1, (const double[]){8, 0, 9, 0}, 2);
+    assert_dash(&d, 2, (const double[]){11, 0, 17, 0}, 2);
+    assert_dash(&d, 3, (const double[]){19, 0, 20, 0}, 2);
+
+    /* Zero-length dashes are dots, a 1/1024 step along their segment,
+     * when asked for: at 0, 2, 4 (on the second leg, pointing down it)
+     * and 6 (the end). */
+    const double z[] = {0, 0, 3, 0, 3, 3};
+    const double p02[] = {0, 2};
+    memset(&d, 0, sizeof d);
+    assert_int_equal(dl_raster_dash(z, 3, p02, 2, 1, buf, record_dash, &d), 4);
+    assert_dash(&d, 0, (const double[]){0, 0, 1.0 / 1024, 0}, 2);
+    assert_dash(&d, 1, (const double[]){2, 0, 2 + 1.0 / 1024, 0}, 2);
+    assert_dash(&d, 2, (const double[]){3, 1, 3, 1 + 1.0 / 1024}, 2);
+    assert_dash(&d, 3, (const double[]){3, 3, 3, 3 + 1.0 / 1024}, 2);
+    memset(&d, 0, sizeof d);
+    assert_int_equal(dl_raster_dash(z, 3, p02, 2, 0, buf, record_dash, &d), 0);
+
+    /* Unusable patterns draw nothing (the caller strokes solid). */
+    const double neg[] = {1, -1}, zero[] = {0, 0}, inf[] = {INFINITY, 1};
+    memset(&d, 0, sizeof d);
+    assert_int_equal(dl_raster_dash(b, 2, neg, 2, 1, buf, record_dash, &d), 0);
+    assert_int_equal(dl_raster_dash(b, 2, zero, 2, 1, buf, record_dash, &d), 0);
+    assert_int_equal(dl_raster_dash(b, 2, inf, 2, 1, buf, record_dash, &d), 0);
+    assert_int_equal(dl_raster_dash(b, 2, p31, 0, 1, buf, record_dash, &d), 0);
+    assert_int_equal(d.ndash, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -412,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_stroke_butt),     cmocka_unit_test(test_outlines_kept),
         cmocka_unit_test(test_polygon_at),      cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_write_a8),        cmocka_unit_test(test_fill_argb),
+        cmocka_unit_test(test_dash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
