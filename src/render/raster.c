@@ -1085,7 +1085,10 @@ size_t dl_raster_dash(const double *xy, size_t n, const double *dash, int nd, in
                     dash_put(buf, &m, px + dx * (e / len), py + dy * (e / len));
                 else
                     dash_put(buf, &m, x, y);
-                if (m == 1 && dots) /* zero length: a step along the segment */
+                /* Zero length: a step along the segment. Cairo 1.16 draws
+                 * only those that start the pattern (measured: [0, 4] and
+                 * [0, 3, 0, 1] dot every 4 units, [3, 2, 0, 2] not at all). */
+                if (m == 1 && dots && idx == 0)
                     dash_put(buf, &m, buf[0] + dx / len / 1024, buf[1] + dy / len / 1024);
                 if (m > 1) {
                     each(arg, buf, m);

@@ -1,6 +1,6 @@
-/* An anti-aliased scan converter for the plain lines, fills and circles
- * drawn on images (render.c, dl_render_flush: opaque batches, translucent
- * features one by one, the graticule's lines). Cairo's
+/* An anti-aliased scan converter for the plain lines (dashed or not),
+ * fills and circles drawn on images (render.c, dl_render_flush: opaque
+ * batches, translucent features one by one, the graticule's lines). Cairo's
  * own samples every edge on 15 sub-rows per pixel row, which was most of a
  * dense map's instructions; this one accumulates each pixel's exact
  * covered area per cell an edge crosses (as AGG and FreeType's "gray"
@@ -52,10 +52,11 @@ void dl_raster_stroke(dl_raster *R, const double *xy, size_t n, int closed, doub
  * repeats with on and off swapped) restarts at the first point and runs on
  * along the whole polyline, across its vertices. Calls each(arg, pts, m)
  * for every dash in order: where it starts, the vertices it passes (so the
- * stroke joins them) and where it ends. A zero-length dash (a zero in the
- * pattern) is, when dots is set, two points 1/1024 apart along its segment,
- * so that round caps draw it as a dot and square caps as a square along the
- * line, as Cairo does; otherwise it is skipped. Repeated and non-finite
+ * stroke joins them) and where it ends. A zero-length dash that starts
+ * the pattern (its first length 0) is, when dots is set, two points 1/1024
+ * apart along its segment, so that round caps draw it as a dot and square
+ * caps as a square along the line, as Cairo 1.16 draws it; other
+ * zero-length dashes are skipped, as Cairo skips them. Repeated and non-finite
  * points are skipped. buf holds the dash being built: room for n + 2
  * points. Returns the number of dashes, or 0 when the pattern is unusable
  * (nd < 1, a length negative or not finite, or a zero total). */

@@ -128,7 +128,7 @@ struct dl_render {
     size_t rb_n, cap_rb_xy;
     size_t *rb_end;
     size_t rb_nparts, cap_rb_end;
-    double *rb_dev; /* one part in device pixels (room for the longest) */
+    double *rb_dev; /* one part in device pixels (room for the longest), then room for a dash of it */
     size_t cap_rb_dev;
     /* A circle batch's polygons for raster (dl_raster_circle_table), in
      * device pixels: the fill's, then the stroke's outer edge. */

@@ -483,6 +483,13 @@ static void test_dash(void **state)
     assert_dash(&d, 3, (const double[]){3, 3, 3, 3 + 1.0 / 1024}, 2);
     memset(&d, 0, sizeof d);
     assert_int_equal(dl_raster_dash(z, 3, p02, 2, 0, buf, record_dash, &d), 0);
+    /* A zero-length dash later in the pattern is not drawn, as Cairo
+     * draws none: [2, 1, 0, 1] is dashes at 0-2 and 4-6 only. */
+    const double p2101[] = {2, 1, 0, 1};
+    memset(&d, 0, sizeof d);
+    assert_int_equal(dl_raster_dash(z, 3, p2101, 4, 1, buf, record_dash, &d), 2);
+    assert_dash(&d, 0, (const double[]){0, 0, 2, 0}, 2);
+    assert_dash(&d, 1, (const double[]){3, 1, 3, 3}, 2);
 
     /* Unusable patterns draw nothing (the caller strokes solid). */
     const double neg[] = {1, -1}, zero[] = {0, 0}, inf[] = {INFINITY, 1};
