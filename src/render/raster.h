@@ -1,6 +1,7 @@
 /* An anti-aliased scan converter for the plain lines (dashed or not),
  * fills and circles drawn on images (render.c, dl_render_flush: opaque
- * batches, translucent features one by one, the graticule's lines). Cairo's
+ * batches, translucent features one by one, the graticule's lines) and
+ * the pieces of gradient lines (line.c). Cairo's
  * own samples every edge on 15 sub-rows per pixel row, which was most of a
  * dense map's instructions; this one accumulates each pixel's exact
  * covered area per cell an edge crosses (as AGG and FreeType's "gray"
@@ -81,6 +82,17 @@ int dl_raster_fill(dl_raster *R, unsigned char *data, int stride, uint8_t r, uin
  * parts that overlap do not darken each other. An alpha of 255 draws as
  * dl_raster_fill, of 0 nothing. */
 int dl_raster_fill_argb(dl_raster *R, unsigned char *data, int stride, uint32_t argb);
+
+/* As dl_raster_fill_argb, in the two-stop linear gradient Cairo paints
+ * through pixman (cairo_pattern_create_linear, extend PAD): the gradient
+ * runs from (p[0], p[1]) to (p[2], p[3]) in the image's pixels, with the
+ * colours c0 at its start and c1 at its end (16-bit straight alpha, red,
+ * green, blue, as Cairo hands its stops to pixman), evaluated at each
+ * pixel's centre as pixman's gradient walker does and composited OVER,
+ * or, with source set, as Cairo's SOURCE operator through the coverage
+ * (dst * (1 - c) + src * c). A gradient of zero length draws nothing. */
+int dl_raster_fill_linear(dl_raster *R, unsigned char *data, int stride, const double p[4],
+                          const uint16_t c0[4], const uint16_t c1[4], int source);
 
 /* Keeps what was added as coverage, the most of it and of what was kept
  * before per pixel, and forgets the shapes: shapes kept one by one ink

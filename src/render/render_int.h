@@ -99,6 +99,9 @@ struct dl_render {
      * feature's vertices cost no allocation once the buffers are big enough. */
     double *line_xy, *line_off;
     size_t cap_line_xy, cap_line_off; /* in points */
+    /* While stroke_gradient draws its pieces by raster: the group's image
+     * they go into (line.c); NULL when Cairo draws them. */
+    struct dl_piece_raster *piece_raster;
 
     /* Code points already warned about as drawn with no font, ascending
      * (fonts.c): a render warns once per character. */
