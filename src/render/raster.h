@@ -1,6 +1,7 @@
-/* An anti-aliased scan converter for the plain lines, fills and circles
- * drawn on images (render.c, dl_render_flush: opaque batches, translucent
- * features one by one, the graticule's lines). Cairo's
+/* An anti-aliased scan converter for the plain lines (dashed or not),
+ * fills and circles drawn on images (render.c, dl_render_flush: opaque
+ * batches, translucent features one by one, the graticule's lines) and
+ * the pieces of gradient lines (line.c). Cairo's
  * own samples every edge on 15 sub-rows per pixel row, which was most of a
  * dense map's instructions; this one accumulates each pixel's exact
  * covered area per cell an edge crosses (as AGG and FreeType's "gray"
@@ -47,6 +48,23 @@ void dl_raster_polygon_at(dl_raster *R, const double *xy, size_t n, double dx, d
 void dl_raster_stroke(dl_raster *R, const double *xy, size_t n, int closed, double hw,
                       dl_rcap cap, dl_rjoin join, double miter_limit);
 
+/* Splits the polyline xy (n points) into its dashes as Cairo dashes a
+ * stroke: pattern dash (nd lengths, on first, in xy's units; an odd count
+ * repeats with on and off swapped) restarts at the first point and runs on
+ * along the whole polyline, across its vertices. Calls each(arg, pts, m)
+ * for every dash in order: where it starts, the vertices it passes (so the
+ * stroke joins them) and where it ends. A zero-length dash that starts
+ * the pattern (its first length 0) is, when dots is set, two points 1/1024
+ * apart along its segment, so that round caps draw it as a dot and square
+ * caps as a square along the line, as Cairo 1.16 draws it; other
+ * zero-length dashes are skipped, as Cairo skips them. Repeated and non-finite
+ * points are skipped. buf holds the dash being built: room for n + 2
+ * points. Returns the number of dashes, or 0 when the pattern is unusable
+ * (nd < 1, a length negative or not finite, or a zero total). */
+size_t dl_raster_dash(const double *xy, size_t n, const double *dash, int nd, int dots,
+                      double *buf, void (*each)(void *arg, const double *pts, size_t m),
+                      void *arg);
+
 /* Composites what was added, in an opaque colour (8-bit channels), onto a
  * Cairo ARGB32 or RGB24 image (data, stride; the clip box must lie inside
  * it), then forgets it. Returns -1 when memory ran out at any point since
@@ -64,6 +82,17 @@ int dl_raster_fill(dl_raster *R, unsigned char *data, int stride, uint8_t r, uin
  * parts that overlap do not darken each other. An alpha of 255 draws as
  * dl_raster_fill, of 0 nothing. */
 int dl_raster_fill_argb(dl_raster *R, unsigned char *data, int stride, uint32_t argb);
+
+/* As dl_raster_fill_argb, in the two-stop linear gradient Cairo paints
+ * through pixman (cairo_pattern_create_linear, extend PAD): the gradient
+ * runs from (p[0], p[1]) to (p[2], p[3]) in the image's pixels, with the
+ * colours c0 at its start and c1 at its end (16-bit straight alpha, red,
+ * green, blue, as Cairo hands its stops to pixman), evaluated at each
+ * pixel's centre as pixman's gradient walker does and composited OVER,
+ * or, with source set, as Cairo's SOURCE operator through the coverage
+ * (dst * (1 - c) + src * c). A gradient of zero length draws nothing. */
+int dl_raster_fill_linear(dl_raster *R, unsigned char *data, int stride, const double p[4],
+                          const uint16_t c0[4], const uint16_t c1[4], int source);
 
 /* Keeps what was added as coverage, the most of it and of what was kept
  * before per pixel, and forgets the shapes: shapes kept one by one ink

@@ -583,6 +583,22 @@ static int draw_line(dl_render *r, const dl_style_layer *l, const dl_geom *g)
     return st;
 }
 
+/* A line layer's dash pattern in user units into dash: its count, or 0
+ * when it draws solid. Dashes are in line widths, as in MapLibre. Cairo
+ * rejects negative lengths and an all-zero pattern, so those draw solid. */
+static int line_dashes(const dl_style_layer *l, double dash[DL_MAX_DASHES])
+{
+    int nd = l->line_ndash < 0 ? 0 : l->line_ndash > DL_MAX_DASHES ? DL_MAX_DASHES : l->line_ndash;
+    double total = 0;
+    for (int i = 0; i < nd; i++) {
+        dash[i] = l->line_dasharray[i] * l->line_width;
+        if (!(dash[i] >= 0) || !isfinite(dash[i]))
+            return 0;
+        total += dash[i];
+    }
+    return total > 0 && isfinite(total) ? nd : 0;
+}
+
 /* Width, caps, joins, miter limit and dashes of a line layer. */
 static void set_line_style(cairo_t *cr, const dl_style_layer *l)
 {
@@ -598,19 +614,9 @@ static void set_line_style(cairo_t *cr, const dl_style_layer *l)
     /* MapLibre's default: sharp corners turn to bevels instead of spikes. */
     cairo_set_miter_limit(cr, 2.0);
 
-    /* Dashes are in line widths, as in MapLibre. Cairo rejects negative
-     * lengths and an all-zero pattern, so those draw solid. */
     double dash[DL_MAX_DASHES];
-    int nd = l->line_ndash < 0 ? 0 : l->line_ndash > DL_MAX_DASHES ? DL_MAX_DASHES : l->line_ndash;
-    double total = 0;
-    int valid = 1;
-    for (int i = 0; i < nd; i++) {
-        dash[i] = l->line_dasharray[i] * l->line_width;
-        if (!(dash[i] >= 0) || !isfinite(dash[i]))
-            valid = 0;
-        total += dash[i];
-    }
-    if (nd > 0 && valid && total > 0)
+    int nd = line_dashes(l, dash);
+    if (nd > 0)
         cairo_set_dash(cr, dash, nd, 0);
     else
         cairo_set_dash(cr, NULL, 0, 0);
@@ -712,9 +718,9 @@ static int batchable(const dl_render *r, const dl_style_layer *l)
 
 /* Whether a feature that is not batchable is still drawn by raster, alone
  * (a batch of one, so its parts are one shape and overlapping features
- * add up as Cairo's strokes of each do): translucent plain lines, fills and
- * circles on an image. Dashed and smooth lines, patterns, offset, gap and
- * gradient lines, and vector outputs stay with Cairo. */
+ * add up as Cairo's strokes of each do): translucent plain (solid or
+ * dashed) lines, fills and circles on an image. Smooth lines, patterns,
+ * offset, gap and gradient lines, and vector outputs stay with Cairo. */
 static int alone_on_raster(const dl_render *r, const dl_style_layer *l)
 {
     if (cairo_surface_get_type(cairo_get_target(r->cr)) != CAIRO_SURFACE_TYPE_IMAGE ||
@@ -724,8 +730,7 @@ static int alone_on_raster(const dl_render *r, const dl_style_layer *l)
     case DL_LAYER_FILL:
         return l->fill_pattern == DL_PATTERN_NONE;
     case DL_LAYER_LINE:
-        return l->line_width > 0 && !dl_render_line_is_styled(l) && !l->connect_smooth &&
-               l->line_ndash <= 0;
+        return l->line_width > 0 && !dl_render_line_is_styled(l) && !l->connect_smooth;
     case DL_LAYER_CIRCLE:
         return 1;
     default:
@@ -760,12 +765,11 @@ static int same_paint(const dl_style_layer *a, const dl_style_layer *b)
     }
 }
 
-/* Whether a batch's vertices go to rb_xy (plain lines and fills) rather
- * than straight into Cairo's path (circles, smooth or dashed lines). */
+/* Whether a batch's vertices go to rb_xy (plain lines, dashed or not, and
+ * fills) rather than straight into Cairo's path (circles, smooth lines). */
 static int kept_as_vertices(const dl_style_layer *l)
 {
-    return l->type == DL_LAYER_FILL ||
-           (l->type == DL_LAYER_LINE && !l->connect_smooth && l->line_ndash <= 0);
+    return l->type == DL_LAYER_FILL || (l->type == DL_LAYER_LINE && !l->connect_smooth);
 }
 
 static int rb_add(dl_render *r, const dl_geom *g, size_t s, size_t e)
@@ -789,12 +793,14 @@ static int rb_add(dl_render *r, const dl_geom *g, size_t s, size_t e)
         r->rb_end = p;
         r->cap_rb_end = cap;
     }
-    if (e - s > r->cap_rb_dev) { /* room for the longest part, for rb_device */
-        double *p = dl_realloc_array(r->rb_dev, e - s, 2 * sizeof *p);
+    /* Room for the longest part, for rb_device, and after it for the dash
+     * dl_raster_dash builds of it (its points and 2 more). */
+    if (2 * (e - s) + 2 > r->cap_rb_dev) {
+        double *p = dl_realloc_array(r->rb_dev, 2 * (e - s) + 2, 2 * sizeof *p);
         if (!p)
             return -1;
         r->rb_dev = p;
-        r->cap_rb_dev = e - s;
+        r->cap_rb_dev = 2 * (e - s) + 2;
     }
     memcpy(r->rb_xy + 2 * r->rb_n, g->xy + 2 * s, (e - s) * 2 * sizeof(double));
     r->rb_n = need;
@@ -919,7 +925,23 @@ static dl_rjoin rjoin_of(dl_line_join j)
     return j == DL_JOIN_ROUND ? DL_RJOIN_ROUND : j == DL_JOIN_BEVEL ? DL_RJOIN_BEVEL : DL_RJOIN_MITER;
 }
 
-/* The kept batch drawn by raster; -1 when it cannot be (Cairo draws it). */
+/* One dash of a line, stroked as the line (dl_raster_dash's callback). */
+typedef struct {
+    dl_raster *R;
+    double hw;
+    dl_rcap cap;
+    dl_rjoin join;
+} dash_stroke;
+
+static void stroke_dash(void *arg, const double *xy, size_t n)
+{
+    const dash_stroke *d = arg;
+    dl_raster_stroke(d->R, xy, n, 0, d->hw, d->cap, d->join, 2.0);
+}
+
+/* The kept batch drawn by raster; -1 when it cannot be (Cairo draws it).
+ * A dashed line's parts are split into their dashes, each stroked open
+ * with the line's caps and joins, as Cairo strokes a dashed path. */
 static int flush_raster(dl_render *r, const dl_style_layer *l)
 {
     cairo_matrix_t m;
@@ -977,10 +999,26 @@ static int flush_raster(dl_render *r, const dl_style_layer *l)
             return 1;
         return 0;
     }
+    dash_stroke ds = {R, 0.5 * l->line_width * scale, rcap_of(l->line_cap),
+                      rjoin_of(l->line_join)};
+    double dash[DL_MAX_DASHES];
+    int nd = line_dashes(l, dash);
+    double period = 0;
+    for (int i = 0; i < nd; i++) {
+        dash[i] *= scale; /* in device px, as Cairo dashes the device path */
+        period += dash[i];
+    }
+    /* Cairo strokes a pattern shorter than its tolerance (0.1 device px)
+     * as a solid line of the dashes' share of the alpha. */
+    if (nd > 0 && (nd % 2 ? 2 * period : period) < 0.1)
+        return -1;
     for (size_t i = 0; i < r->rb_nparts; s = r->rb_end[i++]) {
         size_t n = rb_device(r, s, r->rb_end[i], &m);
-        dl_raster_stroke(R, r->rb_dev, n, 0, 0.5 * l->line_width * scale, rcap_of(l->line_cap),
-                         rjoin_of(l->line_join), 2.0);
+        if (nd > 0)
+            dl_raster_dash(r->rb_dev, n, dash, nd, ds.cap != DL_RCAP_BUTT, r->rb_dev + 2 * n,
+                           stroke_dash, &ds);
+        else
+            dl_raster_stroke(R, r->rb_dev, n, 0, ds.hw, ds.cap, ds.join, 2.0);
     }
     return raster_fill(r, l->line_color, l->line_opacity);
 }

@@ -99,6 +99,9 @@ struct dl_render {
      * feature's vertices cost no allocation once the buffers are big enough. */
     double *line_xy, *line_off;
     size_t cap_line_xy, cap_line_off; /* in points */
+    /* While stroke_gradient draws its pieces by raster: the group's image
+     * they go into (line.c); NULL when Cairo draws them. */
+    struct dl_piece_raster *piece_raster;
 
     /* Code points already warned about as drawn with no font, ascending
      * (fonts.c): a render warns once per character. */
@@ -128,7 +131,7 @@ struct dl_render {
     size_t rb_n, cap_rb_xy;
     size_t *rb_end;
     size_t rb_nparts, cap_rb_end;
-    double *rb_dev; /* one part in device pixels (room for the longest) */
+    double *rb_dev; /* one part in device pixels (room for the longest), then room for a dash of it */
     size_t cap_rb_dev;
     /* A circle batch's polygons for raster (dl_raster_circle_table), in
      * device pixels: the fill's, then the stroke's outer edge. */

@@ -251,6 +251,7 @@ static void gradient_pixels_along_a_line(void **state)
     l.line_gradient[2] = (dl_gradient_stop){1, {0, 0, 1, 1}};
     double xy[] = {10, 30, 210, 30}; /* butt caps: the line covers x 10..210 */
     draw(&c, &l, DL_GEOM_LINE, xy, 2);
+    assert_non_null(c.r->raster); /* the pieces drawn by raster into the group */
     assert_pixel(&c, 10, 30, 255, 0, 0, 8);   /* start: red */
     assert_pixel(&c, 60, 30, 128, 128, 0, 8); /* a quarter: between red and green */
     assert_pixel(&c, 110, 30, 0, 255, 0, 8);  /* middle: the middle stop */
@@ -278,6 +279,7 @@ static void gradient_translucent_has_no_seams(void **state)
         xy[2 * i + 1] = 30 + (i % 2);
     }
     draw(&c, &l, DL_GEOM_LINE, xy, 21);
+    assert_non_null(c.r->raster); /* the pieces drawn by raster (OVER, then SOURCE below) */
     /* Half-transparent red on white is 255,128,128 everywhere, also where
      * two pieces meet (x = 20, 30, ...). */
     for (int x = 12; x < 208; x++)

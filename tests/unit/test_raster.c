@@ -6,9 +6,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
+
+#include <cairo.h>
 
 #include "render/raster.h"
 
@@ -404,6 +407,167 @@ static void test_hostile(void **state)
     dl_raster_free(R);
 }
 
+/* dl_raster_dash's dashes, recorded: each dash's points, in order. */
+typedef struct {
+    double pts[64][2];
+    size_t start[16], ndash, npts;
+} dashes;
+
+static void record_dash(void *arg, const double *pts, size_t m)
+{
+    dashes *d = arg;
+    assert_true(d->ndash < 16 && d->npts + m <= 64);
+    d->start[d->ndash++] = d->npts;
+    for (size_t i = 0; i < m; i++) {
+        d->pts[d->npts][0] = pts[2 * i];
+        d->pts[d->npts++][1] = pts[2 * i + 1];
+    }
+    d->start[d->ndash] = d->npts;
+}
+
+/* Dash k is the points want (m of them). */
+static void assert_dash(const dashes *d, size_t k, const double *want, size_t m)
+{
+    assert_true(k < d->ndash);
+    assert_int_equal(d->start[k + 1] - d->start[k], m);
+    for (size_t i = 0; i < m; i++) {
+        assert_true(fabs(d->pts[d->start[k] + i][0] - want[2 * i]) < 1e-12);
+        assert_true(fabs(d->pts[d->start[k] + i][1] - want[2 * i + 1]) < 1e-12);
+    }
+}
+
+static void test_dash(void **state)
+{
+    (void)state;
+    double buf[2 * 8];
+    /* [3, 1] along an L of two 10-long legs: the pattern runs on round the
+     * corner (the dash over it keeps the corner, for its join); the dash
+     * due at 20, the very end, has no length and is not drawn. */
+    const double l[] = {0, 0, 10, 0, 10, 10};
+    const double p31[] = {3, 1};
+    dashes d = {0};
+    assert_int_equal(dl_raster_dash(l, 3, p31, 2, 1, buf, record_dash, &d), 5);
+    assert_dash(&d, 0, (const double[]){0, 0, 3, 0}, 2);
+    assert_dash(&d, 1, (const double[]){4, 0, 7, 0}, 2);
+    assert_dash(&d, 2, (const double[]){8, 0, 10, 0, 10, 1}, 3);
+    assert_dash(&d, 3, (const double[]){10, 2, 10, 5}, 2);
+    assert_dash(&d, 4, (const double[]){10, 6, 10, 9}, 2);
+
+    /* An odd pattern repeats with on and off swapped: [2] is 2 on, 2 off;
+     * a repeated vertex and a non-finite one are skipped. */
+    const double s[] = {0, 0, 0, 0, NAN, 1, 5, 0};
+    const double p2[] = {2};
+    memset(&d, 0, sizeof d);
+    assert_int_equal(dl_raster_dash(s, 4, p2, 1, 1, buf, record_dash, &d), 2);
+    assert_dash(&d, 0, (const double[]){0, 0, 2, 0}, 2);
+    assert_dash(&d, 1, (const double[]){4, 0, 5, 0}, 2);
+
+    /* [6, 2, 1, 2] (the flagship's border, in widths of 1): 6 on, 2 off,
+     * 1 on, 2 off, from 0. */
+    const double b[] = {0, 0, 20, 0};
+    const double p6[] = {6, 2, 1, 2};
+    memset(&d, 0, sizeof d);
+    assert_int_equal(dl_raster_dash(b, 2, p6, 4, 1, buf, record_dash, &d), 4);
+    assert_dash(&d, 0, (const double[]){0, 0, 6, 0}, 2);
+    assert_dash(&d, 1, (const double[]){8, 0, 9, 0}, 2);
+    assert_dash(&d, 2, (const double[]){11, 0, 17, 0}, 2);
+    assert_dash(&d, 3, (const double[]){19, 0, 20, 0}, 2);
+
+    /* Zero-length dashes are dots, a 1/1024 step along their segment,
+     * when asked for: at 0, 2, 4 (on the second leg, pointing down it)
+     * and 6 (the end). */
+    const double z[] = {0, 0, 3, 0, 3, 3};
+    const double p02[] = {0, 2};
+    memset(&d, 0, sizeof d);
+    assert_int_equal(dl_raster_dash(z, 3, p02, 2, 1, buf, record_dash, &d), 4);
+    assert_dash(&d, 0, (const double[]){0, 0, 1.0 / 1024, 0}, 2);
+    assert_dash(&d, 1, (const double[]){2, 0, 2 + 1.0 / 1024, 0}, 2);
+    assert_dash(&d, 2, (const double[]){3, 1, 3, 1 + 1.0 / 1024}, 2);
+    assert_dash(&d, 3, (const double[]){3, 3, 3, 3 + 1.0 / 1024}, 2);
+    memset(&d, 0, sizeof d);
+    assert_int_equal(dl_raster_dash(z, 3, p02, 2, 0, buf, record_dash, &d), 0);
+    /* A zero-length dash later in the pattern is not drawn, as Cairo
+     * draws none: [2, 1, 0, 1] is dashes at 0-2 and 4-6 only. */
+    const double p2101[] = {2, 1, 0, 1};
+    memset(&d, 0, sizeof d);
+    assert_int_equal(dl_raster_dash(z, 3, p2101, 4, 1, buf, record_dash, &d), 2);
+    assert_dash(&d, 0, (const double[]){0, 0, 2, 0}, 2);
+    assert_dash(&d, 1, (const double[]){3, 1, 3, 3}, 2);
+
+    /* Unusable patterns draw nothing (the caller strokes solid). */
+    const double neg[] = {1, -1}, zero[] = {0, 0}, inf[] = {INFINITY, 1};
+    memset(&d, 0, sizeof d);
+    assert_int_equal(dl_raster_dash(b, 2, neg, 2, 1, buf, record_dash, &d), 0);
+    assert_int_equal(dl_raster_dash(b, 2, zero, 2, 1, buf, record_dash, &d), 0);
+    assert_int_equal(dl_raster_dash(b, 2, inf, 2, 1, buf, record_dash, &d), 0);
+    assert_int_equal(dl_raster_dash(b, 2, p31, 0, 1, buf, record_dash, &d), 0);
+    assert_int_equal(d.ndash, 0);
+}
+
+/* dl_raster_fill_linear against Cairo painting the same two-stop linear
+ * gradient through the same shape, OVER and SOURCE, on a translucent
+ * background: a box on whole pixels (full coverage: the gradient's own
+ * colours) and one on half pixels (half coverage at its edges), with the
+ * gradient running diagonally past both ends of the box (the pads). Every
+ * channel within one level of Cairo's. */
+static void test_fill_linear(void **state)
+{
+    (void)state;
+    const double p[4] = {6.3, 3.7, 27.9, 12.2};
+    const double ca[4] = {0.3, 0.9, 0.2, 0.1}, cb[4] = {0.8, 0.1, 0.5, 0.95}; /* a, r, g, b */
+    const double boxes[2][4] = {{2, 2, 30, 14}, {1.5, 2.5, 30.5, 13.5}};
+    for (int k = 0; k < 4; k++) {
+        int source = k & 1;
+        const double *bx = boxes[k >> 1];
+        cairo_surface_t *ref = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 32, 16);
+        cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 32, 16);
+        cairo_t *cr[2] = {cairo_create(ref), cairo_create(img)};
+        for (int i = 0; i < 2; i++) {
+            cairo_set_source_rgba(cr[i], 0.2, 0.4, 0.6, 0.7);
+            cairo_paint(cr[i]);
+        }
+        cairo_pattern_t *g = cairo_pattern_create_linear(p[0], p[1], p[2], p[3]);
+        cairo_pattern_add_color_stop_rgba(g, 0, ca[1], ca[2], ca[3], ca[0]);
+        cairo_pattern_add_color_stop_rgba(g, 1, cb[1], cb[2], cb[3], cb[0]);
+        cairo_set_source(cr[0], g);
+        cairo_set_operator(cr[0], source ? CAIRO_OPERATOR_SOURCE : CAIRO_OPERATOR_OVER);
+        cairo_rectangle(cr[0], bx[0], bx[1], bx[2] - bx[0], bx[3] - bx[1]);
+        cairo_fill(cr[0]);
+        cairo_pattern_destroy(g);
+        cairo_surface_flush(ref);
+        cairo_surface_flush(img);
+
+        dl_raster *R = dl_raster_new();
+        assert_non_null(R);
+        dl_raster_reset(R, 0, 0, 32, 16);
+        rect(R, bx[0], bx[1], bx[2], bx[3]);
+        uint16_t c0[4], c1[4];
+        for (int i = 0; i < 4; i++) {
+            c0[i] = (uint16_t)(ca[i] * (65536.0 - 1e-5));
+            c1[i] = (uint16_t)(cb[i] * (65536.0 - 1e-5));
+        }
+        unsigned char *d = cairo_image_surface_get_data(img);
+        int stride = cairo_image_surface_get_stride(img);
+        assert_int_equal(dl_raster_fill_linear(R, d, stride, p, c0, c1, source), 0);
+        const unsigned char *e = cairo_image_surface_get_data(ref);
+        int worst = 0;
+        for (int y = 0; y < 16; y++)
+            for (int x = 0; x < 4 * 32; x++) {
+                int diff = abs(d[y * stride + x] - e[y * stride + x]);
+                worst = diff > worst ? diff : worst;
+            }
+        if (worst > 1)
+            fail_msg("case %d: a channel differs from Cairo's by %d", k, worst);
+        /* The gradient is there: its two ends differ. */
+        assert_true(abs(d[8 * stride + 4 * 3 + 2] - d[8 * stride + 4 * 28 + 2]) > 40);
+        dl_raster_free(R);
+        cairo_destroy(cr[0]);
+        cairo_destroy(cr[1]);
+        cairo_surface_destroy(ref);
+        cairo_surface_destroy(img);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -412,6 +576,7 @@ int main(void)
         cmocka_unit_test(test_stroke_butt),     cmocka_unit_test(test_outlines_kept),
         cmocka_unit_test(test_polygon_at),      cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_write_a8),        cmocka_unit_test(test_fill_argb),
+        cmocka_unit_test(test_dash),            cmocka_unit_test(test_fill_linear),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
