@@ -75,12 +75,16 @@ dline_status dl_render_graticule_lines(dline_ctx *ctx, dl_render *r, const dl_st
     ll.line_opacity = s->opacity;
     ll.line_cap = DL_CAP_BUTT;
     ll.line_join = DL_JOIN_ROUND;
+    /* The lines as one shape: a part per run of points between NaNs. */
+    dl_geom lg;
+    dl_geom_init(&lg);
+    if (lines_geom(g, &lg) != 0) {
+        dl_geom_clear(&lg);
+        dl_cr_restore(cr);
+        return dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory");
+    }
     if (s->ndash <= 0 && dl_render_alone_on_raster(r, &ll)) {
-        dl_geom lg;
-        dl_geom_init(&lg);
-        dline_status st = lines_geom(g, &lg) != 0
-                              ? dl_error(ctx, DLINE_ENOMEM, NULL, 0, 0, "out of memory")
-                              : dl_render_shape_alone(ctx, r, &ll, &lg, 0);
+        dline_status st = dl_render_shape_alone(ctx, r, &ll, &lg, 0);
         dl_geom_clear(&lg);
         dl_cr_restore(cr);
         if (st != DLINE_OK)
@@ -88,22 +92,13 @@ dline_status dl_render_graticule_lines(dline_ctx *ctx, dl_render *r, const dl_st
         return cairo_check(ctx, r, "graticule");
     }
     cairo_new_path(cr);
-    for (size_t i = 0; i < g->nlines; i++) {
-        const dl_graticule_line *l = &g->lines[i];
-        int pen = 0;
-        for (size_t j = 0; j < l->n; j++) {
-            const double *p = l->xy + 2 * j;
-            if (isnan(p[0])) {
-                pen = 0;
-                continue;
-            }
-            if (pen)
-                cairo_line_to(cr, p[0], p[1]);
+    for (size_t k = 0; k < lg.nparts; k++)
+        for (size_t i = lg.part_start[k]; i < lg.part_start[k + 1]; i++)
+            if (i == lg.part_start[k])
+                cairo_move_to(cr, lg.xy[2 * i], lg.xy[2 * i + 1]);
             else
-                cairo_move_to(cr, p[0], p[1]);
-            pen = 1;
-        }
-    }
+                cairo_line_to(cr, lg.xy[2 * i], lg.xy[2 * i + 1]);
+    dl_geom_clear(&lg);
     double dash[DL_MAX_DASHES];
     for (int i = 0; i < s->ndash; i++)
         dash[i] = s->dasharray[i] * s->width;
