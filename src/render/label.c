@@ -244,21 +244,11 @@ static dl_box layout_box(PangoLayout *layout)
  * pixels: x0, y0, width, height. */
 static void device_box(cairo_t *cr, double grow, int box[4])
 {
-    double x0, y0, x1, y1;
+    double x0, y0, x1, y1, d[4];
     cairo_path_extents(cr, &x0, &y0, &x1, &y1);
-    double dx0 = INFINITY, dy0 = INFINITY, dx1 = -INFINITY, dy1 = -INFINITY;
-    double c[4][2] = {{x0, y0}, {x1, y0}, {x0, y1}, {x1, y1}};
-    for (int i = 0; i < 4; i++) {
-        cairo_user_to_device(cr, &c[i][0], &c[i][1]);
-        dx0 = fmin(dx0, c[i][0]);
-        dy0 = fmin(dy0, c[i][1]);
-        dx1 = fmax(dx1, c[i][0]);
-        dy1 = fmax(dy1, c[i][1]);
-    }
-    dx0 = floor(dx0 - grow);
-    dy0 = floor(dy0 - grow);
-    dx1 = ceil(dx1 + grow);
-    dy1 = ceil(dy1 + grow);
+    dl_render_device_extents(cr, x0, y0, x1, y1, d);
+    double dx0 = floor(d[0] - grow), dy0 = floor(d[1] - grow);
+    double dx1 = ceil(d[2] + grow), dy1 = ceil(d[3] + grow);
     /* Labels sit on the page; anything far off it is not drawn. */
     if (!(dx0 > -1e6 && dy0 > -1e6 && dx1 < 1e6 && dy1 < 1e6 && dx1 > dx0 && dy1 > dy0)) {
         box[0] = box[1] = box[2] = box[3] = 0;

@@ -265,15 +265,9 @@ static void clip_to_stroke(dl_render *r, const dl_style_layer *l, const cairo_pa
     y0 -= grow;
     x1 += grow;
     y1 += grow;
-    double cx[4] = {x0, x1, x0, x1}, cy[4] = {y0, y0, y1, y1};
-    double d0 = INFINITY, e0 = INFINITY, d1 = -INFINITY, e1 = -INFINITY;
-    for (int i = 0; i < 4; i++) {
-        cairo_user_to_device(cr, &cx[i], &cy[i]);
-        d0 = fmin(d0, cx[i]);
-        e0 = fmin(e0, cy[i]);
-        d1 = fmax(d1, cx[i]);
-        e1 = fmax(e1, cy[i]);
-    }
+    double d[4];
+    dl_render_device_extents(cr, x0, y0, x1, y1, d);
+    double d0 = d[0], e0 = d[1], d1 = d[2], e1 = d[3];
     if (st != 0 || !isfinite(d0) || !isfinite(e0) || !isfinite(d1) || !isfinite(e1))
         return; /* the group as before */
     cairo_matrix_t m;

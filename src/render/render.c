@@ -67,6 +67,21 @@ void dl_render_pango_update(dl_render *r)
     r->pango_target = target;
 }
 
+void dl_render_device_extents(cairo_t *cr, double x0, double y0, double x1, double y1,
+                              double out[4])
+{
+    double c[4][2] = {{x0, y0}, {x1, y0}, {x0, y1}, {x1, y1}};
+    out[0] = out[1] = INFINITY;
+    out[2] = out[3] = -INFINITY;
+    for (int i = 0; i < 4; i++) {
+        cairo_user_to_device(cr, &c[i][0], &c[i][1]);
+        out[0] = fmin(out[0], c[i][0]);
+        out[1] = fmin(out[1], c[i][1]);
+        out[2] = fmax(out[2], c[i][0]);
+        out[3] = fmax(out[3], c[i][1]);
+    }
+}
+
 dl_fonts *dl_fonts_new(void)
 {
     return (dl_fonts *)pango_cairo_font_map_new();
@@ -721,7 +736,7 @@ static int batchable(const dl_render *r, const dl_style_layer *l)
  * add up as Cairo's strokes of each do): translucent plain (solid or
  * dashed) lines, fills and circles on an image. Smooth lines, patterns,
  * offset, gap and gradient lines, and vector outputs stay with Cairo. */
-static int alone_on_raster(const dl_render *r, const dl_style_layer *l)
+int dl_render_alone_on_raster(const dl_render *r, const dl_style_layer *l)
 {
     if (cairo_surface_get_type(cairo_get_target(r->cr)) != CAIRO_SURFACE_TYPE_IMAGE ||
         dl_svg_of(r->cr))
@@ -1378,11 +1393,6 @@ static dline_status draw_alone(dline_ctx *ctx, dl_render *r, const dl_style_laye
     return DLINE_OK;
 }
 
-int dl_render_alone_on_raster(const dl_render *r, const dl_style_layer *l)
-{
-    return alone_on_raster(r, l);
-}
-
 dline_status dl_render_shape_alone(dline_ctx *ctx, dl_render *r, const dl_style_layer *layer,
                                    const dl_geom *g, double thin)
 {
@@ -1423,7 +1433,7 @@ dline_status dl_render_feature(dline_ctx *ctx, dl_render *r, const dl_style_laye
     }
     if (batchable(r, layer))
         return batch_add(ctx, r, layer, g);
-    if (alone_on_raster(r, layer))
+    if (dl_render_alone_on_raster(r, layer))
         return draw_alone(ctx, r, layer, g);
     cairo_save(cr);
     switch (layer->type) {

@@ -182,6 +182,11 @@ void dl_render_layout_cache_free(dl_render *r);
 /* The renderer's Pango context, made on first use (so a map without text
  * never initialises fontconfig); NULL when Pango cannot make one. */
 PangoContext *dl_render_pango(dl_render *r);
+
+/* The device-space bounding box {x0, y0, x1, y1} of the user-space box
+ * (x0, y0)-(x1, y1) under cr's transformation (rotations included). */
+void dl_render_device_extents(cairo_t *cr, double x0, double y0, double x1, double y1,
+                              double out[4]);
 /* Brings the Pango context up to date with r's cairo_t (its matrix and
  * target) before text is laid out, when they changed since the last
  * update: pango_cairo_update_context, which would otherwise lay out again
